@@ -1,0 +1,37 @@
+"""What the API reads and whom it asks to act; built by the composition root, kept on app.state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Protocol
+
+from fastapi import Depends, Request
+
+from fleet.clock import Clock
+from fleet.control_loop import PlanResult
+from fleet.persistence.store import Store
+from fleet.site_config import SiteConfig
+
+
+class Planner(Protocol):
+    latest: PlanResult | None
+
+    def request_replan(self, reason: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ApiContext:
+    site: SiteConfig
+    store: Store
+    clock: Clock
+    planner: Planner
+    connected_ids: Callable[[], frozenset[str]]
+
+
+def _context(request: Request) -> ApiContext:
+    ctx: ApiContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[ApiContext, Depends(_context)]

@@ -1,0 +1,88 @@
+"""GET /charge-points: every configured charger, its connectors, live power and planned limit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, HTTPException
+
+from fleet.api.context import Ctx
+from fleet.api.schemas import ChargePointPublic, ConnectorPublic
+from fleet.control_loop import PlanResult
+from fleet.persistence.records import ChargePointRecord, TransactionRecord
+from fleet.site_config import ChargePointConfig
+
+router = APIRouter(prefix="/charge-points", tags=["charge points"])
+
+
+def _planned_limit_kw(latest: PlanResult | None, connector_key: str, now: datetime) -> float | None:
+    if latest is None:
+        return None
+    t = latest.forecast.slot_index(now)
+    plugged = {p.connector_key: p.plan_key for p in latest.plugged}
+    plan = latest.schedule.plan_for(plugged.get(connector_key, ""))
+    if t is None or plan is None:
+        return None
+    return plan.power_kw[t]
+
+
+def _public(
+    config: ChargePointConfig,
+    record: ChargePointRecord | None,
+    active: dict[tuple[str, int], TransactionRecord],
+    connected: frozenset[str],
+    latest: PlanResult | None,
+    now: datetime,
+) -> ChargePointPublic:
+    statuses = {c.connector_id: c for c in record.connectors} if record else {}
+    connectors = []
+    for connector_id in range(1, config.connectors + 1):
+        status = statuses.get(connector_id)
+        tx = active.get((config.id, connector_id))
+        connectors.append(
+            ConnectorPublic(
+                connector_id=connector_id,
+                status=status.status if status else None,
+                error_code=status.error_code if status else None,
+                power_kw=tx.last_power_kw if tx else None,
+                limit_kw=_planned_limit_kw(latest, f"{config.id}/{connector_id}", now),
+                transaction_id=tx.id if tx else None,
+                vehicle_id=tx.vehicle_id if tx else None,
+                energy_kwh=round(tx.energy_kwh, 3) if tx else None,
+                soc_percent=tx.last_soc_percent if tx else None,
+            )
+        )
+    return ChargePointPublic(
+        id=config.id,
+        kind=config.kind,
+        max_power_kw=config.max_power_kw,
+        rate_unit=config.rate_unit,
+        ocpp_version=record.ocpp_version if record else None,
+        connected=config.id in connected,
+        last_seen_at=record.last_seen_at if record else None,
+        vendor=record.vendor if record and record.vendor else config.vendor,
+        model=record.model if record and record.model else config.model,
+        connectors=connectors,
+    )
+
+
+async def _all(ctx: Ctx) -> list[ChargePointPublic]:
+    now = ctx.clock.now()
+    records = {r.id: r for r in await ctx.store.list_charge_points()}
+    active = {(tx.charge_point_id, tx.connector_id): tx for tx in await ctx.store.active_transactions()}
+    connected = ctx.connected_ids()
+    latest = ctx.planner.latest
+    return [_public(c, records.get(c.id), active, connected, latest, now) for c in ctx.site.charge_points]
+
+
+@router.get("")
+async def list_charge_points(ctx: Ctx) -> list[ChargePointPublic]:
+    return await _all(ctx)
+
+
+@router.get("/{charge_point_id}", responses={404: {"description": "unknown charge point"}})
+async def get_charge_point(charge_point_id: str, ctx: Ctx) -> ChargePointPublic:
+    found = next((cp for cp in await _all(ctx) if cp.id == charge_point_id), None)
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"unknown charge point {charge_point_id!r}")
+    return found

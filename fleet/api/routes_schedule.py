@@ -1,0 +1,31 @@
+"""GET /schedule: the current plan per connector and slot, with its status and reasons."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+
+from fleet.api.context import Ctx
+from fleet.api.schemas import ConnectorPlanPublic, SchedulePublic
+
+router = APIRouter(prefix="/schedule", tags=["schedule"])
+
+
+@router.get("", responses={404: {"description": "no schedule yet"}})
+async def get_schedule(ctx: Ctx) -> SchedulePublic:
+    record = await ctx.store.latest_schedule()
+    if record is None:
+        raise HTTPException(status_code=404, detail="no schedule yet")
+    body = record.body
+    return SchedulePublic(
+        id=record.id,
+        status=record.status,
+        termination=record.termination,
+        created_at=record.created_at,
+        objective_eur=record.objective_eur,
+        solve_time_s=record.solve_time_s,
+        unmet_energy_kwh=record.unmet_energy_kwh,
+        reasons=body["reasons"],
+        slot_starts=body["horizon"]["slot_starts"],
+        slot_duration_h=body["horizon"]["slot_duration_h"],
+        connectors=[ConnectorPlanPublic.model_validate(c) for c in body["connectors"]],
+    )

@@ -1,0 +1,66 @@
+"""GET /site and /site/timeseries: power now, the horizon, and what was measured."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter
+
+from fleet.api.context import Ctx
+from fleet.api.schemas import HorizonPublic, MeasuredPublic, ScheduleSummary, SitePublic, SiteTimeseriesPublic
+from fleet.site_monitor import forecast_now, measured_ev_power_kw
+
+router = APIRouter(prefix="/site", tags=["site"])
+
+MEASURED_HISTORY = timedelta(hours=24)
+
+
+@router.get("")
+async def get_site(ctx: Ctx) -> SitePublic:
+    now = ctx.clock.now()
+    transactions = await ctx.store.active_transactions()
+    ev_kw = measured_ev_power_kw(transactions, now)
+    latest = ctx.planner.latest
+    pv_kw, base_kw = forecast_now(latest.forecast if latest else None, now)
+    import_kw = None if pv_kw is None or base_kw is None else max(0.0, ev_kw + base_kw - pv_kw)
+    charging = sum(1 for tx in transactions if (tx.last_power_kw or 0.0) > 0.05)
+    return SitePublic(
+        site_id=ctx.site.site.id,
+        name=ctx.site.site.name,
+        timezone=ctx.site.site.location.timezone,
+        now=now,
+        grid_import_limit_kw=ctx.site.site.grid.import_limit_kw,
+        ev_power_kw=round(ev_kw, 3),
+        pv_kw=pv_kw,
+        base_load_kw=base_kw,
+        grid_import_kw=None if import_kw is None else round(import_kw, 3),
+        charge_points_total=len(ctx.site.charge_points),
+        charge_points_connected=len(ctx.connected_ids() & {c.id for c in ctx.site.charge_points}),
+        connectors_charging=charging,
+        vehicles_total=len(ctx.site.vehicles),
+    )
+
+
+@router.get("/timeseries")
+async def get_site_timeseries(ctx: Ctx) -> SiteTimeseriesPublic:
+    now = ctx.clock.now()
+    record = await ctx.store.latest_schedule()
+    samples = await ctx.store.site_samples(now - MEASURED_HISTORY)
+    measured = MeasuredPublic(
+        at=[s.measured_at for s in samples],
+        ev_power_kw=[s.ev_power_kw for s in samples],
+        grid_import_kw=[s.grid_import_kw for s in samples],
+    )
+    if record is None:
+        return SiteTimeseriesPublic(horizon=HorizonPublic(), measured=measured, schedule=None)
+    return SiteTimeseriesPublic(
+        horizon=HorizonPublic.model_validate(record.body["horizon"]),
+        measured=measured,
+        schedule=ScheduleSummary(
+            id=record.id,
+            status=record.status,
+            created_at=record.created_at,
+            objective_eur=record.objective_eur,
+            unmet_energy_kwh=record.unmet_energy_kwh,
+        ),
+    )

@@ -1,0 +1,167 @@
+"""Public shapes of the API (documented for the page in docs/api-shapes.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class SitePublic(BaseModel):
+    site_id: str
+    name: str
+    timezone: str
+    now: datetime
+    grid_import_limit_kw: float
+    ev_power_kw: float
+    pv_kw: float | None
+    base_load_kw: float | None
+    grid_import_kw: float | None
+    charge_points_total: int
+    charge_points_connected: int
+    connectors_charging: int
+    vehicles_total: int
+
+
+class HorizonPublic(BaseModel):
+    slot_starts: list[str] = []
+    slot_duration_h: list[float] = []
+    grid_import_limit_kw: list[float] = []
+    plannable_limit_kw: list[float] = []
+    pv_kw: list[float] = []
+    pv_firm_kw: list[float] = []
+    base_load_kw: list[float] = []
+    ev_power_planned_kw: list[float] = []
+    grid_import_planned_kw: list[float] = []
+    import_price_eur_per_kwh: list[float] = []
+    tariff_band: list[str] = []
+
+
+class MeasuredPublic(BaseModel):
+    at: list[datetime]
+    ev_power_kw: list[float]
+    grid_import_kw: list[float | None]
+
+
+class ScheduleSummary(BaseModel):
+    id: int
+    status: str
+    created_at: datetime
+    objective_eur: float | None
+    unmet_energy_kwh: float
+
+
+class SiteTimeseriesPublic(BaseModel):
+    horizon: HorizonPublic
+    measured: MeasuredPublic
+    schedule: ScheduleSummary | None
+
+
+class ConnectorPublic(BaseModel):
+    connector_id: int
+    status: str | None
+    error_code: str | None
+    power_kw: float | None
+    limit_kw: float | None
+    transaction_id: int | None
+    vehicle_id: str | None
+    energy_kwh: float | None
+    soc_percent: float | None
+
+
+class ChargePointPublic(BaseModel):
+    id: str
+    kind: Literal["AC", "DC"]
+    max_power_kw: float
+    rate_unit: Literal["A", "W"]
+    ocpp_version: str | None
+    connected: bool
+    last_seen_at: datetime | None
+    vendor: str | None
+    model: str | None
+    connectors: list[ConnectorPublic]
+
+
+class ConnectorPlanPublic(BaseModel):
+    connector_key: str
+    charge_point_id: str
+    connector_id: int
+    transaction_id: int
+    vehicle_id: str | None
+    departure_at: str
+    energy_needed_kwh: float
+    needs_source: str
+    priority: float
+    power_kw: list[float]
+    planned_energy_kwh: float
+    unmet_energy_kwh: float
+
+
+class SchedulePublic(BaseModel):
+    id: int
+    status: str
+    termination: str
+    created_at: datetime
+    objective_eur: float | None
+    solve_time_s: float
+    unmet_energy_kwh: float
+    reasons: list[str]
+    slot_starts: list[str]
+    slot_duration_h: list[float]
+    connectors: list[ConnectorPlanPublic]
+
+
+class SessionPublic(BaseModel):
+    id: int
+    charge_point_id: str
+    connector_id: int
+    id_tag: str
+    vehicle_id: str | None
+    started_at: datetime
+    stopped_at: datetime | None
+    energy_kwh: float
+    power_kw: float | None
+    soc_percent: float | None
+    stop_reason: str | None
+
+
+class PowerPoint(BaseModel):
+    at: datetime
+    power_kw: float
+
+
+class SessionDetailPublic(SessionPublic):
+    power_curve: list[PowerPoint]
+
+
+class VehiclePublic(BaseModel):
+    id: str
+    fleet: str
+    vehicle_class: str
+    name: str
+    battery_kwh: float
+    max_ac_kw: float
+    max_dc_kw: float
+    id_tag: str
+    departure_at: datetime | None
+    energy_needed_kwh: float | None
+    priority: float | None
+
+
+class BookingUpdate(BaseModel):
+    """The vehicle's next departure and the energy it needs in the battery by then."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    departure_at: AwareDatetime
+    energy_needed_kwh: Annotated[float, Field(ge=0, le=500)]
+    priority: Annotated[float, Field(gt=0, le=100)] = 1.0
+
+
+class BookingPublic(BaseModel):
+    vehicle_id: str
+    departure_at: datetime
+    energy_needed_kwh: float
+    priority: float
+    created_at: datetime

@@ -1,0 +1,158 @@
+"""The ``vettabbia`` command: demo, serve, check-site, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fleet.persistence.store import Store
+from fleet.runtime import RunSettings, Runtime
+from fleet.site_config import SiteConfig, SiteConfigError, load_site
+
+log = logging.getLogger("vettabbia")
+
+DEMO_DATABASE = Path("vettabbia-demo.db")
+SERVE_DATABASE = Path("vettabbia.db")
+DEMO_START_LOCAL = time(5, 30)
+
+
+def async_database_url(url: str) -> str:
+    """Accept the usual SQLAlchemy URLs and pick the async driver for them."""
+    for plain, driver in (("sqlite://", "sqlite+aiosqlite://"), ("postgresql://", "postgresql+asyncpg://")):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+def _database_url(args: argparse.Namespace, default_file: Path) -> str:
+    url = args.database_url or os.environ.get("VETTABBIA_DATABASE_URL") or f"sqlite:///{default_file}"
+    return async_database_url(url)
+
+
+def _demo_start(site: SiteConfig, given: str | None) -> datetime:
+    if given:
+        start = datetime.fromisoformat(given)
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=ZoneInfo(site.site.location.timezone))
+        return start.astimezone(UTC)
+    # 05:30 on the site: vans are about to leave, and the day's PV and car-sharing traffic follow.
+    tz = ZoneInfo(site.site.location.timezone)
+    today = datetime.now(tz).date()
+    return datetime.combine(today, DEMO_START_LOCAL, tzinfo=tz).astimezone(UTC)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vettabbia", description=__doc__)
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--site", type=Path, help="site file (default: the bundled Milan Porta Romana site)")
+        sub.add_argument(
+            "--database-url", help="SQLAlchemy URL (default: a SQLite file; env VETTABBIA_DATABASE_URL)"
+        )
+        sub.add_argument("--ocpp-host", default="127.0.0.1")
+        sub.add_argument("--ocpp-port", type=int, default=9000)
+        sub.add_argument("--http-host", default="127.0.0.1")
+        sub.add_argument("--http-port", type=int, default=8000)
+
+    demo = commands.add_parser("demo", help="the site with 60 simulated charge points and 72 vehicles")
+    common(demo)
+    demo.add_argument(
+        "--speedup", type=float, default=60.0, help="simulated seconds per real second (default 60)"
+    )
+    demo.add_argument("--start", help="simulated start, ISO time (default: today 05:30 site time)")
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--keep-data", action="store_true", help="keep the demo database of an earlier run")
+
+    serve = commands.add_parser("serve", help="the central system and controller, for real chargers")
+    common(serve)
+
+    check = commands.add_parser("check-site", help="validate a site file and print what it holds")
+    check.add_argument("site", type=Path, nargs="?")
+
+    migrate = commands.add_parser("migrate", help="bring the database schema up to date")
+    migrate.add_argument("--database-url")
+    return parser
+
+
+def _load_site_or_exit(path: Path | None) -> SiteConfig:
+    try:
+        return load_site(path)
+    except SiteConfigError as exc:
+        print(f"vettabbia: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+def _summary(site: SiteConfig) -> str:
+    kinds = {kind: sum(1 for c in site.charge_points if c.kind == kind) for kind in ("AC", "DC")}
+    classes = {k: sum(1 for v in site.vehicles if v.vehicle_class == k) for k in ("car", "van")}
+    return (
+        f"{site.site.name}: {len(site.charge_points)} charge points ({kinds['DC']} DC, {kinds['AC']} AC), "
+        f"{classes['car']} cars, {classes['van']} vans, grid limit {site.site.grid.import_limit_kw:g} kW, "
+        f"PV {sum(a.peak_power_kwp for a in site.site.pv_arrays):g} kWp"
+    )
+
+
+async def _run(runtime: Runtime) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, runtime.stop)
+    await runtime.run()
+
+
+async def _migrate(url: str) -> None:
+    store = Store.from_url(url)
+    try:
+        await store.migrate()
+    finally:
+        await store.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command == "check-site":
+        print(_summary(_load_site_or_exit(args.site)))
+        return 0
+    if args.command == "migrate":
+        asyncio.run(_migrate(_database_url(args, SERVE_DATABASE)))
+        return 0
+    site = _load_site_or_exit(args.site)
+    simulate = args.command == "demo"
+    if simulate and not args.database_url and not args.keep_data:
+        # Each demo is a fresh simulated day; an earlier run's open sessions would never end.
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{DEMO_DATABASE}{suffix}").unlink(missing_ok=True)
+    settings = RunSettings(
+        database_url=_database_url(args, DEMO_DATABASE if simulate else SERVE_DATABASE),
+        ocpp_host=args.ocpp_host,
+        ocpp_port=args.ocpp_port,
+        http_host=args.http_host,
+        http_port=args.http_port,
+        simulate=simulate,
+        speedup=args.speedup if simulate else 1.0,
+        start_utc=_demo_start(site, args.start) if simulate else None,
+        seed=args.seed if simulate else 1,
+    )
+    log.info("%s", _summary(site))
+    if simulate:
+        log.info("simulated time starts %s, %gx real time", settings.start_utc, settings.speedup)
+    asyncio.run(_run(Runtime(site, settings)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

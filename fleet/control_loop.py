@@ -1,0 +1,162 @@
+"""The control loop: re-plan on triggers and at every slot boundary, never two solves at once.
+
+snapshot (store) -> forecasts + planning -> optimiser (in a worker thread, under a time limit) ->
+schedule stored with its reasons -> dispatch. Anything that fails on the way to a schedule falls back
+to the solver-free plan, which never exceeds the grid limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fleet.clock import Clock
+from fleet.dispatch import Dispatcher
+from fleet.persistence.store import Store
+from fleet.planning import PluggedVehicle, build_problem, horizon_h, plugged_vehicles
+from fleet.schedule_body import schedule_body
+from fleet.site_config import SiteConfig
+from fleet.site_forecast import SiteForecast, fallback_forecast, forecast_site
+from fleet.triggers import PlanTriggers
+from optimizer import ChargingProblem, Schedule, fallback_schedule, solve
+
+log = logging.getLogger(__name__)
+
+Solver = Callable[[ChargingProblem, float], Schedule]
+
+
+def _default_solver(problem: ChargingProblem, time_limit_s: float) -> Schedule:
+    return solve(problem, time_limit_s=time_limit_s)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanResult:
+    schedule_id: int
+    created_at: datetime
+    reasons: tuple[str, ...]
+    forecast: SiteForecast
+    problem: ChargingProblem
+    plugged: tuple[PluggedVehicle, ...]
+    schedule: Schedule
+
+
+def _plan(
+    site: SiteConfig, now: datetime, plugged: list[PluggedVehicle], solver: Solver
+) -> tuple[SiteForecast, ChargingProblem, Schedule]:
+    """Forecast, build and solve: the CPU-heavy part, run in a worker thread."""
+    try:
+        forecast = forecast_site(site, now, horizon_h(now, site, plugged))
+    except Exception:
+        log.exception("forecast failed; planning with the conservative forecast")
+        forecast = fallback_forecast(site, now, horizon_h(now, site, plugged))
+    problem = build_problem(site, forecast, plugged)
+    try:
+        schedule = solver(problem, site.planning.solver_time_limit_s)
+    except Exception as exc:
+        log.exception("optimiser failed; using the fallback plan")
+        schedule = fallback_schedule(problem, reason=f"optimiser error: {type(exc).__name__}: {exc}")
+    return forecast, problem, schedule
+
+
+class ControlLoop:
+    def __init__(
+        self,
+        site: SiteConfig,
+        store: Store,
+        dispatcher: Dispatcher,
+        clock: Clock,
+        triggers: PlanTriggers,
+        *,
+        solver: Solver = _default_solver,
+    ) -> None:
+        self._site = site
+        self._store = store
+        self._dispatcher = dispatcher
+        self._clock = clock
+        self._triggers = triggers
+        self._solver = solver
+        self._plan_lock = asyncio.Lock()
+        self._planned = asyncio.Condition()
+        self.latest: PlanResult | None = None
+
+    def request_replan(self, reason: str) -> None:
+        self._triggers.request_replan(reason)
+
+    async def wait_for_plan(self, newer_than: int = 0) -> PlanResult:
+        """Wait until a plan with an id above ``newer_than`` exists (used by tests and the API)."""
+        async with self._planned:
+            await self._planned.wait_for(
+                lambda: self.latest is not None and self.latest.schedule_id > newer_than
+            )
+        assert self.latest is not None
+        return self.latest
+
+    async def run(self) -> None:
+        self.request_replan("start")
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._slot_ticker())
+            while True:
+                await self._triggers.wait()
+                # Debounce in real time: a burst of plug-ins gives one solve.
+                await asyncio.sleep(self._site.planning.replan_debounce_s)
+                batch = self._triggers.take()
+                for charge_point_id in batch.reconnected:
+                    self._dispatcher.forget(charge_point_id)
+                try:
+                    await self.replan(batch.reasons)
+                except Exception:
+                    # The loop must outlive a bad cycle; the chargers keep their last profiles meanwhile.
+                    log.exception("re-planning failed (%s)", ", ".join(batch.reasons))
+
+    async def _slot_ticker(self) -> None:
+        slot = timedelta(minutes=self._site.planning.slot_min)
+        while True:
+            now = self._clock.now()
+            epoch = datetime(1970, 1, 1, tzinfo=now.tzinfo)
+            next_boundary = epoch + ((now - epoch) // slot + 1) * slot
+            await self._clock.sleep((next_boundary - now).total_seconds())
+            self.request_replan("new slot")
+
+    async def replan(self, reasons: tuple[str, ...]) -> PlanResult:
+        async with self._plan_lock:
+            now = self._clock.now()
+            transactions = await self._store.active_transactions()
+            vehicles = {v.id: v for v in await self._store.list_vehicles()}
+            bookings = await self._store.current_bookings()
+            plugged = plugged_vehicles(now, self._site, transactions, vehicles, bookings)
+            started = time.perf_counter()
+            forecast, problem, schedule = await asyncio.to_thread(
+                _plan, self._site, now, plugged, self._solver
+            )
+            body = schedule_body(self._site, forecast, problem, schedule, plugged, reasons)
+            schedule_id = await self._store.save_schedule(
+                now,
+                schedule.status.value,
+                schedule.termination,
+                schedule.objective_eur,
+                schedule.solve_time_s,
+                schedule.unmet_energy_kwh,
+                body,
+            )
+            result = PlanResult(schedule_id, now, reasons, forecast, problem, tuple(plugged), schedule)
+            async with self._planned:
+                self.latest = result
+                self._planned.notify_all()
+            outcomes = await self._dispatcher.dispatch(schedule, plugged, now)
+            failed = [o for o in outcomes if o.result is not None and not o.result.ok]
+            log.info(
+                "plan %d: %s, %d vehicles, unmet %.1f kWh, %.2f s (%s); %d profiles sent, %d failed",
+                schedule_id,
+                schedule.status.value,
+                len(plugged),
+                schedule.unmet_energy_kwh,
+                time.perf_counter() - started,
+                ", ".join(reasons),
+                len(outcomes),
+                len(failed),
+            )
+            return result

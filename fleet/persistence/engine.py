@@ -1,0 +1,83 @@
+"""Building the async engine for SQLite (embedded default) or PostgreSQL (several nodes).
+
+The same schema, migrations and queries run on both; only the URL changes. Plain URLs are accepted
+(``sqlite:///vettabbia.db``, ``postgresql://user@host/db``) and given the async driver.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from fleet.persistence.errors import UnsupportedDatabaseError
+
+SQLITE_BUSY_TIMEOUT_MS: Final = 5_000
+"""How long a SQLite connection waits for another process's write lock before failing [ms]."""
+
+WRITE_OPTION: Final = "vettabbia_write"
+"""Execution option marking a connection that will write (SQLite: ``BEGIN IMMEDIATE``)."""
+
+_ASYNC_DRIVERS: Final = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+def async_database_url(url: str | URL) -> URL:
+    """Return ``url`` with the async driver of its backend (aiosqlite or asyncpg).
+
+    Parameters
+    ----------
+    url
+        A SQLAlchemy URL for SQLite or PostgreSQL, with or without a driver.
+
+    Raises
+    ------
+    UnsupportedDatabaseError
+        For any other backend.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "postgres":
+        backend = "postgresql"
+    driver = _ASYNC_DRIVERS.get(backend)
+    if driver is None:
+        raise UnsupportedDatabaseError(parsed.render_as_string(hide_password=True))
+    return parsed.set(drivername=driver)
+
+
+def create_engine(url: str | URL) -> AsyncEngine:
+    """Build the engine for ``url``; no connection is opened until the engine is used.
+
+    On SQLite every connection runs in WAL mode (readers never block the writer), with foreign keys
+    enforced, ``synchronous=NORMAL`` (durable across application crashes; the last transactions may
+    be lost only on power loss) and a busy timeout for other processes such as the Alembic command
+    line. Transactions are begun explicitly so that a read sees one snapshot and a write takes the
+    write lock up front (``BEGIN IMMEDIATE``) instead of failing when upgrading a read lock.
+    """
+    async_url = async_database_url(url)
+    if async_url.get_backend_name() != "sqlite":
+        return create_async_engine(async_url, pool_pre_ping=True)
+    engine = create_async_engine(async_url)
+    event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+    event.listen(engine.sync_engine, "begin", _begin_sqlite_transaction)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # The sqlite3 module would otherwise open transactions itself, lazily and only before writes.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS:d}")
+    finally:
+        cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    writing = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

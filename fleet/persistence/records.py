@@ -1,0 +1,153 @@
+"""What the store returns and accepts: frozen dataclasses, in kW / kWh / % / UTC.
+
+Records are plain values detached from any database session; changing one means building a new one
+(``dataclasses.replace``) and handing it back to the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from fleet.persistence.checks import require_finite, require_text
+from fleet.persistence.errors import InvalidValueError
+
+
+class VehicleClass(StrEnum):
+    CAR = "car"
+    VAN = "van"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorRecord:
+    """The last status a charge point reported for one connector (0 is the charge point itself)."""
+
+    connector_id: int
+    status: str
+    error_code: str
+    status_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChargePointRecord:
+    """A charge point as last seen; the boot fields stay ``None`` until it sent a BootNotification."""
+
+    id: str
+    vendor: str | None
+    model: str | None
+    serial_number: str | None
+    firmware_version: str | None
+    ocpp_version: str | None
+    connected: bool
+    connected_at: datetime | None
+    last_seen_at: datetime | None
+    booted_at: datetime | None
+    connectors: tuple[ConnectorRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleRecord:
+    """A fleet vehicle and the id tag (RFID card) it authorises with."""
+
+    id: str
+    fleet: str
+    vehicle_class: VehicleClass
+    name: str
+    id_tag: str
+    battery_kwh: float
+    max_ac_kw: float
+    max_dc_kw: float
+
+    def __post_init__(self) -> None:
+        require_text("id of vehicle", self.id)
+        require_text(f"id_tag of vehicle {self.id!r}", self.id_tag)
+        if self.vehicle_class not in tuple(VehicleClass):
+            allowed = ", ".join(repr(c.value) for c in VehicleClass)
+            raise InvalidValueError(
+                f"vehicle_class of vehicle {self.id!r}",
+                f"must be one of {allowed}, got {self.vehicle_class!r}",
+            )
+        _check_finite("battery_kwh", self.battery_kwh, minimum=0.0, strict=True, owner=self.id)
+        _check_finite("max_ac_kw", self.max_ac_kw, minimum=0.0, strict=False, owner=self.id)
+        _check_finite("max_dc_kw", self.max_dc_kw, minimum=0.0, strict=False, owner=self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRecord:
+    """A vehicle's next departure and the energy it needs by then; the newest one per vehicle counts."""
+
+    id: int
+    vehicle_id: str
+    departure_at: datetime
+    energy_needed_kwh: float
+    priority: float
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionRecord:
+    """A charging session with its latest readings (``None`` until the first meter value)."""
+
+    id: int
+    charge_point_id: str
+    connector_id: int
+    id_tag: str
+    vehicle_id: str | None
+    meter_start_kwh: float
+    started_at: datetime
+    meter_stop_kwh: float | None
+    stopped_at: datetime | None
+    stop_reason: str | None
+    last_energy_register_kwh: float | None
+    last_power_kw: float | None
+    last_soc_percent: float | None
+    last_sample_at: datetime | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.stopped_at is None
+
+    @property
+    def energy_kwh(self) -> float:
+        """Energy delivered so far [kWh]: the stop (or latest) meter register minus the start."""
+        if self.meter_stop_kwh is not None:
+            register_kwh = self.meter_stop_kwh
+        elif self.last_energy_register_kwh is not None:
+            register_kwh = self.last_energy_register_kwh
+        else:
+            register_kwh = self.meter_start_kwh
+        return register_kwh - self.meter_start_kwh
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRecord:
+    """A stored plan; ``body`` is the JSON document the application wrote (treat it as read-only)."""
+
+    id: int
+    created_at: datetime
+    status: str
+    termination: str
+    objective_eur: float | None
+    solve_time_s: float
+    unmet_energy_kwh: float
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSampleRecord:
+    """Site power at one instant [kW]; ``None`` where that meter was not read."""
+
+    measured_at: datetime
+    ev_power_kw: float
+    grid_import_kw: float | None
+    pv_kw: float | None
+    base_load_kw: float | None
+
+
+def _check_finite(field: str, value: float, *, minimum: float, strict: bool, owner: str) -> None:
+    require_finite(f"{field} of vehicle {owner!r}", value)
+    if value < minimum or (strict and value == minimum):
+        relation = ">" if strict else ">="
+        raise InvalidValueError(f"{field} of vehicle {owner!r}", f"must be {relation} {minimum:g}, got {value!r}")

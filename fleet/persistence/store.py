@@ -1,0 +1,421 @@
+"""The durable state of the site behind one async API, on SQLite or PostgreSQL.
+
+Every write is committed before its method returns, so that the OCPP edge acknowledges a charger
+message only once it is durable. Arguments are checked here, once; the ``*_queries`` modules hold
+the SQL. Records go in and out; ORM rows and sessions never leave the package.
+
+Concurrency: each call runs in its own session and transaction, so the store may be shared by any
+number of coroutines. SQLite admits one writer per database at a time; rather than letting
+concurrent writers collide on the database lock (and fail after the busy timeout), writes are queued
+on an ``asyncio.Lock`` inside the store, while reads proceed in parallel (WAL). PostgreSQL runs
+writes concurrently; the queries are written for that (``ON CONFLICT``, row locks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from fleet.persistence import charge_point_queries, schedule_queries, transaction_queries, vehicle_queries
+from fleet.persistence.checks import (
+    require_connector_id,
+    require_finite,
+    require_optional_finite,
+    require_samples,
+    require_text,
+    require_utc,
+)
+from fleet.persistence.engine import WRITE_OPTION, create_engine
+from fleet.persistence.errors import InvalidValueError
+from fleet.persistence.migration import upgrade_to_head
+from fleet.persistence.records import (
+    BookingRecord,
+    ChargePointRecord,
+    ScheduleRecord,
+    SiteSampleRecord,
+    TransactionRecord,
+    VehicleRecord,
+)
+from ocpp_server.events import Measurand, MeterSample
+
+
+class Store:
+    """Persistence for charge points, vehicles, bookings, transactions, meter values and schedules.
+
+    Parameters
+    ----------
+    engine
+        An async engine for SQLite (aiosqlite) or PostgreSQL (asyncpg), normally built by
+        ``from_url``. The store owns it: ``close`` disposes of it.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
+        self._read_sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._write_sessions = async_sessionmaker(self._write_engine, expire_on_commit=False)
+        self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        # An in-memory SQLite database lives in one connection shared by every session (StaticPool):
+        # there, reads must queue behind the same lock, or two transactions would interleave on it.
+        shared_connection = isinstance(engine.sync_engine.pool, StaticPool)
+        self._read_lock = self._write_lock if shared_connection else None
+
+    @classmethod
+    def from_url(cls, url: str) -> Store:
+        """Build a store for ``url`` (``sqlite:///path.db`` or ``postgresql://...``) without I/O.
+
+        ``sqlite://`` (in memory) works too, one operation at a time, and is gone on ``close``.
+        """
+        return cls(create_engine(url))
+
+    @property
+    def dialect_name(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._engine.dialect.name
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest migration (a no-op when it is already there)."""
+        async with self._exclusive(), self._write_engine.begin() as connection:
+            await connection.run_sync(upgrade_to_head)
+
+    async def close(self) -> None:
+        """Close every pooled connection; the store must not be used afterwards."""
+        await self._engine.dispose()
+
+    # Charge points
+
+    async def record_connection(self, charge_point_id: str, ocpp_version: str, connected: bool, at: datetime) -> None:
+        """Record that a charge point's websocket opened (``connected``) or closed at ``at``."""
+        charge_point_id = require_text("charge_point_id", charge_point_id)
+        ocpp_version = require_text("ocpp_version", str(ocpp_version))
+        at = require_utc("at", at)
+        async with self._writing() as session:
+            await charge_point_queries.record_connection(session, charge_point_id, ocpp_version, bool(connected), at)
+
+    async def record_boot(
+        self,
+        charge_point_id: str,
+        vendor: str,
+        model: str,
+        serial_number: str | None,
+        firmware_version: str | None,
+        at: datetime,
+    ) -> None:
+        """Record a BootNotification: what the charge point says it is."""
+        charge_point_id = require_text("charge_point_id", charge_point_id)
+        at = require_utc("at", at)
+        async with self._writing() as session:
+            await charge_point_queries.record_boot(
+                session, charge_point_id, vendor, model, serial_number, firmware_version, at
+            )
+
+    async def record_connector_status(
+        self, charge_point_id: str, connector_id: int, status: str, error_code: str, at: datetime
+    ) -> None:
+        """Record a connector status; a status older than the stored one is ignored."""
+        charge_point_id = require_text("charge_point_id", charge_point_id)
+        connector_id = require_connector_id("connector_id", connector_id)
+        status = require_text("status", status)
+        at = require_utc("at", at)
+        async with self._writing() as session:
+            await charge_point_queries.record_connector_status(
+                session, charge_point_id, connector_id, status, error_code, at
+            )
+
+    async def mark_all_disconnected(self, at: datetime) -> int:
+        """Mark disconnected every charge point connected at or before ``at`` (run at start-up).
+
+        Returns
+        -------
+        int
+            How many charge points were marked.
+        """
+        at = require_utc("at", at)
+        async with self._writing() as session:
+            return await charge_point_queries.mark_all_disconnected(session, at)
+
+    async def list_charge_points(self) -> list[ChargePointRecord]:
+        """Every charge point ever seen, by id, with its connectors by number."""
+        async with self._reading() as session:
+            return await charge_point_queries.list_charge_points(session)
+
+    # Vehicles and bookings
+
+    async def upsert_vehicles(self, vehicles: Sequence[VehicleRecord]) -> None:
+        """Insert new vehicles and update known ones (by id); vehicles not given are kept.
+
+        Raises
+        ------
+        InvalidValueError
+            If an id or an id tag appears twice in ``vehicles``.
+        IdTagConflictError
+            If an id tag belongs to another stored vehicle.
+        """
+        for field in ("id", "id_tag"):
+            values = [getattr(vehicle, field) for vehicle in vehicles]
+            repeated = sorted({value for value in values if values.count(value) > 1})
+            if repeated:
+                raise InvalidValueError(f"vehicles.{field}", f"given more than once: {repeated}")
+        async with self._writing() as session:
+            await vehicle_queries.upsert_vehicles(session, vehicles)
+
+    async def list_vehicles(self) -> list[VehicleRecord]:
+        """Every vehicle, by id."""
+        async with self._reading() as session:
+            return await vehicle_queries.list_vehicles(session)
+
+    async def vehicle_by_id_tag(self, id_tag: str) -> VehicleRecord | None:
+        """The vehicle authorising with ``id_tag`` (exact match), or ``None``."""
+        async with self._reading() as session:
+            return await vehicle_queries.vehicle_by_id_tag(session, id_tag)
+
+    async def add_booking(
+        self,
+        vehicle_id: str,
+        departure_at: datetime,
+        energy_needed_kwh: float,
+        priority: float,
+        created_at: datetime,
+    ) -> BookingRecord:
+        """Store a new booking; the newest by ``created_at`` is the vehicle's current one.
+
+        Parameters
+        ----------
+        energy_needed_kwh
+            Energy to deliver before ``departure_at`` [kWh], >= 0.
+        priority
+            Relative weight of this vehicle's unmet energy [-].
+
+        Raises
+        ------
+        UnknownVehicleError
+            If no vehicle has id ``vehicle_id``.
+        """
+        departure_at = require_utc("departure_at", departure_at)
+        created_at = require_utc("created_at", created_at)
+        energy_needed_kwh = require_finite("energy_needed_kwh", energy_needed_kwh)
+        if energy_needed_kwh < 0:
+            raise InvalidValueError("energy_needed_kwh", f"must be >= 0, got {energy_needed_kwh!r}")
+        priority = require_finite("priority", priority)
+        async with self._writing() as session:
+            return await vehicle_queries.add_booking(
+                session, vehicle_id, departure_at, energy_needed_kwh, priority, created_at
+            )
+
+    async def current_bookings(self) -> dict[str, BookingRecord]:
+        """The current booking of every vehicle that has one, by vehicle id."""
+        async with self._reading() as session:
+            return await vehicle_queries.current_bookings(session)
+
+    # Transactions and meter values
+
+    async def start_transaction(
+        self,
+        charge_point_id: str,
+        connector_id: int,
+        id_tag: str,
+        vehicle_id: str | None,
+        meter_start_kwh: float,
+        started_at: datetime,
+    ) -> int:
+        """Open a transaction and return its id (the OCPP transactionId).
+
+        Idempotent: the same charge point, connector, id tag and start instant give the same id,
+        so a StartTransaction retried by the charger does not open a second session.
+
+        Raises
+        ------
+        UnknownVehicleError
+            If ``vehicle_id`` is given and refers to no stored vehicle.
+        """
+        charge_point_id = require_text("charge_point_id", charge_point_id)
+        connector_id = require_connector_id("connector_id", connector_id)
+        id_tag = require_text("id_tag", id_tag)
+        meter_start_kwh = require_finite("meter_start_kwh", meter_start_kwh)
+        started_at = require_utc("started_at", started_at)
+        async with self._writing() as session:
+            if vehicle_id is not None:
+                await vehicle_queries.require_vehicle(session, vehicle_id)
+            return await transaction_queries.start_transaction(
+                session, charge_point_id, connector_id, id_tag, vehicle_id, meter_start_kwh, started_at
+            )
+
+    async def stop_transaction(
+        self,
+        transaction_id: int,
+        meter_stop_kwh: float,
+        stopped_at: datetime,
+        reason: str | None,
+        samples: Sequence[MeterSample],
+    ) -> bool:
+        """Close a transaction and store the samples sent with the stop.
+
+        Idempotent: stopping a stopped transaction changes nothing (the first stop wins).
+
+        Returns
+        -------
+        bool
+            ``False`` if no transaction has this id. Nothing is stored then, not even the samples:
+            without the transaction there is no charge point or connector to file them under.
+        """
+        meter_stop_kwh = require_finite("meter_stop_kwh", meter_stop_kwh)
+        stopped_at = require_utc("stopped_at", stopped_at)
+        checked = require_samples("samples", samples)
+        async with self._writing() as session:
+            return await transaction_queries.stop_transaction(
+                session, transaction_id, meter_stop_kwh, stopped_at, reason, checked
+            )
+
+    async def add_meter_samples(
+        self,
+        charge_point_id: str,
+        connector_id: int,
+        transaction_id: int | None,
+        samples: Sequence[MeterSample],
+    ) -> int:
+        """Store meter samples, ignoring those already stored.
+
+        Samples of an unknown transaction are kept with no transaction (never an error). For a known
+        transaction, its latest energy register, power and SoC become the newest stored
+        whole-connector (phase-less) sample of each.
+
+        Returns
+        -------
+        int
+            How many samples were new.
+        """
+        charge_point_id = require_text("charge_point_id", charge_point_id)
+        connector_id = require_connector_id("connector_id", connector_id)
+        checked = require_samples("samples", samples)
+        if not checked:
+            return 0
+        async with self._writing() as session:
+            return await transaction_queries.add_meter_samples(
+                session, charge_point_id, connector_id, transaction_id, checked
+            )
+
+    async def active_transactions(self) -> list[TransactionRecord]:
+        """Every transaction not stopped yet, newest first."""
+        async with self._reading() as session:
+            return await transaction_queries.list_transactions(session, active=True, limit=None, offset=0)
+
+    async def list_transactions(
+        self, *, active: bool | None = None, limit: int = 100, offset: int = 0
+    ) -> list[TransactionRecord]:
+        """Transactions newest first; ``active`` True / False keeps only running / stopped ones."""
+        for field, value in (("limit", limit), ("offset", offset)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InvalidValueError(field, f"must be an integer >= 0, got {value!r}")
+        async with self._reading() as session:
+            return await transaction_queries.list_transactions(session, active=active, limit=limit, offset=offset)
+
+    async def get_transaction(self, transaction_id: int) -> TransactionRecord | None:
+        """The transaction with this id, or ``None``."""
+        async with self._reading() as session:
+            return await transaction_queries.get_transaction(session, transaction_id)
+
+    async def meter_series(
+        self, transaction_id: int, measurand: Measurand, *, phase: str | None = None
+    ) -> list[tuple[datetime, float]]:
+        """A transaction's samples of one measurand as (instant, value) pairs, oldest first.
+
+        Parameters
+        ----------
+        phase
+            ``None`` for whole-connector samples, or the phase ("L1", ...) of per-phase ones.
+        """
+        async with self._reading() as session:
+            return await transaction_queries.meter_series(session, transaction_id, Measurand(measurand), phase or "")
+
+    # Schedules and site samples
+
+    async def save_schedule(
+        self,
+        created_at: datetime,
+        status: str,
+        termination: str,
+        objective_eur: float | None,
+        solve_time_s: float,
+        unmet_energy_kwh: float,
+        body: dict[str, Any],
+    ) -> int:
+        """Store a plan and return its id.
+
+        Parameters
+        ----------
+        objective_eur
+            Objective value [EUR], ``None`` when the solver found no solution.
+        solve_time_s
+            Wall time of the solve [s].
+        unmet_energy_kwh
+            Energy the plan fails to deliver by the departures [kWh].
+        body
+            A JSON document (no NaN or infinity) holding the full plan.
+        """
+        created_at = require_utc("created_at", created_at)
+        objective_eur = require_optional_finite("objective_eur", objective_eur)
+        solve_time_s = require_finite("solve_time_s", solve_time_s)
+        unmet_energy_kwh = require_finite("unmet_energy_kwh", unmet_energy_kwh)
+        try:
+            json.dumps(body, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise InvalidValueError("body", f"must be a JSON document without NaN: {error}") from None
+        async with self._writing() as session:
+            return await schedule_queries.save_schedule(
+                session, created_at, status, termination, objective_eur, solve_time_s, unmet_energy_kwh, body
+            )
+
+    async def latest_schedule(self) -> ScheduleRecord | None:
+        """The most recently created plan, or ``None``."""
+        async with self._reading() as session:
+            return await schedule_queries.latest_schedule(session)
+
+    async def add_site_sample(
+        self,
+        measured_at: datetime,
+        ev_power_kw: float,
+        grid_import_kw: float | None,
+        pv_kw: float | None,
+        base_load_kw: float | None,
+    ) -> None:
+        """Store (or replace) the site power at ``measured_at`` [kW]; ``None`` where not measured."""
+        measured_at = require_utc("measured_at", measured_at)
+        ev_power_kw = require_finite("ev_power_kw", ev_power_kw)
+        grid_import_kw = require_optional_finite("grid_import_kw", grid_import_kw)
+        pv_kw = require_optional_finite("pv_kw", pv_kw)
+        base_load_kw = require_optional_finite("base_load_kw", base_load_kw)
+        async with self._writing() as session:
+            await schedule_queries.add_site_sample(
+                session, measured_at, ev_power_kw, grid_import_kw, pv_kw, base_load_kw
+            )
+
+    async def site_samples(self, since: datetime) -> list[SiteSampleRecord]:
+        """Site samples measured at or after ``since``, oldest first."""
+        since = require_utc("since", since)
+        async with self._reading() as session:
+            return await schedule_queries.site_samples(session, since)
+
+    # Sessions
+
+    def _exclusive(self) -> AbstractAsyncContextManager[object]:
+        return self._write_lock if self._write_lock is not None else nullcontext()
+
+    def _exclusive_if_one_connection(self) -> AbstractAsyncContextManager[object]:
+        return self._read_lock if self._read_lock is not None else nullcontext()
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncSession]:
+        async with self._exclusive(), self._write_sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[AsyncSession]:
+        async with self._exclusive_if_one_connection(), self._read_sessions() as session, session.begin():
+            yield session

@@ -1,0 +1,136 @@
+"""Queries on vehicles and their bookings (departure time and energy needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from fleet.persistence.dialect_insert import conflict_insert
+from fleet.persistence.errors import IdTagConflictError, UnknownVehicleError
+from fleet.persistence.models import BookingRow, VehicleRow
+from fleet.persistence.records import BookingRecord, VehicleClass, VehicleRecord
+
+
+async def upsert_vehicles(session: AsyncSession, vehicles: Sequence[VehicleRecord]) -> None:
+    """Insert or update ``vehicles``; ids and id tags must already be unique within the batch."""
+    if not vehicles:
+        return
+    claimants = {vehicle.id_tag: vehicle.id for vehicle in vehicles}
+    batch_ids = set(claimants.values())
+    for id_tag, holder in (await _vehicle_ids_with_tags(session, list(claimants))).items():
+        if holder != claimants[id_tag] and holder not in batch_ids:
+            raise IdTagConflictError(
+                f"{id_tag!r} belongs to vehicle {holder!r}, cannot give it to {claimants[id_tag]!r}"
+            )
+    insert = conflict_insert(session, VehicleRow).values(
+        [
+            {
+                "id": vehicle.id,
+                "fleet": vehicle.fleet,
+                "vehicle_class": str(vehicle.vehicle_class),
+                "name": vehicle.name,
+                "id_tag": vehicle.id_tag,
+                "battery_kwh": vehicle.battery_kwh,
+                "max_ac_kw": vehicle.max_ac_kw,
+                "max_dc_kw": vehicle.max_dc_kw,
+            }
+            for vehicle in vehicles
+        ]
+    )
+    changed = ("fleet", "vehicle_class", "name", "id_tag", "battery_kwh", "max_ac_kw", "max_dc_kw")
+    statement = insert.on_conflict_do_update(
+        index_elements=[VehicleRow.id], set_={name: insert.excluded[name] for name in changed}
+    )
+    try:
+        await session.execute(statement)
+    except IntegrityError as error:
+        # The unique constraint is checked row by row: tags cannot swap between stored vehicles.
+        raise IdTagConflictError(
+            "an id tag moves between stored vehicles in one call; give its holder a new tag first"
+        ) from error
+
+
+async def _vehicle_ids_with_tags(session: AsyncSession, id_tags: Sequence[str]) -> dict[str, str]:
+    rows = await session.execute(select(VehicleRow.id_tag, VehicleRow.id).where(VehicleRow.id_tag.in_(id_tags)))
+    return {id_tag: vehicle_id for id_tag, vehicle_id in rows}
+
+
+async def list_vehicles(session: AsyncSession) -> list[VehicleRecord]:
+    rows = await session.scalars(select(VehicleRow).order_by(VehicleRow.id))
+    return [_vehicle_record(row) for row in rows]
+
+
+async def vehicle_by_id_tag(session: AsyncSession, id_tag: str) -> VehicleRecord | None:
+    row = await session.scalar(select(VehicleRow).where(VehicleRow.id_tag == id_tag))
+    return None if row is None else _vehicle_record(row)
+
+
+async def require_vehicle(session: AsyncSession, vehicle_id: str) -> None:
+    """Raise ``UnknownVehicleError`` unless a vehicle with this id is stored."""
+    if await session.scalar(select(VehicleRow.id).where(VehicleRow.id == vehicle_id)) is None:
+        raise UnknownVehicleError(vehicle_id)
+
+
+async def add_booking(
+    session: AsyncSession,
+    vehicle_id: str,
+    departure_at: datetime,
+    energy_needed_kwh: float,
+    priority: float,
+    created_at: datetime,
+) -> BookingRecord:
+    await require_vehicle(session, vehicle_id)
+    row = BookingRow(
+        vehicle_id=vehicle_id,
+        departure_at=departure_at,
+        energy_needed_kwh=energy_needed_kwh,
+        priority=priority,
+        created_at=created_at,
+    )
+    session.add(row)
+    await session.flush()
+    return _booking_record(row)
+
+
+async def current_bookings(session: AsyncSession) -> dict[str, BookingRecord]:
+    ranked = select(
+        BookingRow,
+        func.row_number()
+        .over(
+            partition_by=BookingRow.vehicle_id,
+            order_by=(BookingRow.created_at.desc(), BookingRow.id.desc()),
+        )
+        .label("recency"),
+    ).subquery()
+    latest = aliased(BookingRow, ranked)
+    rows = await session.scalars(select(latest).where(ranked.c.recency == 1).order_by(latest.vehicle_id))
+    return {row.vehicle_id: _booking_record(row) for row in rows}
+
+
+def _vehicle_record(row: VehicleRow) -> VehicleRecord:
+    return VehicleRecord(
+        id=row.id,
+        fleet=row.fleet,
+        vehicle_class=VehicleClass(row.vehicle_class),
+        name=row.name,
+        id_tag=row.id_tag,
+        battery_kwh=row.battery_kwh,
+        max_ac_kw=row.max_ac_kw,
+        max_dc_kw=row.max_dc_kw,
+    )
+
+
+def _booking_record(row: BookingRow) -> BookingRecord:
+    return BookingRecord(
+        id=row.id,
+        vehicle_id=row.vehicle_id,
+        departure_at=row.departure_at,
+        energy_needed_kwh=row.energy_needed_kwh,
+        priority=row.priority,
+        created_at=row.created_at,
+    )

@@ -1,0 +1,203 @@
+"""State -> ChargingProblem: pure functions of their inputs, ``now`` included.
+
+Two steps: ``plugged_vehicles`` works out, for every active transaction, which vehicle it is, when it
+leaves and how much energy it still needs (from the fleet manager's booking, or class defaults when
+there is none); ``build_problem`` lays that on the forecast's slot grid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from fleet.persistence.records import BookingRecord, TransactionRecord, VehicleRecord
+from fleet.site_config import ChargePointConfig, SiteConfig
+from fleet.site_forecast import SiteForecast
+from optimizer import ChargingProblem, VehicleRequest
+
+# Without a booking, a shared car is assumed to be booked again within a few hours and a van to leave
+# on its next morning round; both are conservative guesses that a booking replaces.
+CAR_DEFAULT_STAY = timedelta(hours=4)
+CAR_DEFAULT_TARGET_SOC = 0.8
+VAN_DEFAULT_DEPARTURE = time(6, 0)
+VAN_DEFAULT_TARGET_SOC = 1.0
+UNKNOWN_VEHICLE_ENERGY_KWH = 20.0
+PRIORITY_BY_CLASS = {"van": 3.0, "car": 1.0}
+# A booking made within this long after the plug-in is taken as stated at plug-in time.
+BOOKING_AT_PLUG_IN = timedelta(minutes=2)
+
+
+@dataclass(frozen=True, slots=True)
+class PluggedVehicle:
+    transaction_id: int
+    charge_point_id: str
+    connector_id: int
+    vehicle_id: str | None
+    max_power_kw: float
+    departure_utc: datetime
+    energy_needed_kwh: float
+    priority: float
+    needs_source: str
+    """'booking' or 'default': where departure and energy came from (shown to operators)."""
+
+    @property
+    def connector_key(self) -> str:
+        return f"{self.charge_point_id}/{self.connector_id}"
+
+    @property
+    def plan_key(self) -> str:
+        return self.vehicle_id or f"tx-{self.transaction_id}"
+
+
+def connector_max_power_kw(charger: ChargePointConfig, vehicle: VehicleRecord | None) -> float:
+    if vehicle is None:
+        return charger.max_power_kw
+    vehicle_kw = vehicle.max_dc_kw if charger.kind == "DC" else vehicle.max_ac_kw
+    return min(charger.max_power_kw, vehicle_kw)
+
+
+def _next_local(now: datetime, at: time, timezone: str) -> datetime:
+    local_now = now.astimezone(ZoneInfo(timezone))
+    candidate = datetime.combine(local_now.date(), at, tzinfo=local_now.tzinfo)
+    if candidate <= local_now:
+        candidate = datetime.combine(local_now.date() + timedelta(days=1), at, tzinfo=local_now.tzinfo)
+    return candidate.astimezone(now.tzinfo)
+
+
+def _room_kwh(vehicle: VehicleRecord, tx: TransactionRecord, target_soc: float) -> float | None:
+    if tx.last_soc_percent is None:
+        return None
+    return max(0.0, (target_soc - tx.last_soc_percent / 100.0) * vehicle.battery_kwh)
+
+
+def _needs(
+    now: datetime,
+    site: SiteConfig,
+    tx: TransactionRecord,
+    vehicle: VehicleRecord | None,
+    booking: BookingRecord | None,
+) -> tuple[datetime, float, float, str]:
+    """Departure, energy still needed, priority and where they came from."""
+    if booking is not None and booking.departure_at > tx.started_at - timedelta(hours=1):
+        # Energy charged before the booking was made does not count against it.
+        delivered_kwh = tx.energy_kwh if booking.created_at <= tx.started_at + BOOKING_AT_PLUG_IN else 0.0
+        energy_kwh = max(0.0, booking.energy_needed_kwh - delivered_kwh)
+        if vehicle is not None:
+            room = _room_kwh(vehicle, tx, 1.0)
+            energy_kwh = energy_kwh if room is None else min(energy_kwh, room)
+        return booking.departure_at, energy_kwh, booking.priority, "booking"
+    if vehicle is None:
+        energy_kwh = max(0.0, UNKNOWN_VEHICLE_ENERGY_KWH - tx.energy_kwh)
+        return tx.started_at + CAR_DEFAULT_STAY, energy_kwh, 1.0, "default"
+    if vehicle.vehicle_class == "van":
+        departure = _next_local(now, VAN_DEFAULT_DEPARTURE, site.site.location.timezone)
+        target_soc = VAN_DEFAULT_TARGET_SOC
+    else:
+        departure = tx.started_at + CAR_DEFAULT_STAY
+        target_soc = CAR_DEFAULT_TARGET_SOC
+    room = _room_kwh(vehicle, tx, target_soc)
+    energy_kwh = (
+        room if room is not None else max(0.0, target_soc * vehicle.battery_kwh * 0.5 - tx.energy_kwh)
+    )
+    return departure, energy_kwh, PRIORITY_BY_CLASS.get(vehicle.vehicle_class, 1.0), "default"
+
+
+def plugged_vehicles(
+    now: datetime,
+    site: SiteConfig,
+    transactions: Sequence[TransactionRecord],
+    vehicles: Mapping[str, VehicleRecord],
+    bookings: Mapping[str, BookingRecord],
+) -> list[PluggedVehicle]:
+    """Every active transaction on a configured charger, with what its vehicle needs."""
+    plugged = []
+    for tx in transactions:
+        charger = site.charge_point(tx.charge_point_id)
+        if charger is None or not tx.is_active:
+            continue
+        vehicle = vehicles.get(tx.vehicle_id) if tx.vehicle_id else None
+        booking = bookings.get(vehicle.id) if vehicle else None
+        departure, energy_kwh, priority, source = _needs(now, site, tx, vehicle, booking)
+        plugged.append(
+            PluggedVehicle(
+                transaction_id=tx.id,
+                charge_point_id=tx.charge_point_id,
+                connector_id=tx.connector_id,
+                vehicle_id=vehicle.id if vehicle else None,
+                max_power_kw=connector_max_power_kw(charger, vehicle),
+                departure_utc=departure,
+                energy_needed_kwh=energy_kwh,
+                priority=priority,
+                needs_source=source,
+            )
+        )
+    return plugged
+
+
+def horizon_h(now: datetime, site: SiteConfig, plugged: Sequence[PluggedVehicle]) -> float:
+    """The configured horizon, stretched to the last known departure (at most 72 h)."""
+    last_departure_h = max(((p.departure_utc - now).total_seconds() / 3600.0 for p in plugged), default=0.0)
+    return min(72.0, max(site.planning.horizon_h, last_departure_h))
+
+
+def idle_connector_reserve_kw(site: SiteConfig, plugged: Sequence[PluggedVehicle]) -> float:
+    """Capacity kept for connectors without a planned transaction.
+
+    A vehicle that plugs in draws the fail-safe limit until the next plan reaches its charger, so the
+    plan leaves that much room for every idle connector: the limits installed on the chargers then
+    never sum above the grid limit, even between two plans.
+    """
+    busy = {p.connector_key for p in plugged}
+    idle = site.connector_count - len(busy)
+    return max(0, idle) * site.planning.failsafe_limit_kw
+
+
+def _available_h(
+    slot_starts: Sequence[datetime], slot_h: Sequence[float], until: datetime
+) -> tuple[float, ...]:
+    hours = []
+    for start, duration_h in zip(slot_starts, slot_h, strict=True):
+        end = start + timedelta(hours=duration_h)
+        overlap_s = (min(end, until) - start).total_seconds()
+        hours.append(min(duration_h, max(0.0, overlap_s / 3600.0)))
+    return tuple(hours)
+
+
+def build_problem(
+    site: SiteConfig,
+    forecast: SiteForecast,
+    plugged: Sequence[PluggedVehicle],
+) -> ChargingProblem:
+    """The ChargingProblem for the plugged vehicles over the forecast's slots."""
+    reserve_kw = idle_connector_reserve_kw(site, plugged)
+    limit_kw = max(0.0, site.site.grid.import_limit_kw - reserve_kw)
+    first_slot_end = forecast.slot_starts[0] + timedelta(hours=forecast.slot_duration_h[0])
+    requests = []
+    for p in plugged:
+        # A vehicle past its announced departure is still here: plan it for the current slot only.
+        until = max(p.departure_utc, first_slot_end)
+        requests.append(
+            VehicleRequest(
+                vehicle_id=p.plan_key,
+                connector_key=p.connector_key,
+                max_power_kw=p.max_power_kw,
+                energy_needed_kwh=p.energy_needed_kwh,
+                available_h=_available_h(forecast.slot_starts, forecast.slot_duration_h, until),
+                priority=p.priority,
+            )
+        )
+    n = len(forecast.slot_starts)
+    return ChargingProblem(
+        slot_starts_utc=forecast.slot_starts,
+        slot_duration_h=forecast.slot_duration_h,
+        grid_import_limit_kw=(limit_kw,) * n,
+        base_load_kw=forecast.base_load_kw,
+        pv_kw=forecast.pv_kw,
+        pv_firm_kw=forecast.pv_firm_kw,
+        import_price_eur_per_kwh=forecast.import_price_eur_per_kwh,
+        export_price_eur_per_kwh=forecast.export_price_eur_per_kwh,
+        vehicles=tuple(requests),
+        unmet_energy_penalty_eur_per_kwh=site.planning.unmet_energy_penalty_eur_per_kwh,
+    )

@@ -1,0 +1,172 @@
+"""The composition root: builds every part from the settings and runs them under one TaskGroup."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import uvicorn
+from ocpp_server.central_system import CentralSystem
+from ocpp_server.simulator.site import SiteSimulator
+
+from fleet.api.app import create_app
+from fleet.api.context import ApiContext
+from fleet.clock import Clock, SystemClock
+from fleet.control_loop import ControlLoop
+from fleet.dispatch import Dispatcher
+from fleet.ingest import ChargerIngest
+from fleet.persistence.records import VehicleClass, VehicleRecord
+from fleet.persistence.store import Store
+from fleet.simulation import build_simulator
+from fleet.site_config import SiteConfig
+from fleet.site_monitor import SiteMonitor
+from fleet.triggers import PlanTriggers
+from ocpp_server.simulator.clock import ScaledClock
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    database_url: str
+    ocpp_host: str = "127.0.0.1"
+    ocpp_port: int = 9000
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    simulate: bool = False
+    speedup: float = 60.0
+    start_utc: datetime | None = None
+    """Simulated start time; None starts at the current time."""
+    seed: int = 1
+    log_level: str = "info"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the runtime owns Ctrl-C and SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def vehicle_records(site: SiteConfig) -> list[VehicleRecord]:
+    return [
+        VehicleRecord(
+            id=v.id,
+            fleet=v.fleet,
+            vehicle_class=VehicleClass(v.vehicle_class),
+            name=v.name,
+            id_tag=v.id_tag,
+            battery_kwh=v.battery_kwh,
+            max_ac_kw=v.max_ac_kw,
+            max_dc_kw=v.max_dc_kw,
+        )
+        for v in site.vehicles
+    ]
+
+
+class Runtime:
+    """Everything one process runs: OCPP server, API and page, control loop, monitor, simulator."""
+
+    def __init__(self, site: SiteConfig, settings: RunSettings) -> None:
+        self.site = site
+        self.settings = settings
+        self.clock: Clock
+        if settings.simulate:
+            start = settings.start_utc or SystemClock().now()
+            self.clock = ScaledClock(start_utc=start, speedup=settings.speedup)
+        else:
+            self.clock = SystemClock()
+        self.store = Store.from_url(settings.database_url)
+        self.central: CentralSystem
+        self.dispatcher: Dispatcher
+        self.control_loop: ControlLoop
+        self._build()
+        self.simulator: SiteSimulator | None = None
+        self.ready = asyncio.Event()
+        self._stop = asyncio.Event()
+
+    def _build(self) -> None:
+        self.triggers = triggers = PlanTriggers()
+        self.central = CentralSystem(ChargerIngest(self.site, self.store, triggers), self.clock.now)
+        self.dispatcher = Dispatcher(self.site, self.central)
+        self.control_loop = ControlLoop(self.site, self.store, self.dispatcher, self.clock, triggers)
+        self.monitor = SiteMonitor(
+            self.store,
+            self.clock,
+            lambda: self.control_loop.latest.forecast if self.control_loop.latest else None,
+        )
+        ctx = ApiContext(self.site, self.store, self.clock, self.control_loop, self.central.connected_ids)
+        self.app = create_app(ctx)
+
+    @property
+    def ocpp_url(self) -> str:
+        return f"ws://{self.settings.ocpp_host}:{self.settings.ocpp_port}"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{self.settings.http_host}:{self.settings.http_port}"
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def _prepare(self) -> None:
+        await self.store.migrate()
+        await self.store.mark_all_disconnected(self.clock.now())
+        await self.store.upsert_vehicles(vehicle_records(self.site))
+
+    async def run(self) -> None:
+        await self._prepare()
+        http = _Server(
+            uvicorn.Config(
+                self.app,
+                host=self.settings.http_host,
+                port=self.settings.http_port,
+                log_level="warning",
+                lifespan="off",
+            )
+        )
+        try:
+            async with asyncio.TaskGroup() as group:
+                ocpp_ready = asyncio.Event()
+                background = [
+                    group.create_task(
+                        self.central.serve(self.settings.ocpp_host, self.settings.ocpp_port, ready=ocpp_ready)
+                    )
+                ]
+                await ocpp_ready.wait()
+                http_task = group.create_task(http.serve())
+                while not http.started:
+                    if http_task.done():
+                        raise RuntimeError(f"HTTP server could not start on {self.http_url}")
+                    await asyncio.sleep(0.02)
+                background.append(group.create_task(self.control_loop.run()))
+                background.append(group.create_task(self.monitor.run()))
+                if self.settings.simulate:
+                    self.simulator = build_simulator(
+                        self.site, self.ocpp_url, self.clock, self.store, self.triggers, self.settings.seed
+                    )
+                    background.append(group.create_task(self.simulator.run()))
+                log.info(
+                    "OCPP on %s/{chargePointId}, API and operator page on %s", self.ocpp_url, self.http_url
+                )
+                self.ready.set()
+                stop_task = group.create_task(self._stop.wait())
+                await asyncio.wait([stop_task, http_task, *background], return_when=asyncio.FIRST_COMPLETED)
+                log.info("stopping")
+                # Order matters: chargers first (their sockets close cleanly), then the servers.
+                for task in reversed(background):
+                    task.cancel()
+                http.should_exit = True
+                stop_task.cancel()
+        finally:
+            await self.store.close()
+
+
+def default_database_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"

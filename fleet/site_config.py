@@ -1,0 +1,203 @@
+"""The site file: what the site is made of, validated once where it enters.
+
+A wrong file raises SiteConfigError listing every problem as ``field.path: message``, so that the
+program refuses to start half-configured.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegativeFloat = Annotated[float, Field(ge=0)]
+
+
+class SiteConfigError(ValueError):
+    """The site file cannot be used; the message names every offending field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Location(_Strict):
+    latitude_deg: Annotated[float, Field(ge=-90, le=90)]
+    longitude_deg: Annotated[float, Field(ge=-180, le=180)]
+    altitude_m: float = 0.0
+    timezone: str
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class Grid(_Strict):
+    transformer_kva: PositiveFloat | None = None
+    import_limit_kw: PositiveFloat
+
+
+class PvArrayConfig(_Strict):
+    name: str
+    peak_power_kwp: PositiveFloat
+    tilt_deg: Annotated[float, Field(ge=0, le=90)]
+    azimuth_deg: Annotated[float, Field(ge=0, lt=360)]
+    losses_fraction: Annotated[float, Field(ge=0, lt=1)] = 0.14
+
+
+class BaseLoadConfig(_Strict):
+    min_kw: NonNegativeFloat
+    max_kw: NonNegativeFloat
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.max_kw < self.min_kw:
+            raise ValueError("max_kw must not be below min_kw")
+        return self
+
+
+class TariffConfig(_Strict):
+    f1_eur_per_kwh: NonNegativeFloat
+    f2_eur_per_kwh: NonNegativeFloat
+    f3_eur_per_kwh: NonNegativeFloat
+    export_eur_per_kwh: NonNegativeFloat = 0.0
+    capacity_charge_eur_per_kw_month: NonNegativeFloat = 0.0
+
+
+class SiteInfo(_Strict):
+    id: Annotated[str, Field(min_length=1)]
+    name: str
+    parking_bays: Annotated[int, Field(ge=0)] = 0
+    location: Location
+    grid: Grid
+    pv_arrays: tuple[PvArrayConfig, ...] = ()
+    base_load: BaseLoadConfig
+    tariff: TariffConfig
+
+
+class PlanningConfig(_Strict):
+    slot_min: Literal[5, 10, 15, 30, 60] = 15
+    horizon_h: Annotated[float, Field(gt=0, le=72)] = 24
+    pv_firm_fraction: Annotated[float, Field(ge=0, le=1)] = 0.0
+    unmet_energy_penalty_eur_per_kwh: PositiveFloat = 2.0
+    solver_time_limit_s: PositiveFloat = 10
+    failsafe_limit_kw: PositiveFloat
+    replan_debounce_s: Annotated[float, Field(ge=0)] = 1.0
+    """Real seconds to wait after a trigger so that a burst of events gives one solve."""
+
+
+class ChargePointConfig(_Strict):
+    id: Annotated[str, Field(min_length=1, max_length=48, pattern=r"^[A-Za-z0-9._\-]+$")]
+    kind: Literal["AC", "DC"]
+    max_power_kw: PositiveFloat
+    rate_unit: Literal["A", "W"]
+    connectors: Annotated[int, Field(ge=1, le=8)] = 1
+    phases: Literal[1, 3] = 3
+    voltage_v: PositiveFloat = 230.0
+    min_current_a: NonNegativeFloat = 6.0
+    vendor: str = ""
+    model: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.kind == "AC":
+            max_current_a = self.max_power_kw * 1000 / (self.voltage_v * self.phases)
+            if self.min_current_a > max_current_a:
+                raise ValueError(
+                    f"min_current_a {self.min_current_a} is above the maximum {max_current_a:.1f} A"
+                )
+        return self
+
+
+class VehicleConfig(_Strict):
+    id: Annotated[str, Field(min_length=1)]
+    fleet: Annotated[str, Field(min_length=1)]
+    vehicle_class: Literal["car", "van"]
+    name: str = ""
+    id_tag: Annotated[str, Field(min_length=1, max_length=20)]
+    battery_kwh: PositiveFloat
+    max_ac_kw: PositiveFloat
+    max_dc_kw: PositiveFloat
+
+
+class SiteConfig(_Strict):
+    site: SiteInfo
+    planning: PlanningConfig
+    charge_points: tuple[ChargePointConfig, ...]
+    vehicles: tuple[VehicleConfig, ...] = ()
+
+    @model_validator(mode="after")
+    def _site_rules(self) -> Self:
+        for label, ids in (
+            ("charge_points.id", [c.id for c in self.charge_points]),
+            ("vehicles.id", [v.id for v in self.vehicles]),
+            ("vehicles.id_tag", [v.id_tag for v in self.vehicles]),
+        ):
+            repeated = sorted(k for k, n in Counter(ids).items() if n > 1)
+            if repeated:
+                raise ValueError(f"{label}: repeated {', '.join(repeated)}")
+        if not self.charge_points:
+            raise ValueError("charge_points: the site has no charge point")
+        # The fail-safe must keep the site under its limit with every connector drawing it at peak base
+        # load, or the central system going away could overload the connection.
+        n_connectors = sum(c.connectors for c in self.charge_points)
+        worst_kw = n_connectors * self.planning.failsafe_limit_kw + self.site.base_load.max_kw
+        if worst_kw > self.site.grid.import_limit_kw:
+            raise ValueError(
+                f"planning.failsafe_limit_kw: {n_connectors} connectors x {self.planning.failsafe_limit_kw} kW "
+                f"+ base load {self.site.base_load.max_kw} kW = {worst_kw:.1f} kW exceeds "
+                f"site.grid.import_limit_kw {self.site.grid.import_limit_kw} kW"
+            )
+        return self
+
+    def charge_point(self, charge_point_id: str) -> ChargePointConfig | None:
+        return next((c for c in self.charge_points if c.id == charge_point_id), None)
+
+    @property
+    def connector_count(self) -> int:
+        return sum(c.connectors for c in self.charge_points)
+
+
+def _format_errors(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(file)"
+        lines.append(f"  {where}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def parse_site(data: object, *, source: str = "site file") -> SiteConfig:
+    """Validate already-parsed YAML/JSON data."""
+    try:
+        return SiteConfig.model_validate(data)
+    except ValidationError as exc:
+        raise SiteConfigError(f"{source} is not valid:\n{_format_errors(exc)}") from exc
+
+
+def load_site(path: Path | None = None) -> SiteConfig:
+    """Read and validate a site file; ``None`` loads the bundled Milan Porta Romana / Vettabbia site."""
+    if path is None:
+        text = resources.files("fleet.sites").joinpath("milan.yaml").read_text(encoding="utf-8")
+        source = "bundled site milan.yaml"
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SiteConfigError(f"cannot read site file {path}: {exc.strerror}") from exc
+        source = str(path)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SiteConfigError(f"{source} is not valid YAML: {exc}") from exc
+    return parse_site(data, source=source)

@@ -1,0 +1,64 @@
+"""Records what the site measured, once a minute of site time, for the operator page's history."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from fleet.clock import Clock
+from fleet.persistence.records import TransactionRecord
+from fleet.persistence.store import Store
+from fleet.site_forecast import SiteForecast
+
+log = logging.getLogger(__name__)
+
+SAMPLE_EVERY_S = 60.0
+# A connector whose last reading is older than this is not counted as drawing power.
+FRESH_READING = timedelta(minutes=5)
+
+
+def measured_ev_power_kw(transactions: Sequence[TransactionRecord], now: datetime) -> float:
+    """Sum of the latest measured power of every active transaction with a fresh reading [kW]."""
+    return sum(
+        tx.last_power_kw
+        for tx in transactions
+        if tx.is_active
+        and tx.last_power_kw is not None
+        and tx.last_sample_at is not None
+        and now - tx.last_sample_at <= FRESH_READING
+    )
+
+
+def forecast_now(forecast: SiteForecast | None, now: datetime) -> tuple[float | None, float | None]:
+    """(pv_kw, base_load_kw) of the slot holding ``now``, None without a forecast covering it."""
+    if forecast is None:
+        return None, None
+    t = forecast.slot_index(now)
+    if t is None:
+        return None, None
+    return forecast.pv_kw[t], forecast.base_load_kw[t]
+
+
+class SiteMonitor:
+    def __init__(
+        self, store: Store, clock: Clock, latest_forecast: Callable[[], SiteForecast | None]
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._latest_forecast = latest_forecast
+
+    async def sample_once(self) -> None:
+        now = self._clock.now()
+        ev_kw = measured_ev_power_kw(await self._store.active_transactions(), now)
+        pv_kw, base_kw = forecast_now(self._latest_forecast(), now)
+        import_kw = None if pv_kw is None or base_kw is None else max(0.0, ev_kw + base_kw - pv_kw)
+        await self._store.add_site_sample(now, ev_kw, import_kw, pv_kw, base_kw)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.sample_once()
+            except Exception:
+                log.exception("site sample failed")
+            await self._clock.sleep(SAMPLE_EVERY_S)

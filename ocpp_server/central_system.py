@@ -1,0 +1,290 @@
+"""The OCPP 1.6J central system: a websocket server on ws://host:port/{chargePointId}.
+
+Connection life cycle, in the order a charger meets it:
+
+1. The handshake is refused with HTTP 400 when the path carries no charge point id.
+2. A charger offering no ``ocpp1.6`` subprotocol gets the handshake completed without one and is
+   closed at once with 1002 (protocol error): OCPP-J 1.6 asks a central system that agrees to none
+   of the offered subprotocols to complete the handshake without one and close immediately.
+3. The application is asked (``ChargerEventSink.charger_connected``); a refusal is HTTP 404 (Not
+   Found), OCPP-J's answer to an unknown charge point identity. A previous connection of the same
+   charger is closed (1000, "replaced") and reports no disconnect: the charger is still connected.
+4. While open, frames are served by ``ChargePointV16``; a charger the application already knows
+   (``ConnectionDecision.resume``) gets its fail-safe profile straight away, since a reconnect
+   need not bring a new BootNotification.
+5. On close the application hears ``charger_disconnected``.
+
+Keepalive pings are kept, at a long interval (OCPP has its own Heartbeat, and at thousands of
+connections frequent pings cost more than the OCPP traffic). Compression is off: chargers rarely
+negotiate it and it costs a zlib context per connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from http import HTTPStatus
+from urllib.parse import unquote, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.frames import CloseCode
+from websockets.http11 import Request, Response
+from websockets.protocol import State
+from websockets.typing import Subprotocol
+
+from ocpp_server.commands import (
+    CommandResult,
+    CommandStatus,
+    ConnectorElectrical,
+    PowerLimitProfile,
+    ProfilePurpose,
+)
+from ocpp_server.events import ChargerConnected, ChargerDisconnected, OcppVersion
+from ocpp_server.handlers_v16 import ChargePointV16
+from ocpp_server.outbound_v16 import OutboundCalls
+from ocpp_server.ports import ChargerEventSink
+from ocpp_server.profiles import to_ocpp16_charging_profile
+from ocpp_server.sessions import KeyedLocks, OwnedTasks, Session
+from ocpp_server.timestamps import require_utc
+
+LOGGER = logging.getLogger(__name__)
+
+SUBPROTOCOL = Subprotocol("ocpp1.6")
+
+
+def charge_point_id_from_path(path: str) -> str:
+    """The charge point id: the last segment of the request path, URL-decoded.
+
+    Raises
+    ------
+    ValueError
+        If the last segment is empty.
+    """
+    charge_point_id = unquote(urlsplit(path).path.rsplit("/", 1)[-1])
+    if not charge_point_id:
+        raise ValueError(f"no charge point id in {path!r}: connect to ws://host:port/<chargePointId>")
+    return charge_point_id
+
+
+class CentralSystem:
+    """OCPP 1.6J central system: publishes charger events to ``sink`` and sends commands."""
+
+    def __init__(
+        self,
+        sink: ChargerEventSink,
+        now: Callable[[], datetime],
+        *,
+        call_timeout_s: float = 30.0,
+        max_concurrent_calls: int = 32,
+        ping_interval_s: float | None = 60.0,
+        max_plausible_power_kw: float = 1000.0,
+    ) -> None:
+        """
+        Parameters
+        ----------
+        sink
+            The application: told about every event, decides on connections, boots, transactions.
+        now
+            Clock returning tz-aware datetimes.
+        call_timeout_s
+            How long [s] a charger has to answer a command.
+        max_concurrent_calls
+            Commands in flight at once across all chargers.
+        ping_interval_s
+            Websocket keepalive interval [s]; None disables pings.
+        max_plausible_power_kw
+            Bound [kW] on power samples of a charger whose connectors the application has not
+            described yet.
+        """
+        self._sink = sink
+        self._now = now
+        self._outbound = OutboundCalls(timeout_s=call_timeout_s, max_concurrent=max_concurrent_calls)
+        self._ping_interval_s = ping_interval_s
+        self._max_plausible_power_kw = max_plausible_power_kw
+        self._sessions: dict[str, Session] = {}
+        self._admitted: dict[ServerConnection, Session] = {}
+        self._lifecycle = KeyedLocks()
+        self._server: Server | None = None
+
+    async def serve(self, host: str, port: int, *, ready: asyncio.Event | None = None) -> None:
+        """Accept chargers on ws://host:port/{chargePointId} until cancelled.
+
+        ``ready`` is set once the socket listens; with ``port`` 0, ``listening_port`` then tells
+        which port the system picked.
+        """
+        async with serve(
+            self._serve_connection,
+            host,
+            port,
+            subprotocols=[SUBPROTOCOL],
+            select_subprotocol=_select_subprotocol,
+            process_request=_check_request,
+            process_response=self._admit,
+            ping_interval=self._ping_interval_s,
+            compression=None,
+        ) as server:
+            self._server = server
+            if ready is not None:
+                ready.set()
+            try:
+                await server.serve_forever()
+            finally:
+                self._server = None
+
+    def listening_port(self) -> int | None:
+        """The TCP port ``serve`` listens on, None when not serving."""
+        if self._server is None or not self._server.sockets:
+            return None
+        port: int = self._server.sockets[0].getsockname()[1]
+        return port
+
+    def connected_ids(self) -> frozenset[str]:
+        """Charge point ids with an open connection."""
+        return frozenset(self._sessions)
+
+    async def set_charging_profile(
+        self,
+        charge_point_id: str,
+        profile: PowerLimitProfile,
+        electrical: ConnectorElectrical,
+        *,
+        max_periods: int | None = None,
+    ) -> CommandResult:
+        """Send ``profile`` [kW] converted to the connector's unit (see ``profiles``).
+
+        Raises
+        ------
+        ValueError
+            If the profile or ``electrical`` is inconsistent (a caller error, not a charger one).
+        """
+        payload = to_ocpp16_charging_profile(profile, electrical, max_periods=max_periods)
+        charge_point = self._charge_point(charge_point_id)
+        if charge_point is None:
+            return _not_connected(charge_point_id)
+        return await self._outbound.set_charging_profile(charge_point, profile.connector_id, payload)
+
+    async def clear_charging_profile(
+        self,
+        charge_point_id: str,
+        *,
+        profile_id: int | None = None,
+        connector_id: int | None = None,
+        purpose: ProfilePurpose | None = None,
+        stack_level: int | None = None,
+    ) -> CommandResult:
+        """Clear the charger's profiles matching every criterion given (all of them if none)."""
+        charge_point = self._charge_point(charge_point_id)
+        if charge_point is None:
+            return _not_connected(charge_point_id)
+        return await self._outbound.clear_charging_profile(
+            charge_point,
+            profile_id=profile_id,
+            connector_id=connector_id,
+            purpose=purpose,
+            stack_level=stack_level,
+        )
+
+    def _charge_point(self, charge_point_id: str) -> ChargePointV16 | None:
+        session = self._sessions.get(charge_point_id)
+        return None if session is None else session.charge_point
+
+    def _utc_now(self) -> datetime:
+        return require_utc(self._now(), "now()")
+
+    async def _admit(self, connection: ServerConnection, request: Request, response: Response) -> Response | None:
+        """Ask the application about a charger whose handshake is otherwise complete."""
+        if response.status_code != HTTPStatus.SWITCHING_PROTOCOLS or connection.subprotocol is None:
+            return None
+        charge_point_id = charge_point_id_from_path(request.path)
+        async with self._lifecycle.hold(charge_point_id):
+            decision = await self._sink.charger_connected(
+                ChargerConnected(charge_point_id, OcppVersion.V16, self._utc_now())
+            )
+            if not decision.accept:
+                LOGGER.warning("%s: refused, unknown charge point id", charge_point_id)
+                return connection.respond(HTTPStatus.NOT_FOUND, f"Unknown charge point id {charge_point_id!r}\n")
+            previous = self._sessions.get(charge_point_id)
+            if connection.state is not State.CONNECTING or not connection.server.is_serving():
+                # The handshake will not complete, so no handler will report the disconnect;
+                # a previous connection, if any, still holds the charger.
+                if previous is None:
+                    await self._sink.charger_disconnected(ChargerDisconnected(charge_point_id, self._utc_now()))
+                return None
+            if previous is not None:
+                LOGGER.info("%s: new connection replaces the open one", charge_point_id)
+                previous.replaced.set()
+            session = Session(charge_point_id, decision.resume)
+            self._sessions[charge_point_id] = session
+            self._admitted[connection] = session
+        return None
+
+    async def _serve_connection(self, connection: ServerConnection) -> None:
+        session = self._admitted.pop(connection, None)
+        if session is None:
+            LOGGER.warning("closing a connection without the %s subprotocol", SUBPROTOCOL)
+            await connection.close(CloseCode.PROTOCOL_ERROR, f"unsupported subprotocol, expected {SUBPROTOCOL}")
+            return
+        try:
+            await self._run_session(session, connection)
+        finally:
+            await self._report_disconnect(session)
+
+    async def _run_session(self, session: Session, connection: ServerConnection) -> None:
+        async with asyncio.TaskGroup() as group:
+            tasks = OwnedTasks(group)
+            charge_point = ChargePointV16(
+                session.charge_point_id,
+                connection,
+                sink=self._sink,
+                now=self._now,
+                outbound=self._outbound,
+                spawn=tasks.spawn,
+                boot=session.resume,
+                max_plausible_power_kw=self._max_plausible_power_kw,
+            )
+            session.charge_point = charge_point
+            tasks.spawn(_close_when_replaced(session, connection), name=f"{session.charge_point_id}: replace")
+            if session.resume is not None:
+                tasks.spawn(
+                    charge_point.install_failsafe(session.resume),
+                    name=f"{session.charge_point_id}: fail-safe profile",
+                )
+            try:
+                await charge_point.start()
+            finally:
+                tasks.cancel_all()
+
+    async def _report_disconnect(self, session: Session) -> None:
+        charge_point_id = session.charge_point_id
+        async with self._lifecycle.hold(charge_point_id):
+            if self._sessions.get(charge_point_id) is not session:
+                return
+            del self._sessions[charge_point_id]
+            try:
+                await self._sink.charger_disconnected(ChargerDisconnected(charge_point_id, self._utc_now()))
+            except Exception:
+                LOGGER.exception("%s: recording the disconnect failed", charge_point_id)
+
+
+async def _close_when_replaced(session: Session, connection: ServerConnection) -> None:
+    await session.replaced.wait()
+    await connection.close(CloseCode.NORMAL_CLOSURE, "replaced by a newer connection")
+
+
+def _select_subprotocol(connection: ServerConnection, offered: Sequence[Subprotocol]) -> Subprotocol | None:
+    # None completes the handshake without a subprotocol; the handler then closes with 1002.
+    return SUBPROTOCOL if SUBPROTOCOL in offered else None
+
+
+def _check_request(connection: ServerConnection, request: Request) -> Response | None:
+    try:
+        charge_point_id_from_path(request.path)
+    except ValueError as error:
+        return connection.respond(HTTPStatus.BAD_REQUEST, f"{error}\n")
+    return None
+
+
+def _not_connected(charge_point_id: str) -> CommandResult:
+    return CommandResult(CommandStatus.NOT_CONNECTED, f"{charge_point_id} is not connected")

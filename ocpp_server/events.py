@@ -1,0 +1,112 @@
+"""Domain events published by the OCPP edge, in kW / kWh / A / % / UTC, whatever the charger sent.
+
+The edge validates and normalises what a charger sends, then hands one of these to the
+ChargerEventSink (see ``ports``). The sink persists before it returns, so that the edge answers the
+charger only once the data is durable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class OcppVersion(StrEnum):
+    V16 = "1.6"
+    V201 = "2.0.1"
+
+
+class Measurand(StrEnum):
+    """What a meter sample measures; values are normalised to the unit in the name."""
+
+    ENERGY_IMPORT_KWH = "energy_import_kwh"
+    POWER_IMPORT_KW = "power_import_kw"
+    CURRENT_IMPORT_A = "current_import_a"
+    VOLTAGE_V = "voltage_v"
+    SOC_PERCENT = "soc_percent"
+    POWER_OFFERED_KW = "power_offered_kw"
+    CURRENT_OFFERED_A = "current_offered_a"
+
+
+@dataclass(frozen=True, slots=True)
+class MeterSample:
+    measurand: Measurand
+    value: float
+    measured_at: datetime
+    phase: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerConnected:
+    charge_point_id: str
+    ocpp_version: OcppVersion
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerDisconnected:
+    charge_point_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerBooted:
+    charge_point_id: str
+    vendor: str
+    model: str
+    serial_number: str | None
+    firmware_version: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorStatusChanged:
+    """connector_id 0 is the charge point as a whole."""
+
+    charge_point_id: str
+    connector_id: int
+    status: str
+    """OCPP 1.6 ChargePointStatus, e.g. Available, Preparing, Charging, SuspendedEV, Faulted."""
+    error_code: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionStarted:
+    charge_point_id: str
+    connector_id: int
+    id_tag: str
+    meter_start_kwh: float
+    started_at: datetime
+    reservation_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionStopped:
+    charge_point_id: str
+    transaction_id: int
+    meter_stop_kwh: float
+    stopped_at: datetime
+    reason: str | None
+    id_tag: str | None
+    samples: tuple[MeterSample, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MeterValuesReceived:
+    charge_point_id: str
+    connector_id: int
+    transaction_id: int | None
+    samples: tuple[MeterSample, ...]
+
+
+ChargerEvent = (
+    ChargerConnected
+    | ChargerDisconnected
+    | ChargerBooted
+    | ConnectorStatusChanged
+    | TransactionStarted
+    | TransactionStopped
+    | MeterValuesReceived
+)

@@ -1,0 +1,116 @@
+"""Outbound OCPP 1.6 calls to chargers, each ending in a CommandResult the caller must look at.
+
+Every call has a timeout and takes one slot of a semaphore shared by all chargers, so that a mass
+reconnect (a fail-safe profile per charger) cannot flood the event loop. CALLERRORs are raised by
+the library (``suppress=False``) and turned into CALL_ERROR here; a charger that goes away while a
+call is pending is NOT_CONNECTED at once rather than a TIMEOUT much later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any, Protocol
+
+from ocpp.exceptions import OCPPError, UnknownCallErrorCodeError
+from ocpp.v16 import call
+from websockets.exceptions import ConnectionClosed
+
+from ocpp_server.commands import CommandResult, CommandStatus, ProfilePurpose
+
+
+class CallingChargePoint(Protocol):
+    """What outbound calls need of a charger session: the library's ``call`` and a closed flag."""
+
+    closed: asyncio.Event
+
+    def call(self, payload: Any, suppress: bool = True) -> Awaitable[Any]: ...
+
+
+class _ConnectionLostError(Exception):
+    pass
+
+
+_SET_PROFILE_STATUS = {
+    "Accepted": CommandStatus.ACCEPTED,
+    "Rejected": CommandStatus.REJECTED,
+    "NotSupported": CommandStatus.NOT_SUPPORTED,
+}
+
+
+class OutboundCalls:
+    """Sends commands to chargers with a timeout [s] and at most ``max_concurrent`` at once."""
+
+    def __init__(self, *, timeout_s: float, max_concurrent: int) -> None:
+        if timeout_s <= 0:
+            raise ValueError(f"timeout_s must be positive, got {timeout_s}")
+        if max_concurrent < 1:
+            raise ValueError(f"max_concurrent must be at least 1, got {max_concurrent}")
+        self.timeout_s = timeout_s
+        self._semaphore = asyncio.Semaphore(max_concurrent)
+
+    async def set_charging_profile(
+        self, charge_point: CallingChargePoint, connector_id: int, cs_charging_profiles: dict[str, Any]
+    ) -> CommandResult:
+        """Send SetChargingProfile.req with a profile built by ``profiles.to_ocpp16_charging_profile``."""
+        payload = call.SetChargingProfile(connector_id=connector_id, cs_charging_profiles=cs_charging_profiles)
+        response = await self._call(charge_point, payload)
+        if isinstance(response, CommandResult):
+            return response
+        status = str(response.status)
+        return CommandResult(_SET_PROFILE_STATUS.get(status, CommandStatus.REJECTED), status)
+
+    async def clear_charging_profile(
+        self,
+        charge_point: CallingChargePoint,
+        *,
+        profile_id: int | None,
+        connector_id: int | None,
+        purpose: ProfilePurpose | None,
+        stack_level: int | None,
+    ) -> CommandResult:
+        """Send ClearChargingProfile.req; a charger answering Unknown had no matching profile."""
+        payload = call.ClearChargingProfile(
+            id=profile_id,
+            connector_id=connector_id,
+            charging_profile_purpose=None if purpose is None else purpose.value,
+            stack_level=stack_level,
+        )
+        response = await self._call(charge_point, payload)
+        if isinstance(response, CommandResult):
+            return response
+        status = str(response.status)
+        if status == "Accepted":
+            return CommandResult(CommandStatus.ACCEPTED, status)
+        return CommandResult(CommandStatus.REJECTED, f"{status}: no charging profile matched")
+
+    async def _call(self, charge_point: CallingChargePoint, payload: Any) -> Any:
+        """The charger's answer payload, or the CommandResult that explains why there is none."""
+        action = type(payload).__name__
+        async with self._semaphore:
+            try:
+                async with asyncio.timeout(self.timeout_s):
+                    return await _unless_closed(charge_point.call(payload, suppress=False), charge_point.closed)
+            except TimeoutError:
+                return CommandResult(CommandStatus.TIMEOUT, f"no answer to {action} within {self.timeout_s} s")
+            except (_ConnectionLostError, ConnectionClosed):
+                return CommandResult(CommandStatus.NOT_CONNECTED, f"connection closed before {action} was answered")
+            except OCPPError as error:
+                return CommandResult(CommandStatus.CALL_ERROR, f"{error.code}: {error.description} {error.details}")
+            except UnknownCallErrorCodeError as error:
+                return CommandResult(CommandStatus.CALL_ERROR, str(error))
+
+
+async def _unless_closed(answer: Awaitable[Any], closed: asyncio.Event) -> Any:
+    """Await ``answer``; raise _ConnectionLostError instead if the connection closes first."""
+    answer_task = asyncio.ensure_future(answer)
+    closed_task = asyncio.ensure_future(closed.wait())
+    try:
+        await asyncio.wait({answer_task, closed_task}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (answer_task, closed_task):
+            task.cancel()
+        await asyncio.gather(answer_task, closed_task, return_exceptions=True)
+    if answer_task.cancelled():
+        raise _ConnectionLostError
+    return answer_task.result()

@@ -1,0 +1,199 @@
+"""OCPP-J 1.6 message routing on top of the ``ocpp`` library, without its traps.
+
+``ChargePointRpcV16`` keeps the library's ``@on`` route map, schema validation and key conversion,
+and replaces the library's read loop and call dispatch so that:
+
+* every frame gets the answer OCPP-J 1.6 asks for (see ``framing``), with 1.6's error spelling
+  (FormationViolation, OccurenceConstraintViolation) and its meaning of NotImplemented (action
+  unknown) and NotSupported (action known, not handled), which the library has the wrong way round;
+* a failing handler or sink becomes one CALLERROR and the connection keeps serving;
+* work a handler wants done after its reply (a charging profile after a boot) runs as a task owned
+  by the connection (``after_reply``) once the reply is on the wire, where ``@after`` would start an
+  unowned task whose errors are lost, possibly before the reply is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol, TypeVar
+
+from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
+from ocpp.exceptions import NotImplementedError as OcppNotImplementedError
+from ocpp.exceptions import NotSupportedError, OCPPError
+from ocpp.messages import Call, CallError, validate_payload
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint
+from ocpp.v16.enums import Action
+from websockets.exceptions import ConnectionClosed
+
+from ocpp_server.errors import InvalidPayloadError
+from ocpp_server.framing import FORMATION_VIOLATION, MalformedFrame, parse_frame
+
+LOGGER = logging.getLogger(__name__)
+
+OCPP_VERSION = "1.6"
+
+_V16_SPELLING = {
+    "FormatViolation": FORMATION_VIOLATION,
+    "OccurrenceConstraintViolation": "OccurenceConstraintViolation",
+}
+"""Library (OCPP 2.x) error codes -> the codes OCPP-J 1.6 defines, typos included."""
+
+_KNOWN_ACTIONS = frozenset(action.value for action in Action)
+
+_Handler = TypeVar("_Handler", bound=Callable[..., Any])
+
+FollowUp = Callable[[], Coroutine[Any, Any, object]]
+
+
+class Spawn(Protocol):
+    """Starts a task owned by the connection; its errors are logged, never lost."""
+
+    def __call__(self, coroutine: Coroutine[Any, Any, object], *, name: str) -> None: ...
+
+
+class WebSocket(Protocol):
+    async def recv(self) -> str | bytes: ...
+
+    async def send(self, message: str) -> None: ...
+
+
+def on_action(action: Action) -> Callable[[_Handler], _Handler]:
+    """``ocpp.routing.on`` with a type: the decorated handler keeps its signature."""
+    decorator: Callable[[_Handler], _Handler] = on(action)
+    return decorator
+
+
+def call_error_for(unique_id: str, error: Exception) -> CallError:
+    """The CALLERROR that answers a CALL whose handling raised ``error``; the one mapping place."""
+    if isinstance(error, OCPPError):
+        code = _V16_SPELLING.get(error.code, error.code)
+        cause = error.details.get("cause") if isinstance(error.details, dict) else None
+        details = {"cause": str(cause)} if cause is not None else {}
+        return CallError(unique_id, code, error.description, details)
+    if isinstance(error, InvalidPayloadError):
+        return CallError(
+            unique_id,
+            "PropertyConstraintViolation",
+            "Payload is syntactically correct but at least one field contains an invalid value",
+            {"cause": str(error)},
+        )
+    return CallError(
+        unique_id,
+        "InternalError",
+        "An internal error occurred and the receiver was not able to process the requested Action",
+        {},
+    )
+
+
+class _ReplyInvalidError(Exception):
+    """Our own reply failed the schema: a fault of the central system, answered as InternalError."""
+
+
+class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package ships no types
+    """One charger's OCPP 1.6 session: frames in, replies out, outbound calls correlated."""
+
+    def __init__(self, charge_point_id: str, connection: WebSocket, *, spawn: Spawn, call_timeout_s: float) -> None:
+        super().__init__(charge_point_id, connection, response_timeout=call_timeout_s)
+        self._spawn = spawn
+        self._follow_ups: list[tuple[str, FollowUp]] = []
+        self.closed = asyncio.Event()
+        """Set once the read loop has ended: no answer to an outbound call can arrive any more."""
+
+    @property
+    def charge_point_id(self) -> str:
+        charge_point_id: str = self.id
+        return charge_point_id
+
+    async def start(self) -> None:
+        """Serve frames until the connection closes; returns normally on close."""
+        try:
+            while True:
+                frame = await self._connection.recv()
+                LOGGER.debug("%s: received %s", self.id, frame)
+                await self.route_message(frame)
+        except ConnectionClosed:
+            LOGGER.debug("%s: connection closed", self.id)
+        finally:
+            self.closed.set()
+
+    def after_reply(self, name: str, follow_up: FollowUp) -> None:
+        """Run ``follow_up`` as a task of this connection once the current reply has been sent.
+
+        Dropped if the call ends in a CALLERROR. Handlers use this for outbound calls, which they
+        must never await themselves: the reply they wait for is read by the loop they would block.
+        """
+        self._follow_ups.append((name, follow_up))
+
+    async def route_message(self, raw_msg: str | bytes) -> None:
+        frame = parse_frame(raw_msg)
+        if isinstance(frame, MalformedFrame):
+            await self._answer_malformed(frame, raw_msg)
+        elif isinstance(frame, Call):
+            await self._answer_call(frame)
+        else:
+            self._response_queue.put_nowait(frame)
+
+    async def _answer_malformed(self, frame: MalformedFrame, raw_msg: str | bytes) -> None:
+        LOGGER.warning("%s: malformed frame (%s): %.200r", self.id, frame.reason, raw_msg)
+        if frame.reply_unique_id is not None:
+            error = CallError(
+                frame.reply_unique_id,
+                FORMATION_VIOLATION,
+                "Payload for Action is syntactically incorrect or not conform the PDU structure",
+                {"cause": frame.reason},
+            )
+            await self._send(error.to_json())
+
+    async def _answer_call(self, call: Call) -> None:
+        self._follow_ups = []
+        try:
+            reply = (await self._reply_to(call)).to_json()
+        except Exception as error:
+            if isinstance(error, OCPPError | InvalidPayloadError):
+                LOGGER.warning("%s: %s refused: %s", self.id, call.action, error)
+            else:
+                LOGGER.exception("%s: %s failed", self.id, call.action)
+            self._follow_ups = []
+            await self._send(call_error_for(call.unique_id, error).to_json())
+            return
+        await self._send(reply)
+        follow_ups, self._follow_ups = self._follow_ups, []
+        for name, follow_up in follow_ups:
+            self._spawn(follow_up(), name=f"{self.id}: {name}")
+
+    async def _reply_to(self, call: Call) -> Any:
+        handlers = self.route_map.get(call.action, {})
+        handler = handlers.get("_on_action")
+        if handler is None:
+            raise _unhandled_action_error(call.action)
+        validate = not handlers.get("_skip_schema_validation", False)
+        if validate:
+            await validate_payload(call, OCPP_VERSION)
+        response = await handler(**camel_to_snake_case(call.payload))
+        payload = snake_to_camel_case(remove_nones(serialize_as_dict(response)))
+        result = call.create_call_result(payload)
+        if validate:
+            try:
+                await validate_payload(result, OCPP_VERSION)
+            except OCPPError as error:
+                raise _ReplyInvalidError(f"reply to {call.action} fails its schema: {error}") from error
+        return result
+
+    async def _send(self, message: str) -> None:
+        LOGGER.debug("%s: sending %s", self.id, message)
+        await self._connection.send(message)
+
+
+def _unhandled_action_error(action: str) -> OCPPError:
+    if action in _KNOWN_ACTIONS:
+        return NotSupportedError(
+            description="Requested Action is recognized but not supported by the receiver",
+            details={"cause": f"{action} is not handled by the central system"},
+        )
+    return OcppNotImplementedError(
+        description="Requested Action is not known by receiver",
+        details={"cause": f"{action} is not an OCPP 1.6 action"},
+    )

@@ -1,0 +1,134 @@
+"""Solve a linear Pyomo model with HiGHS: compile it to matrices, pass them to highspy in one call.
+
+Pyomo's ``LinearStandardFormCompiler`` walks the model once into sparse matrices, which costs less
+than Pyomo's solver interfaces building the HiGHS model row by row. Any callable with the
+:class:`LpBackend` signature can stand in for :func:`solve_lp_with_highs`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+try:
+    # highspy's core class, without the Python wrapper: the wrapper's constructor prints the HiGHS
+    # banner to stdout before any option can silence it. Private, so fall back to the public class.
+    from highspy._core import _Highs as _HighsSolver
+except ImportError:  # pragma: no cover - depends on the installed highspy
+    from highspy import Highs as _HighsSolver
+
+
+class LpOutcome(StrEnum):
+    """What an LP backend left in the model's variables."""
+
+    OPTIMAL = "optimal"
+    """A proven optimal solution."""
+    FEASIBLE = "feasible"
+    """A primal feasible solution found before a limit stopped the solver."""
+    NO_SOLUTION = "no_solution"
+    """Nothing usable: the variable values are meaningless."""
+
+
+@dataclass(frozen=True, slots=True)
+class LpResult:
+    outcome: LpOutcome
+    termination: str
+    """The solver's own words, e.g. ``"HiGHS: Optimal"``."""
+
+
+class LpBackend(Protocol):
+    def __call__(self, model: pyo.ConcreteModel, *, time_limit_s: float) -> LpResult:
+        """Minimise a linear model, loading the solution into its variables unless NO_SOLUTION."""
+        ...
+
+
+_STOPPED_EARLY = frozenset(
+    {
+        highspy.HighsModelStatus.kTimeLimit,
+        highspy.HighsModelStatus.kIterationLimit,
+        highspy.HighsModelStatus.kInterrupt,
+        highspy.HighsModelStatus.kObjectiveBound,
+        highspy.HighsModelStatus.kObjectiveTarget,
+        highspy.HighsModelStatus.kSolutionLimit,
+        highspy.HighsModelStatus.kUnknown,
+    }
+)
+
+
+def solve_lp_with_highs(
+    model: pyo.ConcreteModel,
+    *,
+    time_limit_s: float,
+    options: Mapping[str, bool | int | float | str] | None = None,
+) -> LpResult:
+    """Minimise a linear Pyomo model with HiGHS's default dual simplex.
+
+    Parameters
+    ----------
+    model
+        A linear model with one objective.
+    time_limit_s
+        HiGHS's time limit [s]; it stops there with whatever it has.
+    options
+        Further HiGHS options by name (e.g. ``{"presolve": "off"}``); HiGHS defaults otherwise.
+
+    Returns
+    -------
+    LpResult
+        OPTIMAL when HiGHS proves optimality; FEASIBLE when it stopped early holding a primal feasible
+        point; NO_SOLUTION otherwise (infeasible, unbounded, error, or stopped without a feasible
+        point). Values are loaded into the model's variables for OPTIMAL and FEASIBLE.
+    """
+    form = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=pyo.minimize)
+    columns = form.columns
+    matrix = form.A.tocsc()
+
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(columns)
+    lp.num_row_ = matrix.shape[0]
+    lp.col_cost_ = form.c.toarray()[0] if form.c.shape[0] else np.zeros(len(columns))
+    lp.offset_ = float(form.c_offset[0]) if len(form.c_offset) else 0.0
+    lp.col_lower_ = np.array([-math.inf if var.lb is None else var.lb for var in columns], dtype=np.float64)
+    lp.col_upper_ = np.array([math.inf if var.ub is None else var.ub for var in columns], dtype=np.float64)
+    rhs = np.asarray(form.rhs, dtype=np.float64)
+    # mixed form: multiplier 0 is an equality, 1 a <= row, -1 a >= row, each against rhs
+    sense = np.array([row.bound_type for row in form.rows], dtype=np.int8)
+    lp.row_lower_ = np.where(sense == 1, -math.inf, rhs)
+    lp.row_upper_ = np.where(sense == -1, math.inf, rhs)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data.astype(np.float64)
+
+    highs = _HighsSolver()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("time_limit", float(time_limit_s))
+    for name, value in (options or {}).items():
+        if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            raise ValueError(f"options: HiGHS rejected {name}={value!r}")
+    status = highs.passModel(lp)
+    if status == highspy.HighsStatus.kError:
+        return LpResult(LpOutcome.NO_SOLUTION, "HiGHS: the model was rejected")
+    highs.run()
+    model_status = highs.getModelStatus()
+    termination = f"HiGHS: {highs.modelStatusToString(model_status)}"
+    if model_status == highspy.HighsModelStatus.kOptimal:
+        outcome = LpOutcome.OPTIMAL
+    elif (
+        model_status in _STOPPED_EARLY
+        and highs.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    ):
+        outcome = LpOutcome.FEASIBLE
+    else:
+        return LpResult(LpOutcome.NO_SOLUTION, termination)
+    for var, value in zip(columns, highs.getSolution().col_value, strict=True):
+        var.set_value(value, skip_validation=True)
+    return LpResult(outcome, termination)

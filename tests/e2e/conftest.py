@@ -1,0 +1,39 @@
+"""Fixtures for the end-to-end tests: a running demo (in this event loop) and a real browser."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from fleet.runtime import RunSettings, Runtime
+from fleet.site_config import load_site
+from tests.e2e.browser import browser_context, chromium_executable
+from tests.e2e.ports import free_port
+
+__all__ = ["browser_context", "chromium_executable", "demo", "demo_url"]
+
+
+@pytest.fixture
+async def demo(tmp_path: Path) -> AsyncIterator[Runtime]:
+    """The whole demo: OCPP server, API, page, control loop and the 60 simulated chargers."""
+    settings = RunSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
+        ocpp_port=free_port(),
+        http_port=free_port(),
+        simulate=True,
+        speedup=60.0,
+    )
+    runtime = Runtime(load_site(), settings)
+    task = asyncio.create_task(runtime.run())
+    await asyncio.wait_for(runtime.ready.wait(), 30)
+    yield runtime
+    runtime.stop()
+    await asyncio.wait_for(task, 20)
+
+
+@pytest.fixture
+def demo_url(demo: Runtime) -> str:
+    return f"{demo.http_url}/"

@@ -1,0 +1,383 @@
+"""The operator page against a running demo with 60 simulated charge points, in a real Chromium.
+
+``demo_url`` (the demo's base URL, e.g. ``http://127.0.0.1:8000/``) and the browser fixtures come from
+``tests/e2e/conftest.py``. The first tests check that the page's own files are served and complete
+without any browser.
+"""
+
+import asyncio
+import os
+import re
+import socket
+from collections.abc import AsyncIterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from playwright.async_api import BrowserContext, Page
+
+from fleet.web.static_files import mount_operator_page, static_directory
+from tests.e2e.browser import TABLET_VIEWPORT, PageWatch, watch_page
+
+pytestmark = pytest.mark.e2e
+
+CHARGE_POINTS = 60
+DC_CHARGE_POINTS = 20
+AC_CHARGE_POINTS = 40
+PLAN_STATUSES = ("optimal", "feasible", "fallback")
+CONNECT_TIMEOUT_MS = 60_000
+"""The demo's simulated charge points boot and connect within this time [ms]."""
+
+SCREENSHOT_DIR_ENV_VAR = "VETTABBIA_SCREENSHOT_DIR"
+DEFAULT_SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+TILES = '[data-testid="charger-tile"]'
+
+ALL_TILES_CONNECTED = f"""(n) => {{
+  const tiles = document.querySelectorAll('{TILES}');
+  return tiles.length === n && [...tiles].every((t) => t.dataset.connected === "true");
+}}"""
+
+PLAN_SHOWN = """(statuses) => statuses.includes(
+  document.querySelector('[data-testid="schedule-status"]')?.dataset.status)"""
+
+CHART_DRAWN = """() => {
+  const chart = document.querySelector('[data-testid="site-chart"]');
+  const canvas = chart?.querySelector("canvas");
+  return chart?.dataset.state === "drawn" && canvas !== null && canvas.width > 0 && canvas.height > 0;
+}"""
+
+# Share of the chart's canvas pixels that are painted (not fully transparent).
+PAINTED_FRACTION = """() => {
+  const canvas = document.querySelector('[data-testid="site-chart"] canvas');
+  const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+  let painted = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted += 1;
+  return painted / (canvas.width * canvas.height);
+}"""
+
+VISIBLE_TILE_IDS = f"""() => [...document.querySelectorAll('{TILES}')]
+  .filter((t) => t.offsetParent !== null).map((t) => t.dataset.chargerId)"""
+
+
+# --- the page's files, served by the application ---------------------------------------------------
+
+
+class _References(HTMLParser):
+    """Collects the src/href attributes of an HTML document."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls.extend(value for name, value in attrs if name in {"src", "href"} and value)
+
+
+def _module_imports(source: str) -> list[str]:
+    return re.findall(r"""^\s*import\s[^;]*?from\s+["'](\.[^"']+)["']""", source, flags=re.MULTILINE)
+
+
+@pytest.fixture
+async def page_client() -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an application that serves only the operator page (no API behind it)."""
+    app = FastAPI()
+    mount_operator_page(app)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as client:
+        yield client
+
+
+async def test_root_serves_the_operator_page(page_client: httpx.AsyncClient) -> None:
+    response = await page_client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'data-testid="charger-grid"' in response.text
+
+
+async def test_every_file_the_page_refers_to_is_served_from_this_site(page_client: httpx.AsyncClient) -> None:
+    index = (await page_client.get("/")).text
+    parser = _References()
+    parser.feed(index)
+    assert parser.urls, "index.html refers to no assets"
+    pending = [urljoin("http://127.0.0.1/", url) for url in parser.urls]
+    seen: set[str] = set()
+    while pending:
+        url = pending.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        parts = urlsplit(url)
+        assert parts.hostname == "127.0.0.1", f"the page refers to another host: {url}"
+        response = await page_client.get(parts.path)
+        assert response.status_code == 200, f"{parts.path}: HTTP {response.status_code}"
+        if parts.path.endswith(".js"):
+            assert response.headers["content-type"].startswith("text/javascript")
+            pending.extend(urljoin(url, module) for module in _module_imports(response.text))
+    served_modules = {urlsplit(url).path.removeprefix("/static/") for url in seen if url.endswith(".js")}
+    shipped_modules = {p.name for p in static_directory().glob("*.js")}
+    assert shipped_modules <= served_modules, f"modules nobody imports: {shipped_modules - served_modules}"
+
+
+async def test_assets_are_revalidated_so_an_upgrade_is_picked_up(page_client: httpx.AsyncClient) -> None:
+    first = await page_client.get("/static/app.js")
+    again = await page_client.get("/static/app.js", headers={"If-None-Match": first.headers["etag"]})
+    assert first.headers["cache-control"] == "no-cache"
+    assert again.status_code == 304
+
+
+async def test_an_unknown_asset_is_not_found(page_client: httpx.AsyncClient) -> None:
+    response = await page_client.get("/static/no-such-file.js")
+    assert response.status_code == 404
+
+
+# --- the page's logic, run in the browser on known inputs --------------------------------------------
+
+
+@pytest.fixture
+async def static_page_url() -> AsyncIterator[str]:
+    """Base URL of a real HTTP server on loopback that serves only the operator page's files."""
+    app = FastAPI()
+    mount_operator_page(app)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    # A socket that already listens queues the browser's first connection until the server accepts,
+    # so there is no start-up race to wait out.
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        try:
+            yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        finally:
+            server.should_exit = True
+            await task
+
+
+async def _run_module_code(context: BrowserContext, base_url: str, module: str, body: str) -> Any:
+    """Import ``/static/<module>`` as ``m`` in a page of ``base_url`` and return what ``body`` returns."""
+    page = await context.new_page()
+    # Any document of the site's origin may import its modules; the icon starts no polling.
+    await page.goto(f"{base_url}/static/favicon.svg")
+    return await page.evaluate(
+        "async ([url, body]) => new Function('m', body)(await import(url))", [f"/static/{module}", body]
+    )
+
+
+async def test_grid_check_compares_import_with_the_limit(browser_context: BrowserContext, static_page_url: str) -> None:
+    checks = await _run_module_code(
+        browser_context,
+        static_page_url,
+        "assess.js",
+        """return [548, 480, 300].map((kw) => m.assessGrid({ gridImportLimitKw: 500, gridImportKw: kw }))
+             .map((g) => [g.level, g.headroomKw]);""",
+    )
+    # 548 kW is 48 kW over; 480 kW is 96 % of the limit (warning from 95 %); 300 kW leaves 200 kW.
+    assert checks == [["danger", -48], ["warn", 20], ["ok", 200]]
+
+
+async def test_plan_is_stale_after_two_slots_and_a_fallback_is_a_warning(
+    browser_context: BrowserContext, static_page_url: str
+) -> None:
+    plans = await _run_module_code(
+        browser_context,
+        static_page_url,
+        "assess.js",
+        """const now = new Date("2026-11-23T06:00:00Z");
+           const horizon = { slotStarts: [new Date("2026-11-23T06:00:00Z")], slotDurationH: [0.25] };
+           const plan = (status, ageMin) => m.assessPlan(
+             { id: 1, status, createdAt: new Date(now - ageMin * 60e3), objectiveEur: 1, unmetEnergyKwh: 0 },
+             horizon, now);
+           return [plan("optimal", 29), plan("optimal", 31), plan("fallback", 1), m.assessPlan(null, horizon, now)]
+             .map((p) => [p.status, p.level, p.stale]);""",
+    )
+    assert plans == [
+        ["optimal", "ok", False],
+        ["optimal", "warn", True],
+        ["fallback", "warn", False],
+        ["none", "warn", False],
+    ]
+
+
+async def test_tile_status_offline_first_then_fault_then_charging(
+    browser_context: BrowserContext, static_page_url: str
+) -> None:
+    statuses = await _run_module_code(
+        browser_context,
+        static_page_url,
+        "assess.js",
+        """const cp = (connected, ...statuses) => ({ connected, connectors: statuses.map((status) => ({ status })) });
+           return [cp(false, "Charging"), cp(true, "Charging", "Faulted"), cp(true, "Available", "Charging"),
+                   cp(true, "Available")].map(m.chargePointStatus);""",
+    )
+    assert statuses == ["Offline", "Faulted", "Charging", "Available"]
+
+
+async def test_chart_columns_join_measured_and_planned_on_one_time_axis(
+    browser_context: BrowserContext, static_page_url: str
+) -> None:
+    columns = await _run_module_code(
+        browser_context,
+        static_page_url,
+        "chart.js",
+        """const t = (hhmm) => new Date(`2026-11-23T${hhmm}:00Z`);
+           const plan = (a, b) => [a, b];
+           return m.chartColumns({
+             horizon: { slotStarts: [t("06:00"), t("06:15")], slotDurationH: [0.25, 0.25],
+                        gridImportLimitKw: plan(500, 500), pvKw: plan(0, 5), baseLoadKw: plan(50, 60),
+                        evPowerPlannedKw: plan(100, 200), gridImportPlannedKw: plan(150, 255),
+                        tariffBand: ["F3", "F2"] },
+             measured: { at: [t("05:50")], evPowerKw: [90], gridImportKw: [140] },
+           });""",
+    )
+    t0 = 1_795_413_600  # 2026-11-23T06:00:00Z [s]
+    assert columns[0] == [t0 - 600, t0, t0 + 900, t0 + 1800]
+    # The last slot's value is repeated at the horizon's end so its step is drawn.
+    assert columns[1] == [None, 100, 200, 200]  # EV load, planned
+    assert columns[2] == [90, None, None, None]  # EV load, measured
+    assert columns[7] == [None, 500, 500, 500]  # grid import limit
+
+
+async def test_bad_api_data_is_rejected_naming_the_field(browser_context: BrowserContext, static_page_url: str) -> None:
+    messages = await _run_module_code(
+        browser_context,
+        static_page_url,
+        "shapes.js",
+        """const attempt = (f) => { try { f(); return "accepted"; } catch (e) { return `${e.name}: ${e.message}`; } };
+           const connector = { connector_id: 1, status: "Charging", power_kw: "lots", limit_kw: null };
+           return [
+             attempt(() => m.parseChargePoints([{ id: "MI-DC-03", kind: "DC", max_power_kw: 50, connected: true,
+                                                  connectors: [connector] }])),
+             attempt(() => m.parseSite({ site_id: "x", name: "x", timezone: "Mars/Olympus" })),
+           ];""",
+    )
+    assert messages == [
+        "ShapeError: /api/v1/charge-points MI-DC-03.connectors[0].power_kw: expected a number, got string",
+        'ShapeError: /api/v1/site timezone: unknown time zone "Mars/Olympus"',
+    ]
+
+
+# --- the page in a browser, against the demo -------------------------------------------------------
+
+
+async def _open(context: BrowserContext, demo_url: str) -> tuple[Page, PageWatch]:
+    page = await context.new_page()
+    watch = await watch_page(context, page)
+    await page.goto(demo_url)
+    return page, watch
+
+
+async def _wait_for_live_site(page: Page) -> None:
+    await page.wait_for_function(ALL_TILES_CONNECTED, arg=CHARGE_POINTS, timeout=CONNECT_TIMEOUT_MS)
+    await page.wait_for_function(PLAN_SHOWN, arg=list(PLAN_STATUSES), timeout=CONNECT_TIMEOUT_MS)
+    await page.wait_for_function(CHART_DRAWN, timeout=CONNECT_TIMEOUT_MS)
+
+
+async def test_page_loads_without_errors_or_requests_to_other_hosts(
+    browser_context: BrowserContext, demo_url: str
+) -> None:
+    page, watch = await _open(browser_context, demo_url)
+    await _wait_for_live_site(page)
+    # Let the page refresh a few times, so errors in the update path show up too.
+    clock = page.get_by_test_id("site-time")
+    for _ in range(2):
+        shown = await clock.inner_text()
+        await page.wait_for_function(
+            "(shown) => document.querySelector('[data-testid=\"site-time\"]').textContent !== shown",
+            arg=shown,
+            timeout=15_000,
+        )
+    assert await page.get_by_test_id("connection-state").inner_text() == "Live"
+    assert watch.problems() == []
+
+
+async def test_all_sixty_charge_points_appear_connected(browser_context: BrowserContext, demo_url: str) -> None:
+    page, _ = await _open(browser_context, demo_url)
+    await page.wait_for_function(ALL_TILES_CONNECTED, arg=CHARGE_POINTS, timeout=CONNECT_TIMEOUT_MS)
+    tiles = page.locator(TILES)
+    ids = [await tile.get_attribute("data-charger-id") for tile in await tiles.all()]
+    assert len(set(ids)) == CHARGE_POINTS
+    assert await page.locator(f'{TILES}[data-kind="DC"]').count() == DC_CHARGE_POINTS
+    assert await page.locator(f'{TILES}[data-kind="AC"]').count() == AC_CHARGE_POINTS
+    await page.wait_for_function(
+        "(text) => document.querySelector('[data-testid=\"connected-count\"]').textContent === text",
+        arg=f"{CHARGE_POINTS} / {CHARGE_POINTS}",
+        timeout=CONNECT_TIMEOUT_MS,
+    )
+    for tile in await tiles.all():
+        assert await tile.get_attribute("data-status") != "Offline"
+
+
+async def test_schedule_status_shows_the_current_plan(browser_context: BrowserContext, demo_url: str) -> None:
+    page, _ = await _open(browser_context, demo_url)
+    await page.wait_for_function(PLAN_SHOWN, arg=list(PLAN_STATUSES), timeout=CONNECT_TIMEOUT_MS)
+    status = page.get_by_test_id("schedule-status")
+    shown = await status.get_attribute("data-status")
+    assert (await status.inner_text()).lower().startswith(str(shown))
+    unmet = await page.get_by_test_id("schedule-unmet").inner_text()
+    assert re.fullmatch(r"\d[\d,]*(\.\d)?", unmet), f"unmet energy is not a number: {unmet!r}"
+
+
+async def test_site_chart_is_drawn(browser_context: BrowserContext, demo_url: str) -> None:
+    page, _ = await _open(browser_context, demo_url)
+    await page.wait_for_function(CHART_DRAWN, timeout=CONNECT_TIMEOUT_MS)
+    painted = await page.evaluate(PAINTED_FRACTION)
+    assert painted > 0.02, f"only {painted:.1%} of the chart canvas is painted"
+    legend = await page.locator('[data-testid="site-chart"] .u-legend').inner_text()
+    for series in ("Grid import limit", "Grid import, planned", "EV load, planned", "PV forecast", "Base load"):
+        assert series in legend
+
+
+async def test_filtering_by_a_charge_point_id_leaves_that_tile(browser_context: BrowserContext, demo_url: str) -> None:
+    page, _ = await _open(browser_context, demo_url)
+    await page.wait_for_function(ALL_TILES_CONNECTED, arg=CHARGE_POINTS, timeout=CONNECT_TIMEOUT_MS)
+    wanted = await page.locator(TILES).nth(CHARGE_POINTS // 2).get_attribute("data-charger-id")
+    assert wanted is not None
+    await page.get_by_test_id("charger-filter").fill(wanted)
+    assert await page.evaluate(VISIBLE_TILE_IDS) == [wanted]
+    await page.get_by_test_id("charger-filter").fill("")
+    assert len(await page.evaluate(VISIBLE_TILE_IDS)) == CHARGE_POINTS
+
+
+async def test_status_filter_shows_only_that_status(browser_context: BrowserContext, demo_url: str) -> None:
+    page, _ = await _open(browser_context, demo_url)
+    await page.wait_for_function(ALL_TILES_CONNECTED, arg=CHARGE_POINTS, timeout=CONNECT_TIMEOUT_MS)
+    # Read the status and apply the filter in one step, so a status change between polls cannot race.
+    result = await page.evaluate(
+        """() => {
+          const status = document.querySelector('[data-testid="charger-tile"]').dataset.status;
+          const select = document.querySelector('[data-testid="status-filter"]');
+          select.value = status;
+          select.dispatchEvent(new Event("change"));
+          const visible = [...document.querySelectorAll('[data-testid="charger-tile"]')]
+            .filter((t) => t.offsetParent !== null);
+          return { status, statuses: visible.map((t) => t.dataset.status) };
+        }"""
+    )
+    assert result["statuses"], f"no tile shown for status {result['status']}"
+    assert set(result["statuses"]) == {result["status"]}
+
+
+async def test_page_fits_a_tablet_without_sideways_scrolling(browser_context: BrowserContext, demo_url: str) -> None:
+    page, _ = await _open(browser_context, demo_url)
+    await page.set_viewport_size(TABLET_VIEWPORT)
+    await _wait_for_live_site(page)
+    overflow = await page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    """Where screenshots go: ``$VETTABBIA_SCREENSHOT_DIR``, else ``docs/screenshots/`` of the repository."""
+    directory = Path(os.environ.get(SCREENSHOT_DIR_ENV_VAR, DEFAULT_SCREENSHOT_DIR))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+async def test_overview_screenshot(browser_context: BrowserContext, demo_url: str, screenshot_dir: Path) -> None:
+    page, watch = await _open(browser_context, demo_url)
+    await _wait_for_live_site(page)
+    png = await page.screenshot(path=screenshot_dir / "operator-overview.png", full_page=True)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert watch.problems() == []

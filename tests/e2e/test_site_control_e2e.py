@@ -1,0 +1,151 @@
+"""End to end on loopback: 60 charge points over OCPP 1.6J, a real SQLite file, the HTTP API.
+
+The chargers are plain `ocpp` library clients that record what they receive, so the test sees exactly
+what a real charger would: the fail-safe default at boot, then one TxProfile per transaction, whose
+limits never add up above the grid limit in any slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+
+from fleet.runtime import RunSettings, Runtime
+from fleet.site_config import SiteConfig, load_site
+from tests.e2e.ports import free_port
+from tests.e2e.recording_charge_point import RecordingChargePoint, slot_times
+
+pytestmark = pytest.mark.e2e
+
+PLUGGED_VANS = 10
+PLUGGED_CARS = 30
+
+
+async def _until(condition_name: str, check: object, timeout_s: float = 30.0) -> None:
+    assert callable(check)
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {condition_name}")
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
+    settings = RunSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'site.db'}",
+        ocpp_port=free_port(),
+        http_port=free_port(),
+    )
+    rt = Runtime(load_site(), settings)
+    task = asyncio.create_task(rt.run())
+    await asyncio.wait_for(rt.ready.wait(), 30)
+    yield rt
+    rt.stop()
+    await asyncio.wait_for(task, 15)
+
+
+def _effective_kw(cp: RecordingChargePoint, at: datetime) -> float:
+    """What a charger may draw at ``at``: its TxProfile where it has one running, else the default."""
+    tx = cp.latest("TxProfile")
+    limit_kw = tx.limit_kw_at(at) if tx is not None and cp.transaction_id is not None else None
+    if limit_kw is None:
+        default = cp.latest("TxDefaultProfile")
+        assert default is not None, f"{cp.id} has no fail-safe default profile"
+        limit_kw = default.limit_kw_at(at)
+    assert limit_kw is not None
+    return limit_kw
+
+
+async def test_plan_reaches_sixty_chargers_within_the_grid_limit(runtime: Runtime) -> None:
+    site: SiteConfig = runtime.site
+    chargers: dict[str, RecordingChargePoint] = {}
+    async with asyncio.TaskGroup() as group:
+        for config in site.charge_points:
+            ws = await connect(f"{runtime.ocpp_url}/{config.id}", subprotocols=["ocpp1.6"])  # type: ignore[list-item]
+            cp = RecordingChargePoint(config.id, ws)
+            chargers[config.id] = cp
+            group.create_task(cp.start())
+        try:
+            assert set(await asyncio.gather(*(cp.boot() for cp in chargers.values()))) == {"Accepted"}
+            await _until("fail-safe profiles", lambda: all(cp.latest("TxDefaultProfile") for cp in chargers.values()))
+            now = datetime.now(UTC)
+            for config in site.charge_points:
+                failsafe_kw = _effective_kw(chargers[config.id], now + timedelta(minutes=1))
+                assert site.planning.failsafe_limit_kw - 0.1 <= failsafe_kw <= site.planning.failsafe_limit_kw
+
+            vans = [v for v in site.vehicles if v.vehicle_class == "van"][:PLUGGED_VANS]
+            cars = [v for v in site.vehicles if v.vehicle_class == "car"][:PLUGGED_CARS]
+            dc = [c for c in site.charge_points if c.kind == "DC"]
+            ac = [c for c in site.charge_points if c.kind == "AC"]
+            pairs = list(zip(dc, vans, strict=False)) + list(zip(ac, cars, strict=False))
+            for charger, vehicle in pairs:
+                cp = chargers[charger.id]
+                await cp.plug_in(vehicle.id_tag, meter_start_wh=1_000_000)
+                await cp.meter(1_000_000, 0, 35)
+
+            async with httpx.AsyncClient(base_url=runtime.http_url, timeout=10) as api:
+                departure = (datetime.now(UTC) + timedelta(hours=6)).isoformat()
+                booked = await api.put(
+                    f"/api/v1/vehicles/{vans[0].id}/booking",
+                    json={"departure_at": departure, "energy_needed_kwh": 40, "priority": 5},
+                )
+                assert booked.status_code == 200, booked.text
+                bad = await api.put(
+                    f"/api/v1/vehicles/{vans[0].id}/booking",
+                    json={"departure_at": departure, "energy_needed_kwh": -1},
+                )
+                assert bad.status_code == 422
+
+                plugged = [chargers[c.id] for c, _ in pairs]
+                await _until(
+                    "a TxProfile on every charging connector",
+                    lambda: all(
+                        (p := cp.latest("TxProfile")) is not None and p.profile["transactionId"] == cp.transaction_id
+                        for cp in plugged
+                    ),
+                )
+                result = await runtime.control_loop.replan(("test",))
+                assert result.schedule.status.value == "optimal"
+
+                schedule = (await api.get("/api/v1/schedule")).json()
+                series = (await api.get("/api/v1/site/timeseries")).json()
+                charge_points = (await api.get("/api/v1/charge-points")).json()
+                sessions = (await api.get("/api/v1/sessions", params={"active": True})).json()
+        finally:
+            for cp in chargers.values():
+                await cp._connection.close()
+
+    assert schedule["id"] == result.schedule_id
+    assert schedule["status"] == "optimal"
+    assert len(schedule["connectors"]) == len(pairs)
+    assert len(sessions) == len(pairs)
+    assert sum(1 for cp in charge_points if cp["connected"]) == 60
+    van_plan = next(c for c in schedule["connectors"] if c["vehicle_id"] == vans[0].id)
+    assert van_plan["needs_source"] == "booking"
+    assert van_plan["planned_energy_kwh"] + van_plan["unmet_energy_kwh"] == pytest.approx(40, abs=0.01)
+
+    # Every slot of the horizon, as the chargers themselves will enforce it.
+    horizon = series["horizon"]
+    start = datetime.fromisoformat(horizon["slot_starts"][1].replace("Z", "+00:00"))
+    base_by_slot = horizon["base_load_kw"][1:]
+    for at, base_kw in zip(slot_times(start, 23), base_by_slot, strict=False):
+        total_kw = sum(_effective_kw(cp, at + timedelta(seconds=1)) for cp in chargers.values())
+        assert total_kw <= site.site.grid.import_limit_kw
+        assert total_kw + base_kw <= site.site.grid.import_limit_kw + 1e-6, at
+
+    # What the chargers enforce now is what the API says is planned (less the 0.1 A rounding).
+    now = datetime.now(UTC)
+    t = (
+        next(i for i, s in enumerate(horizon["slot_starts"]) if datetime.fromisoformat(s.replace("Z", "+00:00")) > now)
+        - 1
+    )
+    for plan in schedule["connectors"]:
+        enforced_kw = _effective_kw(chargers[plan["charge_point_id"]], now)
+        assert plan["power_kw"][t] - 0.07 <= enforced_kw <= plan["power_kw"][t] + 1e-6

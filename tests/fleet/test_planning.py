@@ -1,0 +1,88 @@
+"""State -> ChargingProblem: hand-checkable needs, availability and the idle-connector reserve."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from fleet.planning import build_problem, idle_connector_reserve_kw, plugged_vehicles
+from fleet.site_config import load_site
+from fleet.site_forecast import fallback_forecast, forecast_site
+from optimizer import solve
+from tests.fleet.builders import T0, booking, transaction, vehicle
+
+SITE = load_site()
+
+
+def test_booking_energy_counts_what_was_charged_since_plug_in() -> None:
+    tx = transaction(energy_kwh=12.0)
+    b = booking("VAN-01", T0 + timedelta(hours=8), 50.0, created_at=T0 + timedelta(seconds=30))
+    [p] = plugged_vehicles(T0 + timedelta(hours=1), SITE, [tx], {"VAN-01": vehicle()}, {"VAN-01": b})
+    assert p.energy_needed_kwh == pytest.approx(38.0)
+    assert p.departure_utc == T0 + timedelta(hours=8)
+    assert p.needs_source == "booking"
+    assert p.max_power_kw == 11.0  # the van's AC on-board charger, below the 22 kW charge point
+
+
+def test_booking_is_capped_by_the_room_left_in_the_battery() -> None:
+    tx = transaction(soc_percent=90.0)
+    b = booking("VAN-01", T0 + timedelta(hours=8), 50.0)
+    [p] = plugged_vehicles(T0, SITE, [tx], {"VAN-01": vehicle(battery_kwh=80.0)}, {"VAN-01": b})
+    assert p.energy_needed_kwh == pytest.approx(8.0)
+
+
+def test_van_without_booking_leaves_at_six_next_morning_full() -> None:
+    tx = transaction(soc_percent=40.0)
+    [p] = plugged_vehicles(T0, SITE, [tx], {"VAN-01": vehicle(battery_kwh=79.0)}, {})
+    assert p.needs_source == "default"
+    assert p.departure_utc == T0.replace(day=3, hour=5)  # 06:00 in Milan is 05:00 UTC in March
+    assert p.energy_needed_kwh == pytest.approx(0.6 * 79.0)
+    assert p.priority == 3.0
+
+
+def test_unknown_vehicle_gets_the_charger_maximum() -> None:
+    [p] = plugged_vehicles(T0, SITE, [transaction(charge_point_id="MI-DC-02", vehicle_id=None)], {}, {})
+    assert p.max_power_kw == 50.0
+    assert p.plan_key == "tx-1"
+
+
+def test_transaction_on_an_unconfigured_charger_is_left_out() -> None:
+    assert plugged_vehicles(T0, SITE, [transaction(charge_point_id="ELSEWHERE")], {}, {}) == []
+
+
+def test_idle_connectors_keep_their_failsafe_reserve() -> None:
+    plugged = plugged_vehicles(T0, SITE, [transaction()], {"VAN-01": vehicle()}, {})
+    assert idle_connector_reserve_kw(SITE, plugged) == pytest.approx(59 * 6.3)
+    forecast = fallback_forecast(SITE, T0, 24)
+    problem = build_problem(SITE, forecast, plugged)
+    assert problem.grid_import_limit_kw[0] == pytest.approx(500 - 59 * 6.3)
+
+
+def test_availability_follows_departure_within_the_slot() -> None:
+    now = T0 + timedelta(minutes=5)
+    b = booking("VAN-01", now + timedelta(minutes=40), 5.0)
+    plugged = plugged_vehicles(now, SITE, [transaction()], {"VAN-01": vehicle()}, {"VAN-01": b})
+    problem = build_problem(SITE, fallback_forecast(SITE, now, 24), plugged)
+    # slots: 10:05-10:15, 10:15-10:30, 10:30-10:45 (leaves 10:45), 10:45-...
+    assert problem.vehicles[0].available_h[:4] == pytest.approx((10 / 60, 0.25, 0.25, 0.0))
+
+
+def test_overdue_vehicle_is_planned_for_the_current_slot_only() -> None:
+    b = booking("VAN-01", T0 - timedelta(minutes=1), 5.0, created_at=T0 - timedelta(hours=2))
+    tx = transaction(started_at=T0 - timedelta(minutes=30))
+    plugged = plugged_vehicles(T0, SITE, [tx], {"VAN-01": vehicle()}, {"VAN-01": b})
+    problem = build_problem(SITE, fallback_forecast(SITE, T0, 24), plugged)
+    assert problem.vehicles[0].available_h[0] == pytest.approx(0.25)
+    assert sum(problem.vehicles[0].available_h[1:]) == 0
+
+
+def test_forecast_problem_solves_for_a_full_site() -> None:
+    vehicles = {f"CAR-{i:02d}": vehicle(f"CAR-{i:02d}", "car", 52.0) for i in range(1, 61)}
+    txs = [transaction(i, c.id, f"CAR-{i:02d}", soc_percent=30.0) for i, c in enumerate(SITE.charge_points, start=1)]
+    plugged = plugged_vehicles(T0, SITE, txs, vehicles, {})
+    problem = build_problem(SITE, forecast_site(SITE, T0, 24), plugged)
+    schedule = solve(problem)
+    assert schedule.status.value == "optimal"
+    for t, ev_kw in enumerate(schedule.ev_power_kw):
+        assert ev_kw + problem.base_load_kw[t] - problem.pv_firm_kw[t] <= 500 + 1e-6

@@ -1,0 +1,187 @@
+"""Test doubles around the central system: an in-memory application and a library-made charger."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from ocpp.exceptions import GenericError
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint, call_result
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from ocpp_server.central_system import CentralSystem
+from ocpp_server.commands import ConnectorElectrical, RateUnit
+from ocpp_server.events import (
+    ChargerBooted,
+    ChargerConnected,
+    ChargerDisconnected,
+    ConnectorStatusChanged,
+    MeterValuesReceived,
+    TransactionStarted,
+    TransactionStopped,
+)
+from ocpp_server.ports import BootDecision, ConnectionDecision, IdTagStatus, TransactionDecision
+
+EventT = TypeVar("EventT")
+
+NOW = datetime(2025, 6, 2, 10, 0, 0, tzinfo=UTC)
+
+AC_22KW = ConnectorElectrical(RateUnit.AMPS, phases=3, voltage_v=230.0, min_current_a=6.0, max_power_kw=22.0)
+DC_50KW = ConnectorElectrical(RateUnit.WATTS, phases=3, voltage_v=400.0, min_current_a=0.0, max_power_kw=50.0)
+
+AC_BOOT = BootDecision(accepted=True, heartbeat_interval_s=300, electrical={1: AC_22KW}, failsafe_limit_kw=4.6)
+"""4.6 kW on 3 x 230 V is 4600 / 690 = 6.666 A, sent as 6.6 A."""
+
+
+def fixed_now() -> datetime:
+    return NOW
+
+
+@dataclass
+class RecordingSink:
+    """The application as the edge sees it: records every event, answers from its settings."""
+
+    known_ids: frozenset[str] | None = None
+    """None accepts every charge point id."""
+    resume: dict[str, BootDecision] = field(default_factory=dict)
+    boot: BootDecision = AC_BOOT
+    next_transaction_id: int = 1000
+    failing: frozenset[str] = frozenset()
+    """Names of sink methods that raise, to see the edge survive them."""
+    events: list[object] = field(default_factory=list)
+
+    def of_type(self, kind: type[EventT]) -> list[EventT]:
+        return [event for event in self.events if isinstance(event, kind)]
+
+    def _record(self, method: str, event: object) -> None:
+        if method in self.failing:
+            raise RuntimeError(f"{method} is down")
+        self.events.append(event)
+
+    async def charger_connected(self, event: ChargerConnected) -> ConnectionDecision:
+        self._record("charger_connected", event)
+        if self.known_ids is not None and event.charge_point_id not in self.known_ids:
+            return ConnectionDecision(accept=False)
+        return ConnectionDecision(accept=True, resume=self.resume.get(event.charge_point_id))
+
+    async def charger_disconnected(self, event: ChargerDisconnected) -> None:
+        self._record("charger_disconnected", event)
+
+    async def charger_booted(self, event: ChargerBooted) -> BootDecision:
+        self._record("charger_booted", event)
+        return self.boot
+
+    async def connector_status_changed(self, event: ConnectorStatusChanged) -> None:
+        self._record("connector_status_changed", event)
+
+    async def authorize(self, charge_point_id: str, id_tag: str) -> IdTagStatus:
+        self._record("authorize", (charge_point_id, id_tag))
+        return IdTagStatus.ACCEPTED if id_tag.startswith("ok") else IdTagStatus.INVALID
+
+    async def transaction_started(self, event: TransactionStarted) -> TransactionDecision:
+        self._record("transaction_started", event)
+        self.next_transaction_id += 1
+        return TransactionDecision(self.next_transaction_id, IdTagStatus.ACCEPTED)
+
+    async def transaction_stopped(self, event: TransactionStopped) -> IdTagStatus | None:
+        self._record("transaction_stopped", event)
+        return IdTagStatus.ACCEPTED
+
+    async def meter_values_received(self, event: MeterValuesReceived) -> None:
+        self._record("meter_values_received", event)
+
+
+@dataclass(frozen=True)
+class ReceivedProfile:
+    connector_id: int
+    profile: dict[str, Any]
+    """As the library hands it to a charger's handler: snake_case keys."""
+
+
+class TestChargePoint(ChargePoint):  # type: ignore[misc]  # the ocpp package ships no types
+    """A charger written with the library's client side; answers profiles as ``profile_answer`` says.
+
+    ``profile_answer``: "Accepted", "Rejected", "NotSupported", "CallError" (a GenericError
+    CALLERROR) or "Silent" (never answers).
+    """
+
+    __test__ = False
+
+    def __init__(self, charge_point_id: str, connection: ClientConnection) -> None:
+        super().__init__(charge_point_id, connection, response_timeout=5)
+        self.profiles: asyncio.Queue[ReceivedProfile] = asyncio.Queue()
+        self.cleared: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.profile_answer = "Accepted"
+        self.clear_answer = "Accepted"
+
+    @on("SetChargingProfile")  # type: ignore[untyped-decorator]
+    async def on_set_charging_profile(
+        self, connector_id: int, cs_charging_profiles: dict[str, Any]
+    ) -> call_result.SetChargingProfile:
+        self.profiles.put_nowait(ReceivedProfile(connector_id, _floats(cs_charging_profiles)))
+        if self.profile_answer == "CallError":
+            raise GenericError(description="profile store full")
+        if self.profile_answer == "Silent":
+            await asyncio.Event().wait()
+        return call_result.SetChargingProfile(status=self.profile_answer)
+
+    @on("ClearChargingProfile")  # type: ignore[untyped-decorator]
+    async def on_clear_charging_profile(self, **criteria: Any) -> call_result.ClearChargingProfile:
+        self.cleared.put_nowait(criteria)
+        return call_result.ClearChargingProfile(status=self.clear_answer)
+
+    async def next_profile(self) -> ReceivedProfile:
+        return await asyncio.wait_for(self.profiles.get(), timeout=5)
+
+
+def _floats(value: Any) -> Any:
+    """The library validates 1.6 profiles with Decimal parsing and hands the Decimals on."""
+    if isinstance(value, dict):
+        return {key: _floats(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_floats(item) for item in value]
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+@asynccontextmanager
+async def running(central: CentralSystem) -> AsyncIterator[str]:
+    """Serve ``central`` on a free loopback port; yields its ws:// base URL."""
+    ready = asyncio.Event()
+    task = asyncio.create_task(central.serve("127.0.0.1", 0, ready=ready))
+    try:
+        await asyncio.wait_for(ready.wait(), timeout=5)
+        yield f"ws://127.0.0.1:{central.listening_port()}"
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+@asynccontextmanager
+async def charger(url: str, charge_point_id: str) -> AsyncIterator[TestChargePoint]:
+    """A connected TestChargePoint serving its side of the connection until the block ends."""
+    async with connect(f"{url}/{charge_point_id}", subprotocols=[Subprotocol("ocpp1.6")]) as ws:
+        charge_point = TestChargePoint(charge_point_id, ws)
+        task = asyncio.create_task(charge_point.start())
+        try:
+            yield charge_point
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+
+async def until(description: str, condition: Any, timeout_s: float = 5.0) -> None:
+    """Wait until ``condition()`` holds; events cross a real socket, so they arrive a bit later."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {description}")
+        await asyncio.sleep(0.01)
