@@ -56,9 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--site", type=Path, help="site file (default: the bundled Milan Porta Romana site)")
-        sub.add_argument(
-            "--database-url", help="SQLAlchemy URL (default: a SQLite file; env VETTABBIA_DATABASE_URL)"
-        )
+        sub.add_argument("--database-url", help="SQLAlchemy URL (default: a SQLite file; env VETTABBIA_DATABASE_URL)")
         sub.add_argument("--ocpp-host", default="127.0.0.1")
         sub.add_argument("--ocpp-port", type=int, default=9000)
         sub.add_argument("--http-host", default="127.0.0.1")
@@ -66,9 +64,7 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="the site with 60 simulated charge points and 72 vehicles")
     common(demo)
-    demo.add_argument(
-        "--speedup", type=float, default=60.0, help="simulated seconds per real second (default 60)"
-    )
+    demo.add_argument("--speedup", type=float, default=60.0, help="simulated seconds per real second (default 60)")
     demo.add_argument("--start", help="simulated start, ISO time (default: today 05:30 site time)")
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--keep-data", action="store_true", help="keep the demo database of an earlier run")
@@ -124,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # One line per websocket opened or closed drowns everything else at a site of this size.
+    logging.getLogger("websockets").setLevel(max(logging.WARNING, logging.getLogger().level))
     if args.command == "check-site":
         print(_summary(_load_site_or_exit(args.site)))
         return 0

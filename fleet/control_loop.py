@@ -33,6 +33,12 @@ def _default_solver(problem: ChargingProblem, time_limit_s: float) -> Schedule:
     return solve(problem, time_limit_s=time_limit_s)
 
 
+def summarise(reasons: tuple[str, ...], shown: int = 3) -> str:
+    """The first few reasons, and how many more there were."""
+    head = ", ".join(reasons[:shown])
+    return head if len(reasons) <= shown else f"{head} and {len(reasons) - shown} more"
+
+
 @dataclass(frozen=True, slots=True)
 class PlanResult:
     schedule_id: int
@@ -89,9 +95,7 @@ class ControlLoop:
     async def wait_for_plan(self, newer_than: int = 0) -> PlanResult:
         """Wait until a plan with an id above ``newer_than`` exists (used by tests and the API)."""
         async with self._planned:
-            await self._planned.wait_for(
-                lambda: self.latest is not None and self.latest.schedule_id > newer_than
-            )
+            await self._planned.wait_for(lambda: self.latest is not None and self.latest.schedule_id > newer_than)
         assert self.latest is not None
         return self.latest
 
@@ -110,7 +114,7 @@ class ControlLoop:
                     await self.replan(batch.reasons)
                 except Exception:
                     # The loop must outlive a bad cycle; the chargers keep their last profiles meanwhile.
-                    log.exception("re-planning failed (%s)", ", ".join(batch.reasons))
+                    log.exception("re-planning failed (%s)", summarise(batch.reasons))
 
     async def _slot_ticker(self) -> None:
         slot = timedelta(minutes=self._site.planning.slot_min)
@@ -129,9 +133,7 @@ class ControlLoop:
             bookings = await self._store.current_bookings()
             plugged = plugged_vehicles(now, self._site, transactions, vehicles, bookings)
             started = time.perf_counter()
-            forecast, problem, schedule = await asyncio.to_thread(
-                _plan, self._site, now, plugged, self._solver
-            )
+            forecast, problem, schedule = await asyncio.to_thread(_plan, self._site, now, plugged, self._solver)
             body = schedule_body(self._site, forecast, problem, schedule, plugged, reasons)
             schedule_id = await self._store.save_schedule(
                 now,
@@ -155,7 +157,7 @@ class ControlLoop:
                 len(plugged),
                 schedule.unmet_energy_kwh,
                 time.perf_counter() - started,
-                ", ".join(reasons),
+                summarise(reasons),
                 len(outcomes),
                 len(failed),
             )

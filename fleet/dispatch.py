@@ -34,12 +34,15 @@ SAME_LIMIT_KW = 0.05
 
 class ProfileSender(Protocol):
     async def set_charging_profile(
-        self, charge_point_id: str, profile: PowerLimitProfile, electrical: ConnectorElectrical
+        self,
+        charge_point_id: str,
+        profile: PowerLimitProfile,
+        electrical: ConnectorElectrical,
+        *,
+        max_periods: int | None = None,
     ) -> CommandResult: ...
 
-    async def clear_charging_profile(
-        self, charge_point_id: str, *, profile_id: int | None = None
-    ) -> CommandResult: ...
+    async def clear_charging_profile(self, charge_point_id: str, *, profile_id: int | None = None) -> CommandResult: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,13 +163,11 @@ class Dispatcher:
             tasks = [group.create_task(self._send(v, prof, now)) for v, prof in jobs]
         return [t.result() for t in tasks]
 
-    async def _send(
-        self, vehicle: PluggedVehicle, profile: PowerLimitProfile, now: datetime
-    ) -> DispatchOutcome:
+    async def _send(self, vehicle: PluggedVehicle, profile: PowerLimitProfile, now: datetime) -> DispatchOutcome:
         charger = self._site.charge_point(vehicle.charge_point_id)
         assert charger is not None
         result = await self._sender.set_charging_profile(
-            vehicle.charge_point_id, profile, electrical_of(charger)
+            vehicle.charge_point_id, profile, electrical_of(charger), max_periods=charger.max_schedule_periods
         )
         if result.ok:
             self._sent[vehicle.connector_key] = profile
@@ -174,14 +175,12 @@ class Dispatcher:
             # An older TxProfile may still be installed with limits the new plan has given to others:
             # clear it so the fail-safe default applies, and forget it so the next plan sends again.
             self._sent.pop(vehicle.connector_key, None)
-            log.warning(
-                "TxProfile for %s not installed: %s %s", vehicle.connector_key, result.status, result.detail
-            )
+            log.warning("TxProfile for %s not installed: %s %s", vehicle.connector_key, result.status, result.detail)
             if result.status is not CommandStatus.NOT_CONNECTED:
                 cleared = await self._sender.clear_charging_profile(
                     vehicle.charge_point_id, profile_id=profile.profile_id
                 )
-                if not cleared.ok:
+                if not cleared.ok and cleared.status is not CommandStatus.UNKNOWN:
                     log.error(
                         "could not clear TxProfile on %s: %s %s",
                         vehicle.connector_key,

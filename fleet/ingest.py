@@ -41,6 +41,8 @@ class ChargerIngest:
         self._site = site
         self._store = store
         self._triggers = triggers
+        # The protocol each charger connected with, so its disconnect is recorded against the same one.
+        self._versions: dict[str, str] = {}
 
     def _boot_decision(self, charge_point_id: str) -> BootDecision | None:
         charger = self._site.charge_point(charge_point_id)
@@ -60,6 +62,7 @@ class ChargerIngest:
             log.warning("refused unknown charge point %s", event.charge_point_id)
             return ConnectionDecision(accept=False, resume=None)
         known = {cp.id: cp for cp in await self._store.list_charge_points()}.get(event.charge_point_id)
+        self._versions[event.charge_point_id] = event.ocpp_version.value
         await self._store.record_connection(event.charge_point_id, event.ocpp_version.value, True, event.at)
         booted_before = known is not None and known.booted_at is not None
         if booted_before:
@@ -67,7 +70,8 @@ class ChargerIngest:
         return ConnectionDecision(accept=True, resume=decision if booted_before else None)
 
     async def charger_disconnected(self, event: ChargerDisconnected) -> None:
-        await self._store.record_connection(event.charge_point_id, "", False, event.at)
+        version = self._versions.pop(event.charge_point_id, "1.6")
+        await self._store.record_connection(event.charge_point_id, version, False, event.at)
 
     async def charger_booted(self, event: ChargerBooted) -> BootDecision:
         decision = self._boot_decision(event.charge_point_id)
@@ -119,9 +123,7 @@ class ChargerIngest:
         self._triggers.request_replan(f"unplug on {event.charge_point_id}")
         if event.id_tag is None:
             return None
-        return (
-            IdTagStatus.ACCEPTED if await self._store.vehicle_by_id_tag(event.id_tag) else IdTagStatus.INVALID
-        )
+        return IdTagStatus.ACCEPTED if await self._store.vehicle_by_id_tag(event.id_tag) else IdTagStatus.INVALID
 
     async def meter_values_received(self, event: MeterValuesReceived) -> None:
         await self._store.add_meter_samples(

@@ -98,9 +98,7 @@ def _needs(
         departure = tx.started_at + CAR_DEFAULT_STAY
         target_soc = CAR_DEFAULT_TARGET_SOC
     room = _room_kwh(vehicle, tx, target_soc)
-    energy_kwh = (
-        room if room is not None else max(0.0, target_soc * vehicle.battery_kwh * 0.5 - tx.energy_kwh)
-    )
+    energy_kwh = room if room is not None else max(0.0, target_soc * vehicle.battery_kwh * 0.5 - tx.energy_kwh)
     return departure, energy_kwh, PRIORITY_BY_CLASS.get(vehicle.vehicle_class, 1.0), "default"
 
 
@@ -154,9 +152,7 @@ def idle_connector_reserve_kw(site: SiteConfig, plugged: Sequence[PluggedVehicle
     return max(0, idle) * site.planning.failsafe_limit_kw
 
 
-def _available_h(
-    slot_starts: Sequence[datetime], slot_h: Sequence[float], until: datetime
-) -> tuple[float, ...]:
+def _available_h(slot_starts: Sequence[datetime], slot_h: Sequence[float], until: datetime) -> tuple[float, ...]:
     hours = []
     for start, duration_h in zip(slot_starts, slot_h, strict=True):
         end = start + timedelta(hours=duration_h)

@@ -11,8 +11,6 @@ from datetime import datetime
 from pathlib import Path
 
 import uvicorn
-from ocpp_server.central_system import CentralSystem
-from ocpp_server.simulator.site import SiteSimulator
 
 from fleet.api.app import create_app
 from fleet.api.context import ApiContext
@@ -26,7 +24,9 @@ from fleet.simulation import build_simulator
 from fleet.site_config import SiteConfig
 from fleet.site_monitor import SiteMonitor
 from fleet.triggers import PlanTriggers
+from ocpp_server.central_system import CentralSystem
 from ocpp_server.simulator.clock import ScaledClock
+from ocpp_server.simulator.site import SiteSimulator
 
 log = logging.getLogger(__name__)
 
@@ -152,9 +152,7 @@ class Runtime:
                         self.site, self.ocpp_url, self.clock, self.store, self.triggers, self.settings.seed
                     )
                     background.append(group.create_task(self.simulator.run()))
-                log.info(
-                    "OCPP on %s/{chargePointId}, API and operator page on %s", self.ocpp_url, self.http_url
-                )
+                log.info("OCPP on %s/{chargePointId}, API and operator page on %s", self.ocpp_url, self.http_url)
                 self.ready.set()
                 stop_task = group.create_task(self._stop.wait())
                 await asyncio.wait([stop_task, http_task, *background], return_when=asyncio.FIRST_COMPLETED)

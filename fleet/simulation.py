@@ -6,14 +6,13 @@ import logging
 import random
 from datetime import datetime
 
-from ocpp_server.simulator.battery import SimVehicleSpec
-from ocpp_server.simulator.charge_point import SimChargerSpec
-from ocpp_server.simulator.site import SiteSimulator
-
 from fleet.clock import Clock
 from fleet.persistence.store import Store
 from fleet.site_config import SiteConfig
 from fleet.triggers import PlanTriggers
+from ocpp_server.simulator.battery import SimVehicleSpec
+from ocpp_server.simulator.charger_spec import SimChargerSpec
+from ocpp_server.simulator.site import SiteSimulator
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +28,7 @@ class SimulatedFleetManager:
     async def vehicle_plugged_in(
         self, vehicle_id: str, departure_utc: datetime, energy_needed_kwh: float, priority: float
     ) -> None:
-        await self._store.add_booking(
-            vehicle_id, departure_utc, energy_needed_kwh, priority, self._clock.now()
-        )
+        await self._store.add_booking(vehicle_id, departure_utc, energy_needed_kwh, priority, self._clock.now())
         self._triggers.request_replan(f"booking for {vehicle_id}")
 
 
@@ -47,6 +44,7 @@ def simulated_chargers(site: SiteConfig) -> list[SimChargerSpec]:
             min_current_a=c.min_current_a,
             vendor=c.vendor or "Vettabbia-Sim",
             model=c.model or f"{c.kind}{c.max_power_kw:.0f}",
+            max_schedule_periods=c.max_schedule_periods,
         )
         for c in site.charge_points
     ]

@@ -106,6 +106,8 @@ class ChargePointConfig(_Strict):
     phases: Literal[1, 3] = 3
     voltage_v: PositiveFloat = 230.0
     min_current_a: NonNegativeFloat = 6.0
+    max_schedule_periods: Annotated[int, Field(ge=1, le=1024)] = 96
+    """The charger's ChargingScheduleMaxPeriods: longer plans are merged (keeping the lower limit) to fit."""
     vendor: str = ""
     model: str = ""
 
@@ -114,9 +116,7 @@ class ChargePointConfig(_Strict):
         if self.kind == "AC":
             max_current_a = self.max_power_kw * 1000 / (self.voltage_v * self.phases)
             if self.min_current_a > max_current_a:
-                raise ValueError(
-                    f"min_current_a {self.min_current_a} is above the maximum {max_current_a:.1f} A"
-                )
+                raise ValueError(f"min_current_a {self.min_current_a} is above the maximum {max_current_a:.1f} A")
         return self
 
 

@@ -41,9 +41,7 @@ def forecast_now(forecast: SiteForecast | None, now: datetime) -> tuple[float | 
 
 
 class SiteMonitor:
-    def __init__(
-        self, store: Store, clock: Clock, latest_forecast: Callable[[], SiteForecast | None]
-    ) -> None:
+    def __init__(self, store: Store, clock: Clock, latest_forecast: Callable[[], SiteForecast | None]) -> None:
         self._store = store
         self._clock = clock
         self._latest_forecast = latest_forecast

@@ -60,6 +60,8 @@ class PowerLimitProfile:
 class CommandStatus(StrEnum):
     ACCEPTED = "Accepted"
     REJECTED = "Rejected"
+    UNKNOWN = "Unknown"
+    """ClearChargingProfile matched no profile: nothing of that kind is installed."""
     NOT_SUPPORTED = "NotSupported"
     NOT_CONNECTED = "NotConnected"
     TIMEOUT = "Timeout"

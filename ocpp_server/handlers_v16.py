@@ -72,15 +72,16 @@ class ChargePointV16(ChargePointRpcV16):
         profile = failsafe_profile(decision.failsafe_limit_kw)
         payload = to_ocpp16_charging_profile(profile, electrical)
         result = await self._outbound.set_charging_profile(self, profile.connector_id, payload)
-        log_level = logging.INFO if result.ok else logging.WARNING
-        LOGGER.log(
-            log_level,
-            "%s: fail-safe %.1f kW: %s %s",
-            self.id,
-            decision.failsafe_limit_kw,
-            result.status,
-            result.detail,
-        )
+        if result.ok:
+            LOGGER.debug("%s: fail-safe %.1f kW installed", self.id, decision.failsafe_limit_kw)
+        else:
+            LOGGER.warning(
+                "%s: fail-safe %.1f kW not installed: %s %s",
+                self.id,
+                decision.failsafe_limit_kw,
+                result.status,
+                result.detail,
+            )
         return result
 
     @on_action(Action.boot_notification)

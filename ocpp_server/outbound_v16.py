@@ -82,7 +82,9 @@ class OutboundCalls:
         status = str(response.status)
         if status == "Accepted":
             return CommandResult(CommandStatus.ACCEPTED, status)
-        return CommandResult(CommandStatus.REJECTED, f"{status}: no charging profile matched")
+        if status == "Unknown":
+            return CommandResult(CommandStatus.UNKNOWN, "no charging profile matched")
+        return CommandResult(CommandStatus.REJECTED, status)
 
     async def _call(self, charge_point: CallingChargePoint, payload: Any) -> Any:
         """The charger's answer payload, or the CommandResult that explains why there is none."""

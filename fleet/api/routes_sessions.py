@@ -33,15 +33,11 @@ def _public(tx: TransactionRecord) -> SessionPublic:
 @router.get("")
 async def list_sessions(
     ctx: Ctx,
-    active: Annotated[
-        bool | None, Query(description="only live (true) or only finished (false) sessions")
-    ] = None,
+    active: Annotated[bool | None, Query(description="only live (true) or only finished (false) sessions")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[SessionPublic]:
-    return [
-        _public(tx) for tx in await ctx.store.list_transactions(active=active, limit=limit, offset=offset)
-    ]
+    return [_public(tx) for tx in await ctx.store.list_transactions(active=active, limit=limit, offset=offset)]
 
 
 @router.get("/{session_id}", responses={404: {"description": "unknown session"}})

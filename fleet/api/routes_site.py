@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter
 
 from fleet.api.context import Ctx
 from fleet.api.schemas import HorizonPublic, MeasuredPublic, ScheduleSummary, SitePublic, SiteTimeseriesPublic
+from fleet.site_forecast import SiteForecast, fallback_forecast, forecast_site
 from fleet.site_monitor import forecast_now, measured_ev_power_kw
 
 router = APIRouter(prefix="/site", tags=["site"])
@@ -15,14 +16,28 @@ router = APIRouter(prefix="/site", tags=["site"])
 MEASURED_HISTORY = timedelta(hours=24)
 
 
+def _forecast_now(ctx: Ctx, now: datetime) -> tuple[float, float]:
+    """PV and base load now: from the current plan, else forecast for this slot alone."""
+    latest = ctx.planner.latest
+    pv_kw, base_kw = forecast_now(latest.forecast if latest else None, now)
+    if pv_kw is not None and base_kw is not None:
+        return pv_kw, base_kw
+    slot_h = ctx.site.planning.slot_min / 60
+    forecast: SiteForecast
+    try:
+        forecast = forecast_site(ctx.site, now, slot_h)
+    except Exception:
+        forecast = fallback_forecast(ctx.site, now, slot_h)
+    return forecast.pv_kw[0], forecast.base_load_kw[0]
+
+
 @router.get("")
 async def get_site(ctx: Ctx) -> SitePublic:
     now = ctx.clock.now()
     transactions = await ctx.store.active_transactions()
     ev_kw = measured_ev_power_kw(transactions, now)
-    latest = ctx.planner.latest
-    pv_kw, base_kw = forecast_now(latest.forecast if latest else None, now)
-    import_kw = None if pv_kw is None or base_kw is None else max(0.0, ev_kw + base_kw - pv_kw)
+    pv_kw, base_kw = _forecast_now(ctx, now)
+    import_kw = max(0.0, ev_kw + base_kw - pv_kw)
     charging = sum(1 for tx in transactions if (tx.last_power_kw or 0.0) > 0.05)
     return SitePublic(
         site_id=ctx.site.site.id,
@@ -31,9 +46,9 @@ async def get_site(ctx: Ctx) -> SitePublic:
         now=now,
         grid_import_limit_kw=ctx.site.site.grid.import_limit_kw,
         ev_power_kw=round(ev_kw, 3),
-        pv_kw=pv_kw,
-        base_load_kw=base_kw,
-        grid_import_kw=None if import_kw is None else round(import_kw, 3),
+        pv_kw=round(pv_kw, 3),
+        base_load_kw=round(base_kw, 3),
+        grid_import_kw=round(import_kw, 3),
         charge_points_total=len(ctx.site.charge_points),
         charge_points_connected=len(ctx.connected_ids() & {c.id for c in ctx.site.charge_points}),
         connectors_charging=charging,

@@ -15,9 +15,12 @@ class SitePublic(BaseModel):
     now: datetime
     grid_import_limit_kw: float
     ev_power_kw: float
-    pv_kw: float | None
-    base_load_kw: float | None
-    grid_import_kw: float | None
+    pv_kw: float
+    """Forecast PV output now [kW]."""
+    base_load_kw: float
+    """Forecast base load now [kW]."""
+    grid_import_kw: float
+    """Measured EV power + base load - PV, at least 0 [kW]."""
     charge_points_total: int
     charge_points_connected: int
     connectors_charging: int

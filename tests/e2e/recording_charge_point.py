@@ -6,6 +6,7 @@ against a charger it did not write.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from typing import Any
 
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
+from websockets.exceptions import ConnectionClosedOK
 
 
 def _camel(key: str) -> str:
@@ -76,14 +78,19 @@ class RecordingChargePoint(ChargePoint):  # type: ignore[misc]
         self.received: list[ReceivedProfile] = []
         self.transaction_id: int | None = None
 
-    @on("SetChargingProfile")  # type: ignore[misc]
+    @on("SetChargingProfile")  # type: ignore[untyped-decorator]
     def on_set_charging_profile(self, connector_id: int, cs_charging_profiles: dict[str, Any]) -> Any:
         self.received.append(ReceivedProfile(connector_id, camel_keys(cs_charging_profiles)))
         return call_result.SetChargingProfile(status="Accepted")
 
-    @on("ClearChargingProfile")  # type: ignore[misc]
+    @on("ClearChargingProfile")  # type: ignore[untyped-decorator]
     def on_clear_charging_profile(self, **_: Any) -> Any:
         return call_result.ClearChargingProfile(status="Accepted")
+
+    async def serve_until_closed(self) -> None:
+        """The library's read loop, ending quietly when the test closes the socket."""
+        with contextlib.suppress(ConnectionClosedOK):
+            await self.start()
 
     def latest(self, purpose: str) -> ReceivedProfile | None:
         return next((p for p in reversed(self.received) if p.purpose == purpose), None)

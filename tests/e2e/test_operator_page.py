@@ -21,6 +21,7 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import BrowserContext, Page
 
+from fleet.runtime import Runtime
 from fleet.web.static_files import mount_operator_page, static_directory
 from tests.e2e.browser import TABLET_VIEWPORT, PageWatch, watch_page
 
@@ -375,9 +376,24 @@ def screenshot_dir() -> Path:
     return directory
 
 
-async def test_overview_screenshot(browser_context: BrowserContext, demo_url: str, screenshot_dir: Path) -> None:
+EVERY_CHARGING_TILE_PLANNED = """() => {
+  const charging = [...document.querySelectorAll('[data-testid="charger-tile"][data-status="Charging"]')];
+  return charging.length > 0 && charging.every((tile) => !tile.textContent.includes("no plan"));
+}"""
+
+
+async def test_overview_screenshot(
+    browser_context: BrowserContext, demo: Runtime, demo_url: str, screenshot_dir: Path
+) -> None:
+    # The picture in the docs shows a site under control: wait for a plan covering the plugged vehicles.
+    async with asyncio.timeout(CONNECT_TIMEOUT_MS / 1000):
+        while demo.control_loop.latest is None or len(demo.control_loop.latest.plugged) < 30:
+            await demo.control_loop.wait_for_plan(
+                demo.control_loop.latest.schedule_id if demo.control_loop.latest else 0
+            )
     page, watch = await _open(browser_context, demo_url)
     await _wait_for_live_site(page)
+    await page.wait_for_function(EVERY_CHARGING_TILE_PLANNED, timeout=CONNECT_TIMEOUT_MS)
     png = await page.screenshot(path=screenshot_dir / "operator-overview.png", full_page=True)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert watch.problems() == []

@@ -71,7 +71,7 @@ async def test_plan_reaches_sixty_chargers_within_the_grid_limit(runtime: Runtim
             ws = await connect(f"{runtime.ocpp_url}/{config.id}", subprotocols=["ocpp1.6"])  # type: ignore[list-item]
             cp = RecordingChargePoint(config.id, ws)
             chargers[config.id] = cp
-            group.create_task(cp.start())
+            group.create_task(cp.serve_until_closed())
         try:
             assert set(await asyncio.gather(*(cp.boot() for cp in chargers.values()))) == {"Accepted"}
             await _until("fail-safe profiles", lambda: all(cp.latest("TxDefaultProfile") for cp in chargers.values()))

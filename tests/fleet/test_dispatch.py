@@ -68,7 +68,12 @@ class _RecordingSender:
     cleared: list[int | None] = field(default_factory=list)
 
     async def set_charging_profile(
-        self, charge_point_id: str, profile: PowerLimitProfile, electrical: ConnectorElectrical
+        self,
+        charge_point_id: str,
+        profile: PowerLimitProfile,
+        electrical: ConnectorElectrical,
+        *,
+        max_periods: int | None = None,
     ) -> CommandResult:
         self.sent.append(profile)
         return CommandResult(self.answers.pop(0))

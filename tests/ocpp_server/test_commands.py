@@ -123,7 +123,7 @@ async def test_commands_beyond_the_concurrency_bound_wait_for_a_free_slot() -> N
     assert [r.status for r in results] == [CommandStatus.TIMEOUT, CommandStatus.ACCEPTED]
 
 
-async def test_clearing_passes_the_criteria_and_reports_unknown_as_rejected() -> None:
+async def test_clearing_passes_the_criteria_and_reports_unknown() -> None:
     central = CentralSystem(RecordingSink(), fixed_now)
     async with running(central) as url, charger(url, "CP1") as cp:
         accepted = await central.clear_charging_profile(
@@ -135,8 +135,8 @@ async def test_clearing_passes_the_criteria_and_reports_unknown_as_rejected() ->
 
     assert accepted.status is CommandStatus.ACCEPTED
     assert criteria == {"id": 20, "connector_id": 1, "charging_profile_purpose": "TxProfile", "stack_level": 1}
-    assert unknown.status is CommandStatus.REJECTED
-    assert "Unknown" in unknown.detail
+    assert unknown.status is CommandStatus.UNKNOWN
+    assert unknown.detail == "no charging profile matched"
 
 
 async def test_the_failsafe_outcome_is_logged_and_a_rejection_leaves_the_charger_usable(
@@ -148,7 +148,9 @@ async def test_the_failsafe_outcome_is_logged_and_a_rejection_leaves_the_charger
         cp.profile_answer = "Rejected"
         await cp.call(call.BootNotification(charge_point_model="AC22", charge_point_vendor="Acme"))
         await cp.next_profile()
-        await until("the fail-safe outcome in the log", lambda: "fail-safe 4.6 kW: Rejected" in caplog.text)
+        await until(
+            "the fail-safe outcome in the log", lambda: "fail-safe 4.6 kW not installed: Rejected" in caplog.text
+        )
         cp.profile_answer = "Accepted"
         result = await central.set_charging_profile("CP1", PLAN, AC_22KW)
 

@@ -187,7 +187,8 @@ function connector(value, where) {
   const c = object(value, where);
   return {
     connectorId: number(c.connector_id, `${where}.connector_id`),
-    status: string(c.status, `${where}.status`),
+    // null until the charger has sent its first StatusNotification for this connector
+    status: c.status === null ? "Unknown" : string(c.status, `${where}.status`),
     errorCode: optionalString(c.error_code, `${where}.error_code`),
     powerKw: optionalNumber(c.power_kw, `${where}.power_kw`),
     limitKw: optionalNumber(c.limit_kw, `${where}.limit_kw`),
