@@ -49,7 +49,7 @@ def _demo_start(site: SiteConfig, given: str | None) -> datetime:
     return datetime.combine(today, DEMO_START_LOCAL, tzinfo=tz).astimezone(UTC)
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vettabbia", description=__doc__)
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -114,7 +114,7 @@ async def _migrate(url: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
