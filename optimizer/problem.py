@@ -48,6 +48,37 @@ class VehicleRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class PhasorLimit:
+    """A limit on a weighted sum of connector powers, possibly a phasor sum (three-phase networks).
+
+    In every slot: ``| sum_k coefficient_k * charge_power_kw[vehicle on connector_k, t] | <= limit``,
+    where coefficients are complex. With real, non-negative coefficients this is an ordinary linear
+    group limit (a cabinet, a feeder, one phase of a three-phase supply) and is modelled exactly. With
+    complex coefficients (line currents of a delta/wye network, e.g. the Caltech ACN model) the
+    magnitude is a second-order cone, which a linear program cannot hold: it is replaced by the
+    inscribed regular polygon with ``facets`` sides, so the plan is always within the true limit and
+    gives up at most ``1 - cos(pi / facets)`` of it.
+
+    Parameters
+    ----------
+    name
+        Identifies the limit in reports, e.g. ``"transformer phase A"``.
+    coefficients
+        ``(connector_key, coefficient)`` pairs; connectors with no vehicle are ignored.
+    limit
+        In the unit the coefficients convert kW into (kW for a power group; A when the coefficients
+        are A per kW).
+    facets
+        Sides of the inscribed polygon for complex coefficients (at least 4).
+    """
+
+    name: str
+    coefficients: tuple[tuple[str, complex], ...]
+    limit: float
+    facets: int = 16
+
+
+@dataclass(frozen=True, slots=True)
 class ChargingProblem:
     """The site over the horizon, and the vehicles to charge.
 
@@ -66,6 +97,7 @@ class ChargingProblem:
     export_price_eur_per_kwh: tuple[float, ...]
     vehicles: tuple[VehicleRequest, ...] = field(default_factory=tuple)
     unmet_energy_penalty_eur_per_kwh: float = 2.0
+    phasor_limits: tuple[PhasorLimit, ...] = ()
 
     @property
     def n_slots(self) -> int:
