@@ -22,6 +22,7 @@ from fleet.persistence.records import VehicleClass, VehicleRecord
 from fleet.persistence.store import Store
 from fleet.simulation import build_simulator
 from fleet.site_config import SiteConfig
+from fleet.site_meter import NoSiteMeter, SiteMeter
 from fleet.site_monitor import SiteMonitor
 from fleet.triggers import PlanTriggers
 from ocpp_server.central_system import CentralSystem
@@ -83,6 +84,7 @@ class Runtime:
         else:
             self.clock = SystemClock()
         self.store = Store.from_url(settings.database_url)
+        self.meter: SiteMeter = NoSiteMeter()
         self.central: CentralSystem
         self.dispatcher: Dispatcher
         self.control_loop: ControlLoop
@@ -96,11 +98,7 @@ class Runtime:
         self.central = CentralSystem(ChargerIngest(self.site, self.store, triggers), self.clock.now)
         self.dispatcher = Dispatcher(self.site, self.central)
         self.control_loop = ControlLoop(self.site, self.store, self.dispatcher, self.clock, triggers)
-        self.monitor = SiteMonitor(
-            self.store,
-            self.clock,
-            lambda: self.control_loop.latest.forecast if self.control_loop.latest else None,
-        )
+        self.monitor = SiteMonitor(self.store, self.clock, self.meter)
         ctx = ApiContext(self.site, self.store, self.clock, self.control_loop, self.central.connected_ids)
         self.app = create_app(ctx)
 

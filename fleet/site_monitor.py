@@ -1,15 +1,17 @@
-"""Records what the site measured, once a minute of site time, for the operator page's history."""
+"""Records what the site measured, once a minute of site time: EV power from the chargers' meter
+values, PV and base load from the site's meters. The page shows it; the forecasters learn from it."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from fleet.clock import Clock
 from fleet.persistence.records import TransactionRecord
 from fleet.persistence.store import Store
 from fleet.site_forecast import SiteForecast
+from fleet.site_meter import SiteMeter
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +43,18 @@ def forecast_now(forecast: SiteForecast | None, now: datetime) -> tuple[float | 
 
 
 class SiteMonitor:
-    def __init__(self, store: Store, clock: Clock, latest_forecast: Callable[[], SiteForecast | None]) -> None:
+    def __init__(self, store: Store, clock: Clock, meter: SiteMeter) -> None:
         self._store = store
         self._clock = clock
-        self._latest_forecast = latest_forecast
+        self._meter = meter
 
     async def sample_once(self) -> None:
         now = self._clock.now()
         ev_kw = measured_ev_power_kw(await self._store.active_transactions(), now)
-        pv_kw, base_kw = forecast_now(self._latest_forecast(), now)
-        import_kw = None if pv_kw is None or base_kw is None else max(0.0, ev_kw + base_kw - pv_kw)
+        reading = self._meter.read(now)
+        pv_kw, base_kw = reading.pv_kw, reading.base_load_kw
+        # Import is only known when both other flows are measured; no forecast stands in for a meter.
+        import_kw = None if pv_kw is None or base_kw is None else ev_kw + base_kw - pv_kw
         await self._store.add_site_sample(now, ev_kw, import_kw, pv_kw, base_kw)
 
     async def run(self) -> None:

@@ -65,6 +65,8 @@ async def get_site_timeseries(ctx: Ctx) -> SiteTimeseriesPublic:
         at=[s.measured_at for s in samples],
         ev_power_kw=[s.ev_power_kw for s in samples],
         grid_import_kw=[s.grid_import_kw for s in samples],
+        pv_kw=[s.pv_kw for s in samples],
+        base_load_kw=[s.base_load_kw for s in samples],
     )
     if record is None:
         return SiteTimeseriesPublic(horizon=HorizonPublic(), measured=measured, schedule=None)

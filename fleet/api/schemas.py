@@ -42,9 +42,13 @@ class HorizonPublic(BaseModel):
 
 
 class MeasuredPublic(BaseModel):
+    """What the site measured; null where no meter measures it."""
+
     at: list[datetime]
     ev_power_kw: list[float]
     grid_import_kw: list[float | None]
+    pv_kw: list[float | None]
+    base_load_kw: list[float | None]
 
 
 class ScheduleSummary(BaseModel):

@@ -87,6 +87,25 @@ class BookingRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class FinishedSession:
+    """A past charging session imported as history (no meter values, only its energy)."""
+
+    charge_point_id: str
+    connector_id: int
+    id_tag: str
+    vehicle_id: str | None
+    started_at: datetime
+    stopped_at: datetime
+    energy_kwh: float
+
+    def __post_init__(self) -> None:
+        require_text("charge_point_id of session", self.charge_point_id)
+        if self.stopped_at < self.started_at:
+            raise InvalidValueError("stopped_at of session", "must not be before started_at")
+        _check_finite("energy_kwh", self.energy_kwh, minimum=0.0, strict=False, owner=self.charge_point_id)
+
+
+@dataclass(frozen=True, slots=True)
 class TransactionRecord:
     """A charging session with its latest readings (``None`` until the first meter value)."""
 

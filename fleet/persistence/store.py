@@ -23,7 +23,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from fleet.persistence import charge_point_queries, schedule_queries, transaction_queries, vehicle_queries
+from fleet.persistence import (
+    charge_point_queries,
+    history_queries,
+    schedule_queries,
+    transaction_queries,
+    vehicle_queries,
+)
 from fleet.persistence.checks import (
     require_connector_id,
     require_finite,
@@ -38,6 +44,7 @@ from fleet.persistence.migration import upgrade_to_head
 from fleet.persistence.records import (
     BookingRecord,
     ChargePointRecord,
+    FinishedSession,
     ScheduleRecord,
     SiteSampleRecord,
     TransactionRecord,
@@ -401,6 +408,29 @@ class Store:
         since = require_utc("since", since)
         async with self._reading() as session:
             return await schedule_queries.site_samples(session, since)
+
+    # History
+
+    async def add_site_samples(self, samples: Sequence[SiteSampleRecord]) -> None:
+        """Store many site samples at once; an instant already stored keeps its first value."""
+        for sample in samples:
+            require_utc("measured_at", sample.measured_at)
+        async with self._writing() as session:
+            await history_queries.add_site_samples(session, samples)
+
+    async def import_sessions(self, sessions: Sequence[FinishedSession]) -> None:
+        """Store past sessions as finished transactions; a session already stored is skipped."""
+        for past in sessions:
+            require_utc("started_at", past.started_at)
+            require_utc("stopped_at", past.stopped_at)
+        async with self._writing() as session:
+            await history_queries.import_sessions(session, sessions)
+
+    async def finished_transactions(self, since: datetime) -> list[TransactionRecord]:
+        """Finished transactions that started at or after ``since``, oldest first."""
+        since = require_utc("since", since)
+        async with self._reading() as session:
+            return await history_queries.finished_transactions(session, since)
 
     # Sessions
 

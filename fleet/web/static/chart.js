@@ -2,7 +2,8 @@
 // script that defines window.uPlot).
 //
 // Encoding, readable without colour: EV load is an area (stepped when planned), grid import a line
-// (stepped when planned), the grid limit long dashes, PV dots, base load dash-dots. Measured series
+// (stepped when planned), the grid limit long dashes, PV dots, base load dash-dots; measured PV and
+// base load are thin solid lines beside their dotted forecasts. Measured series
 // cover the past, planned ones the horizon; a vertical line marks the site's `now`. Colours are the
 // Okabe-Ito palette, safe for the common colour-vision deficiencies.
 
@@ -52,6 +53,8 @@ export function chartColumns(timeseries) {
     fromPlan(horizon.gridImportPlannedKw),
     fromMeasured(measured.gridImportKw),
     fromPlan(horizon.gridImportLimitKw),
+    fromMeasured(measured.pvKw),
+    fromMeasured(measured.baseLoadKw),
   ];
 }
 
@@ -129,6 +132,20 @@ function seriesOptions(uPlot) {
       dash: [12, 6],
       paths: stepped,
       spanGaps: true,
+      value: kw,
+    },
+    {
+      label: "PV measured",
+      stroke: OKABE_ITO.orange,
+      width: 1.5,
+      spanGaps: false,
+      value: kw,
+    },
+    {
+      label: "Base load measured",
+      stroke: OKABE_ITO.reddishPurple,
+      width: 1.5,
+      spanGaps: false,
       value: kw,
     },
   ];

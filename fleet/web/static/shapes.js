@@ -151,6 +151,12 @@ export function parseTimeseries(json) {
       at,
       evPowerKw: optionalNumbers(m.ev_power_kw, `${w} measured.ev_power_kw`, at.length),
       gridImportKw: optionalNumbers(m.grid_import_kw, `${w} measured.grid_import_kw`, at.length),
+      // Sites without a PV or building meter send nulls (or, from older servers, nothing).
+      pvKw: m.pv_kw === undefined ? at.map(() => null) : optionalNumbers(m.pv_kw, `${w} measured.pv_kw`, at.length),
+      baseLoadKw:
+        m.base_load_kw === undefined
+          ? at.map(() => null)
+          : optionalNumbers(m.base_load_kw, `${w} measured.base_load_kw`, at.length),
     },
     schedule: scheduleSummary(t.schedule, `${w} schedule`),
   };
