@@ -16,11 +16,13 @@ from datetime import datetime, timedelta
 
 from fleet.clock import Clock
 from fleet.dispatch import Dispatcher
+from fleet.persistence.records import BookingRecord, TransactionRecord, VehicleRecord
 from fleet.persistence.store import Store
 from fleet.planning import PluggedVehicle, build_problem, horizon_h, plugged_vehicles
 from fleet.schedule_body import schedule_body
 from fleet.site_config import SiteConfig
 from fleet.site_forecast import SiteForecast, fallback_forecast, forecast_site
+from fleet.site_history import HistoryCache, SiteHistory
 from fleet.triggers import PlanTriggers
 from optimizer import ChargingProblem, Schedule, fallback_schedule, solve
 
@@ -50,22 +52,36 @@ class PlanResult:
     schedule: Schedule
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The state a plan is made from, read from the store at one instant."""
+
+    now: datetime
+    transactions: tuple[TransactionRecord, ...]
+    vehicles: dict[str, VehicleRecord]
+    bookings: dict[str, BookingRecord]
+    history: SiteHistory | None
+
+
 def _plan(
-    site: SiteConfig, now: datetime, plugged: list[PluggedVehicle], solver: Solver
-) -> tuple[SiteForecast, ChargingProblem, Schedule]:
-    """Forecast, build and solve: the CPU-heavy part, run in a worker thread."""
+    site: SiteConfig, snapshot: Snapshot, solver: Solver
+) -> tuple[list[PluggedVehicle], SiteForecast, ChargingProblem, Schedule]:
+    """Needs, forecasts, the problem and its solution: the CPU-heavy part, run in a worker thread."""
+    now, history = snapshot.now, snapshot.history
+    plugged = plugged_vehicles(now, site, snapshot.transactions, snapshot.vehicles, snapshot.bookings, history)
+    horizon = horizon_h(now, site, plugged)
     try:
-        forecast = forecast_site(site, now, horizon_h(now, site, plugged))
+        forecast = forecast_site(site, now, horizon, history)
     except Exception:
         log.exception("forecast failed; planning with the conservative forecast")
-        forecast = fallback_forecast(site, now, horizon_h(now, site, plugged))
+        forecast = fallback_forecast(site, now, horizon)
     problem = build_problem(site, forecast, plugged)
     try:
         schedule = solver(problem, site.planning.solver_time_limit_s)
     except Exception as exc:
         log.exception("optimiser failed; using the fallback plan")
         schedule = fallback_schedule(problem, reason=f"optimiser error: {type(exc).__name__}: {exc}")
-    return forecast, problem, schedule
+    return plugged, forecast, problem, schedule
 
 
 class ControlLoop:
@@ -85,6 +101,7 @@ class ControlLoop:
         self._clock = clock
         self._triggers = triggers
         self._solver = solver
+        self._history = HistoryCache(site, store, clock)
         self._plan_lock = asyncio.Lock()
         self._planned = asyncio.Condition()
         self.latest: PlanResult | None = None
@@ -125,15 +142,27 @@ class ControlLoop:
             await self._clock.sleep((next_boundary - now).total_seconds())
             self.request_replan("new slot")
 
+    async def _snapshot(self) -> Snapshot:
+        try:
+            history: SiteHistory | None = await self._history.get()
+        except Exception:
+            # Forecasts then run on their priors; the plan must not wait for history to heal.
+            log.exception("loading the site history failed")
+            history = None
+        return Snapshot(
+            now=self._clock.now(),
+            transactions=tuple(await self._store.active_transactions()),
+            vehicles={v.id: v for v in await self._store.list_vehicles()},
+            bookings=await self._store.current_bookings(),
+            history=history,
+        )
+
     async def replan(self, reasons: tuple[str, ...]) -> PlanResult:
         async with self._plan_lock:
-            now = self._clock.now()
-            transactions = await self._store.active_transactions()
-            vehicles = {v.id: v for v in await self._store.list_vehicles()}
-            bookings = await self._store.current_bookings()
-            plugged = plugged_vehicles(now, self._site, transactions, vehicles, bookings)
             started = time.perf_counter()
-            forecast, problem, schedule = await asyncio.to_thread(_plan, self._site, now, plugged, self._solver)
+            snapshot = await self._snapshot()
+            now = snapshot.now
+            plugged, forecast, problem, schedule = await asyncio.to_thread(_plan, self._site, snapshot, self._solver)
             body = schedule_body(self._site, forecast, problem, schedule, plugged, reasons)
             schedule_id = await self._store.save_schedule(
                 now,

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from fleet.forecast_inputs import forecast_inputs
 from fleet.persistence.records import BookingRecord, TransactionRecord, VehicleRecord
 from fleet.site_config import ChargePointConfig, SiteConfig
 from fleet.site_forecast import SiteForecast
+from fleet.site_history import SiteHistory
+from forecasts import estimate_departure_and_need
 from optimizer import ChargingProblem, VehicleRequest
 
 # Without a booking, a shared car is assumed to be booked again within a few hours and a van to leave
@@ -40,7 +43,7 @@ class PluggedVehicle:
     energy_needed_kwh: float
     priority: float
     needs_source: str
-    """'booking' or 'default': where departure and energy came from (shown to operators)."""
+    """Where departure and energy came from, shown to operators: 'booking', 'default' or a forecast."""
 
     @property
     def connector_key(self) -> str:
@@ -72,12 +75,39 @@ def _room_kwh(vehicle: VehicleRecord, tx: TransactionRecord, target_soc: float) 
     return max(0.0, (target_soc - tx.last_soc_percent / 100.0) * vehicle.battery_kwh)
 
 
+def _learned_needs(
+    now: datetime, site: SiteConfig, tx: TransactionRecord, vehicle: VehicleRecord, history: SiteHistory
+) -> tuple[datetime, float, float, str]:
+    """Departure and need estimated from the site's past sessions.
+
+    Vans must leave full, so they are planned to the early (P10) departure and the large (P90) need;
+    cars to the median of both.
+    """
+    estimate = estimate_departure_and_need(
+        history.sessions,
+        vehicle_id=vehicle.id,
+        vehicle_class=vehicle.vehicle_class.value,
+        arrived_at=tx.started_at,
+        now=now,
+        location=forecast_inputs(site).location,
+        soc_percent=tx.last_soc_percent,
+        battery_kwh=vehicle.battery_kwh,
+        delivered_kwh=tx.energy_kwh,
+    )
+    is_van = vehicle.vehicle_class == "van"
+    departure = estimate.departure_p10_utc if is_van else estimate.departure_utc
+    energy_kwh = estimate.energy_p90_kwh if is_van else estimate.energy_p50_kwh
+    source = f"forecast from {estimate.source} history ({estimate.n_sessions} sessions)"
+    return max(departure, now), max(0.0, energy_kwh), PRIORITY_BY_CLASS.get(vehicle.vehicle_class, 1.0), source
+
+
 def _needs(
     now: datetime,
     site: SiteConfig,
     tx: TransactionRecord,
     vehicle: VehicleRecord | None,
     booking: BookingRecord | None,
+    history: SiteHistory | None,
 ) -> tuple[datetime, float, float, str]:
     """Departure, energy still needed, priority and where they came from."""
     if booking is not None and booking.departure_at > tx.started_at - timedelta(hours=1):
@@ -91,6 +121,8 @@ def _needs(
     if vehicle is None:
         energy_kwh = max(0.0, UNKNOWN_VEHICLE_ENERGY_KWH - tx.energy_kwh)
         return tx.started_at + CAR_DEFAULT_STAY, energy_kwh, 1.0, "default"
+    if history is not None:
+        return _learned_needs(now, site, tx, vehicle, history)
     if vehicle.vehicle_class == "van":
         departure = _next_local(now, VAN_DEFAULT_DEPARTURE, site.site.location.timezone)
         target_soc = VAN_DEFAULT_TARGET_SOC
@@ -108,8 +140,13 @@ def plugged_vehicles(
     transactions: Sequence[TransactionRecord],
     vehicles: Mapping[str, VehicleRecord],
     bookings: Mapping[str, BookingRecord],
+    history: SiteHistory | None = None,
 ) -> list[PluggedVehicle]:
-    """Every active transaction on a configured charger, with what its vehicle needs."""
+    """Every active transaction on a configured charger, with what its vehicle needs.
+
+    Needs come from the fleet manager's booking; without one, from the site's history when given,
+    else from class defaults.
+    """
     plugged = []
     for tx in transactions:
         charger = site.charge_point(tx.charge_point_id)
@@ -117,7 +154,7 @@ def plugged_vehicles(
             continue
         vehicle = vehicles.get(tx.vehicle_id) if tx.vehicle_id else None
         booking = bookings.get(vehicle.id) if vehicle else None
-        departure, energy_kwh, priority, source = _needs(now, site, tx, vehicle, booking)
+        departure, energy_kwh, priority, source = _needs(now, site, tx, vehicle, booking, history)
         plugged.append(
             PluggedVehicle(
                 transaction_id=tx.id,

@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import uvicorn
@@ -16,6 +16,7 @@ from fleet.api.app import create_app
 from fleet.api.context import ApiContext
 from fleet.clock import Clock, SystemClock
 from fleet.control_loop import ControlLoop
+from fleet.demo_history import HISTORY_DAYS, demo_meter, generate_demo_world, store_history
 from fleet.dispatch import Dispatcher
 from fleet.ingest import ChargerIngest
 from fleet.persistence.records import VehicleClass, VehicleRecord
@@ -98,7 +99,6 @@ class Runtime:
         self.central = CentralSystem(ChargerIngest(self.site, self.store, triggers), self.clock.now)
         self.dispatcher = Dispatcher(self.site, self.central)
         self.control_loop = ControlLoop(self.site, self.store, self.dispatcher, self.clock, triggers)
-        self.monitor = SiteMonitor(self.store, self.clock, self.meter)
         ctx = ApiContext(self.site, self.store, self.clock, self.control_loop, self.central.connected_ids)
         self.app = create_app(ctx)
 
@@ -115,8 +115,16 @@ class Runtime:
 
     async def _prepare(self) -> None:
         await self.store.migrate()
-        await self.store.mark_all_disconnected(self.clock.now())
+        now = self.clock.now()
+        await self.store.mark_all_disconnected(now)
         await self.store.upsert_vehicles(vehicle_records(self.site))
+        if self.settings.simulate:
+            # Generating a month of the site takes a few seconds of CPU: keep the event loop free.
+            world = await asyncio.to_thread(generate_demo_world, self.site, now, self.settings.seed)
+            if not await self.store.finished_transactions(now - timedelta(days=HISTORY_DAYS)):
+                stored = await store_history(self.store, self.site, world, now)
+                log.info("stored %d days of generated site history (%d sessions)", HISTORY_DAYS, stored)
+            self.meter = demo_meter(world)
 
     async def run(self) -> None:
         await self._prepare()
@@ -144,7 +152,8 @@ class Runtime:
                         raise RuntimeError(f"HTTP server could not start on {self.http_url}")
                     await asyncio.sleep(0.02)
                 background.append(group.create_task(self.control_loop.run()))
-                background.append(group.create_task(self.monitor.run()))
+                monitor = SiteMonitor(self.store, self.clock, self.meter)
+                background.append(group.create_task(monitor.run()))
                 if self.settings.simulate:
                     self.simulator = build_simulator(
                         self.site, self.ocpp_url, self.clock, self.store, self.triggers, self.settings.seed

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from fleet.site_config import SiteConfig
+
+if TYPE_CHECKING:
+    from fleet.site_history import SiteHistory
+from fleet.forecast_inputs import forecast_inputs
 from forecasts import (
-    BaseLoadProfile,
-    PvArray,
-    SiteLocation,
-    TariffBands,
-    base_load_kw,
-    clear_sky_pv_kw,
+    base_load_forecast_kw,
     export_price_eur_per_kwh,
     import_price_eur_per_kwh,
     pv_firm_kw,
+    pv_forecast_kw,
     slot_grid,
     tariff_band,
 )
@@ -30,6 +31,9 @@ class SiteForecast:
     slot_starts: tuple[datetime, ...]
     slot_duration_h: tuple[float, ...]
     pv_kw: tuple[float, ...]
+    """Median (P50) PV forecast [kW]."""
+    pv_p10_kw: tuple[float, ...]
+    pv_p90_kw: tuple[float, ...]
     pv_firm_kw: tuple[float, ...]
     base_load_kw: tuple[float, ...]
     import_price_eur_per_kwh: tuple[float, ...]
@@ -48,46 +52,53 @@ def _tuple(series: pd.Series) -> tuple[float, ...]:
     return tuple(float(v) for v in series.to_numpy())
 
 
-def forecast_site(site: SiteConfig, now: datetime, horizon_h: float) -> SiteForecast:
-    """PV (expected and firm), base load and prices on the slot grid starting at ``now``."""
-    info = site.site
-    location = SiteLocation(
-        latitude_deg=info.location.latitude_deg,
-        longitude_deg=info.location.longitude_deg,
-        altitude_m=info.location.altitude_m,
-        timezone=info.location.timezone,
-    )
+def forecast_site(
+    site: SiteConfig, now: datetime, horizon_h: float, history: SiteHistory | None = None
+) -> SiteForecast:
+    """PV (P10/P50/P90, firm), base load and prices on the slot grid starting at ``now``.
+
+    With history, PV is the clear-sky model corrected by the latest measured clear-sky index and the
+    site's climatology, and base load is the learned day-type profile blended with the latest
+    measurement; without, both fall back to their priors (clear sky, the configured load shape).
+    """
+    inputs = forecast_inputs(site)
     starts, ends = slot_grid(now, horizon_h, site.planning.slot_min)
-    arrays = [
-        PvArray(
-            name=a.name,
-            peak_power_kwp=a.peak_power_kwp,
-            tilt_deg=a.tilt_deg,
-            azimuth_deg=a.azimuth_deg,
-            losses_fraction=a.losses_fraction,
+    if inputs.pv_arrays:
+        pv = pv_forecast_kw(
+            inputs.pv_arrays,
+            inputs.location,
+            starts,
+            ends,
+            now=now,
+            measured_pv_kw=history.recent_pv_kw(now) if history else None,
+            history_pv_kw=None,
+            model=history.pv_model if history else None,
         )
-        for a in info.pv_arrays
-    ]
-    pv = clear_sky_pv_kw(arrays, location, starts, ends) if arrays else pd.Series(0.0, index=starts, name="pv_kw")
-    tariff = TariffBands(
-        f1_eur_per_kwh=info.tariff.f1_eur_per_kwh,
-        f2_eur_per_kwh=info.tariff.f2_eur_per_kwh,
-        f3_eur_per_kwh=info.tariff.f3_eur_per_kwh,
-        export_eur_per_kwh=info.tariff.export_eur_per_kwh,
-        capacity_charge_eur_per_kw_month=info.tariff.capacity_charge_eur_per_kw_month,
+        pv_p10, pv_p50, pv_p90 = pv["p10_kw"], pv["p50_kw"], pv["p90_kw"]
+    else:
+        pv_p10 = pv_p50 = pv_p90 = pd.Series(0.0, index=starts)
+    base = base_load_forecast_kw(
+        starts,
+        ends,
+        now=now,
+        location=inputs.location,
+        history_kw=None,  # the profile is already fitted on it, once per history refresh
+        latest_kw=history.latest_base_load_kw(now) if history else None,
+        prior=inputs.base_load,
+        profile=history.load_profile if history else None,
     )
-    base = base_load_kw(
-        BaseLoadProfile(min_kw=info.base_load.min_kw, max_kw=info.base_load.max_kw), location, starts, ends
-    )
-    local_starts = starts.tz_convert(info.location.timezone)
+    local_starts = starts.tz_convert(inputs.location.timezone)
     return SiteForecast(
         slot_starts=tuple(ts.to_pydatetime() for ts in starts),
         slot_duration_h=tuple(float(d) for d in ((ends - starts).total_seconds() / 3600.0)),
-        pv_kw=_tuple(pv),
-        pv_firm_kw=_tuple(pv_firm_kw(pv, site.planning.pv_firm_fraction)),
+        pv_kw=_tuple(pv_p50),
+        pv_p10_kw=_tuple(pv_p10),
+        pv_p90_kw=_tuple(pv_p90),
+        # The grid limit may only lean on the pessimistic PV curve, and only as far as configured.
+        pv_firm_kw=_tuple(pv_firm_kw(pv_p10, site.planning.pv_firm_fraction)),
         base_load_kw=_tuple(base),
-        import_price_eur_per_kwh=_tuple(import_price_eur_per_kwh(tariff, location, starts, ends)),
-        export_price_eur_per_kwh=_tuple(export_price_eur_per_kwh(tariff, location, starts, ends)),
+        import_price_eur_per_kwh=_tuple(import_price_eur_per_kwh(inputs.tariff, inputs.location, starts, ends)),
+        export_price_eur_per_kwh=_tuple(export_price_eur_per_kwh(inputs.tariff, inputs.location, starts, ends)),
         tariff_band=tuple(str(tariff_band(ts)) for ts in local_starts),
     )
 
@@ -101,6 +112,8 @@ def fallback_forecast(site: SiteConfig, now: datetime, horizon_h: float) -> Site
         slot_starts=tuple(ts.to_pydatetime() for ts in starts),
         slot_duration_h=tuple(float(d) for d in ((ends - starts).total_seconds() / 3600.0)),
         pv_kw=(0.0,) * n,
+        pv_p10_kw=(0.0,) * n,
+        pv_p90_kw=(0.0,) * n,
         pv_firm_kw=(0.0,) * n,
         base_load_kw=(site.site.base_load.max_kw,) * n,
         import_price_eur_per_kwh=(tariff.f1_eur_per_kwh,) * n,

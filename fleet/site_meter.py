@@ -36,8 +36,8 @@ class NoSiteMeter:
 def _interpolate(series: pd.Series, at: datetime) -> float | None:
     if series.empty:
         return None
-    index_s = pd.DatetimeIndex(series.index).asi8 / 1e9
-    at_s = pd.Timestamp(at).value / 1e9
+    index_s = pd.DatetimeIndex(series.index).as_unit("ns").asi8 / 1e9
+    at_s = pd.Timestamp(at).as_unit("ns").value / 1e9
     if at_s < index_s[0] or at_s > index_s[-1]:
         return None
     return float(np.interp(at_s, index_s, series.to_numpy(dtype=float)))

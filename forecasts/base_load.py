@@ -2,8 +2,8 @@
 
 The load is ``min_kw + (max_kw - min_kw) * shape``, where the shape in [0, 1] depends on the local
 time of day and on the kind of day. It is a climatology prior chosen by hand for a mobility hub
-with offices, workshops and outdoor lighting; learning the shape from measured load replaces
-:func:`hub_load_shape` and leaves the rest as is.
+with offices, workshops and outdoor lighting; :mod:`forecasts.base_load_forecast` learns the
+profile from measured load and falls back to this prior where the history is too short.
 """
 
 from __future__ import annotations

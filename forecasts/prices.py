@@ -1,19 +1,23 @@
-"""Energy prices on the slot grid from the ARERA time bands of Italian non-domestic supply.
+"""Energy prices on the slot grid: ARERA time bands, or a price series such as hourly prices.
 
-Bands (Italian legal time, so they move with daylight saving time):
+Bands of Italian non-domestic supply (Italian legal time, so they move with daylight saving time):
 
 * F1: Monday-Friday 08:00-19:00;
 * F2: Monday-Friday 07:00-08:00 and 19:00-23:00, Saturday 07:00-23:00;
 * F3: Monday-Saturday 23:00-07:00, all of Sunday and of Italian national public holidays.
 
-A slot that straddles a band change gets the time-weighted mean of the band prices, which is what
-a constant charging power over that slot would pay.
+A slot that straddles a band change, or an hour boundary of a price series, gets the time-weighted
+mean of the prices in force during it, which is what a constant charging power over that slot would
+pay. A price series (indexed by interval start, see :mod:`forecasts.series`) usually stops at the end
+of the last published day; the part of the horizon beyond it takes the band prices of a fallback
+tariff.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +25,7 @@ import pandas as pd
 
 from forecasts.day_types import DayKind, day_kinds, local_hour_of_day, to_local
 from forecasts.errors import ForecastInputError
+from forecasts.series import checked_series, values_at
 from forecasts.site import SiteLocation, TariffBands
 from forecasts.slots import check_slot_grid, slot_average, sub_slot_samples
 
@@ -73,35 +78,103 @@ def band_price_eur_per_kwh(tariff: TariffBands, band: TariffBand) -> float:
     return float(prices[band])
 
 
+@dataclass(frozen=True, eq=False)
+class PriceSeries:
+    """Import prices over intervals [EUR/kWh], indexed by interval start (e.g. one per hour).
+
+    Parameters
+    ----------
+    import_eur_per_kwh
+        All-in import price of each interval; finite, and may be negative (wholesale prices are, at
+        times of surplus). Normalised to float64 on UTC.
+    """
+
+    import_eur_per_kwh: pd.Series
+
+    def __post_init__(self) -> None:
+        prices = checked_series("import_eur_per_kwh", self.import_eur_per_kwh)
+        if len(prices) == 0:
+            raise ForecastInputError("import_eur_per_kwh: the price series is empty")
+        object.__setattr__(self, "import_eur_per_kwh", prices.rename("import_eur_per_kwh"))
+
+
+class PriceProvider(Protocol):
+    """Where hourly (or finer) import prices come from: a file, a market feed."""
+
+    def import_prices(self, start_utc: datetime, end_utc: datetime) -> PriceSeries:
+        """The prices known for ``[start_utc, end_utc)``; they may stop before ``end_utc``."""
+        ...
+
+
 def import_price_eur_per_kwh(
-    tariff: TariffBands,
+    tariff: TariffBands | PriceSeries,
     location: SiteLocation,
     slot_starts: pd.DatetimeIndex,
     slot_ends: pd.DatetimeIndex,
+    *,
+    fallback: TariffBands | None = None,
 ) -> pd.Series:
     """Average import price of each slot [EUR/kWh].
 
     Parameters
     ----------
     tariff
-        Band prices.
+        Band prices, or a price series.
     location
         The site; the bands are read on its legal time (``location.timezone``), which is Europe/Rome
         for any site in Italy.
     slot_starts, slot_ends
         The slot grid (timezone-aware, equal length).
+    fallback
+        Band prices for the time a price series does not cover; without it, a gap is an error.
 
     Returns
     -------
     pandas.Series
         ``import_price_eur_per_kwh`` indexed by ``slot_starts``: each slot's time-weighted mean of
-        the band prices in force during it.
+        the prices in force during it.
     """
     samples = sub_slot_samples(slot_starts, slot_ends)
-    codes = _band_codes(to_local(samples.times_utc, location.timezone))
-    band_prices = np.array([band_price_eur_per_kwh(tariff, name) for name in _BAND_NAMES], dtype=np.float64)
-    average = slot_average(band_prices[codes], samples)
+    if isinstance(tariff, PriceSeries):
+        price, covered = values_at(tariff.import_eur_per_kwh, samples.times_utc)
+        if not covered.all():
+            if fallback is None:
+                first = slot_starts[int(samples.slot_position[int(np.argmin(covered))])]
+                raise ForecastInputError(
+                    f"tariff: the price series has no price in the slot starting at {first} and there is no fallback"
+                )
+            price[~covered] = _band_prices(fallback, location, samples.times_utc[~covered])
+    elif isinstance(tariff, TariffBands):
+        price = _band_prices(tariff, location, samples.times_utc)
+    else:
+        raise ForecastInputError(f"tariff: must be TariffBands or a PriceSeries, got {type(tariff).__name__}")
+    average = slot_average(price, samples)
     return pd.Series(average, index=slot_starts, name="import_price_eur_per_kwh", dtype=np.float64)
+
+
+def _band_prices(tariff: TariffBands, location: SiteLocation, times_utc: pd.DatetimeIndex) -> npt.NDArray[np.float64]:
+    codes = _band_codes(to_local(times_utc, location.timezone))
+    band_prices = np.array([band_price_eur_per_kwh(tariff, name) for name in _BAND_NAMES], dtype=np.float64)
+    result: npt.NDArray[np.float64] = band_prices[codes]
+    return result
+
+
+def capacity_charge_eur_per_kw_month(tariff: TariffBands) -> float:
+    """Charge on the month's peak import power [EUR/kW/month].
+
+    Parameters
+    ----------
+    tariff
+        The supply tariff; the charge is the same whether energy is priced by band or by series.
+
+    Returns
+    -------
+    float
+        The charge, >= 0.
+    """
+    if not isinstance(tariff, TariffBands):
+        raise ForecastInputError(f"tariff: must be TariffBands, got {type(tariff).__name__}")
+    return float(tariff.capacity_charge_eur_per_kw_month)
 
 
 def export_price_eur_per_kwh(

@@ -1,12 +1,13 @@
-"""Clear-sky PV output of the site's arrays on the slot grid, and the share a plan may rely on.
+"""PV output of the site's arrays on the slot grid under clear sky or a given sky.
 
 The chain, per 5-minute sample (see :mod:`forecasts.slots`):
 
 1. solar position (NREL SPA, pvlib);
-2. Ineichen clear-sky irradiance with the Linke turbidity climatology bundled with pvlib (offline);
+2. irradiance: Ineichen clear sky with the Linke turbidity climatology bundled with pvlib (offline),
+   or an irradiance series spread over the samples (see :mod:`forecasts.irradiance`);
 3. transposition to the plane of each array with the Hay-Davies sky model, ground albedo 0.25;
 4. beam reflection losses at the module glass (physical incidence-angle modifier);
-5. cell temperature from the PVsyst heat-loss model at an assumed air temperature;
+5. cell temperature from the PVsyst heat-loss model at the series' or an assumed air temperature;
 6. PVWatts DC power with its temperature coefficient, then the array's DC losses;
 7. PVWatts inverter efficiency curve, the AC output clipped at ``kWp * (1 - losses)``.
 
@@ -26,6 +27,7 @@ import pandas as pd
 import pvlib
 
 from forecasts.errors import ForecastInputError
+from forecasts.irradiance import IrradianceSeries, clear_sky_irradiance, series_sky
 from forecasts.site import PvArray, SiteLocation
 from forecasts.slots import slot_average, sub_slot_samples
 
@@ -72,24 +74,75 @@ def clear_sky_pv_kw(
     -------
     pandas.Series
         ``pv_kw`` indexed by ``slot_starts``: mean AC power over each slot [kW], 0 at night, never
-        above the sum of ``peak_power_kwp * (1 - losses_fraction)``.
+        above :func:`ac_rating_kw`.
     """
-    for position, array in enumerate(arrays):
-        if not isinstance(array, PvArray):
-            raise ForecastInputError(f"arrays[{position}]: must be a PvArray, got {type(array).__name__}")
-    if not np.isfinite(air_temperature_c) or not -50.0 <= air_temperature_c <= 60.0:
-        raise ForecastInputError(f"air_temperature_c: must be in [-50, 60], got {air_temperature_c}")
-    if not np.isfinite(wind_speed_m_s) or wind_speed_m_s < 0:
-        raise ForecastInputError(f"wind_speed_m_s: must be finite and >= 0, got {wind_speed_m_s}")
-
+    _check_arrays(arrays)
+    _check_weather(air_temperature_c, wind_speed_m_s)
     samples = sub_slot_samples(slot_starts, slot_ends)
     total_w = np.zeros(len(samples.times_utc), dtype=np.float64)
     if arrays:
-        sky = _clear_sky_at(location, samples.times_utc)
+        sky = clear_sky_irradiance(location, samples.times_utc)
         for array in arrays:
             total_w += _array_ac_w(array, sky, air_temperature_c, wind_speed_m_s)
     average_kw = slot_average(total_w / 1000.0, samples)
     return pd.Series(average_kw, index=slot_starts, name="pv_kw", dtype=np.float64)
+
+
+def irradiance_pv_kw(
+    arrays: Sequence[PvArray],
+    location: SiteLocation,
+    irradiance: IrradianceSeries,
+    slot_starts: pd.DatetimeIndex,
+    slot_ends: pd.DatetimeIndex,
+    *,
+    air_temperature_c: float = DEFAULT_AIR_TEMPERATURE_C,
+    wind_speed_m_s: float = DEFAULT_WIND_SPEED_M_S,
+) -> pd.Series:
+    """AC output of all arrays under a given irradiance series, averaged over each slot [kW].
+
+    Parameters
+    ----------
+    arrays
+        The site's PV arrays; an empty sequence gives zero output.
+    location
+        Where the arrays are.
+    irradiance
+        Irradiance means over intervals (a forecast, or measurements); its air temperature, where
+        given, replaces ``air_temperature_c``.
+    slot_starts, slot_ends
+        The slot grid (timezone-aware, equal length).
+    air_temperature_c
+        Air temperature [degC] where the series has none.
+    wind_speed_m_s
+        Wind speed [m/s] assumed at all hours.
+
+    Returns
+    -------
+    pandas.Series
+        ``pv_kw`` indexed by ``slot_starts``; NaN for a slot the series does not cover entirely.
+    """
+    _check_arrays(arrays)
+    _check_weather(air_temperature_c, wind_speed_m_s)
+    if not isinstance(irradiance, IrradianceSeries):
+        raise ForecastInputError(f"irradiance: must be an IrradianceSeries, got {type(irradiance).__name__}")
+    samples = sub_slot_samples(slot_starts, slot_ends)
+    measured = series_sky(irradiance, location, samples.times_utc)
+    temperature_c = np.where(np.isnan(measured.air_temperature_c), air_temperature_c, measured.air_temperature_c)
+    total_w = np.zeros(len(samples.times_utc), dtype=np.float64)
+    for array in arrays:
+        total_w += _array_ac_w(array, measured.sky, temperature_c, wind_speed_m_s)
+    average_kw = slot_average(total_w / 1000.0, samples)
+    uncovered_s = np.bincount(
+        samples.slot_position, weights=samples.duration_s * ~measured.covered, minlength=samples.n_slots
+    )
+    average_kw[uncovered_s > 0.0] = np.nan
+    return pd.Series(average_kw, index=slot_starts, name="pv_kw", dtype=np.float64)
+
+
+def ac_rating_kw(arrays: Sequence[PvArray]) -> float:
+    """Highest AC output of the arrays together [kW]: the sum of ``kWp * (1 - losses)``."""
+    _check_arrays(arrays)
+    return float(sum(array.peak_power_kwp * (1.0 - array.losses_fraction) for array in arrays))
 
 
 def pv_firm_kw(expected: pd.Series, firm_fraction: float) -> pd.Series:
@@ -126,43 +179,24 @@ def pv_firm_kw(expected: pd.Series, firm_fraction: float) -> pd.Series:
     return (values * float(firm_fraction)).rename("pv_firm_kw")
 
 
-def _clear_sky_at(location: SiteLocation, times_utc: pd.DatetimeIndex) -> pd.DataFrame:
-    """Sun position and Ineichen clear-sky irradiance [W/m2] at each instant."""
-    position = pvlib.solarposition.get_solarposition(
-        times_utc, location.latitude_deg, location.longitude_deg, altitude=location.altitude_m
-    )
-    dni_extra = pvlib.irradiance.get_extra_radiation(times_utc)
-    pressure_pa = pvlib.atmosphere.alt2pres(location.altitude_m)
-    airmass_absolute = pvlib.atmosphere.get_absolute_airmass(
-        pvlib.atmosphere.get_relative_airmass(position["apparent_zenith"]), pressure_pa
-    )
-    linke = pvlib.clearsky.lookup_linke_turbidity(times_utc, location.latitude_deg, location.longitude_deg)
-    irradiance = pvlib.clearsky.ineichen(
-        position["apparent_zenith"],
-        airmass_absolute,
-        linke,
-        altitude=location.altitude_m,
-        dni_extra=dni_extra,
-    )
-    # The air mass is undefined with the sun below the horizon; there is no irradiance there.
-    frame = pd.DataFrame(
-        {
-            "apparent_zenith": position["apparent_zenith"],
-            "azimuth": position["azimuth"],
-            "dni_extra": dni_extra,
-            "ghi": irradiance["ghi"],
-            "dni": irradiance["dni"],
-            "dhi": irradiance["dhi"],
-        },
-        index=times_utc,
-    )
-    for column in ("ghi", "dni", "dhi"):
-        frame[column] = frame[column].fillna(0.0).clip(lower=0.0)
-    return frame
+def _check_arrays(arrays: Sequence[PvArray]) -> None:
+    for position, array in enumerate(arrays):
+        if not isinstance(array, PvArray):
+            raise ForecastInputError(f"arrays[{position}]: must be a PvArray, got {type(array).__name__}")
+
+
+def _check_weather(air_temperature_c: float, wind_speed_m_s: float) -> None:
+    if not np.isfinite(air_temperature_c) or not -50.0 <= air_temperature_c <= 60.0:
+        raise ForecastInputError(f"air_temperature_c: must be in [-50, 60], got {air_temperature_c}")
+    if not np.isfinite(wind_speed_m_s) or wind_speed_m_s < 0:
+        raise ForecastInputError(f"wind_speed_m_s: must be finite and >= 0, got {wind_speed_m_s}")
 
 
 def _array_ac_w(
-    array: PvArray, sky: pd.DataFrame, air_temperature_c: float, wind_speed_m_s: float
+    array: PvArray,
+    sky: pd.DataFrame,
+    air_temperature_c: float | npt.NDArray[np.float64],
+    wind_speed_m_s: float,
 ) -> npt.NDArray[np.float64]:
     """AC output of one array [W] under the given sky."""
     poa = pvlib.irradiance.get_total_irradiance(

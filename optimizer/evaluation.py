@@ -1,51 +1,52 @@
 """Turn per-vehicle power plans into a Schedule: make them safe, then measure energy and cost.
 
-Both the solver and the fallback end here, so their schedules obey the same limits and their
-``objective_eur`` uses one cost formula and can be compared.
+The solver, the fallback and the repair all end here, so their schedules obey the same limits and
+their ``objective_eur`` uses one cost formula (:mod:`optimizer.costs`) and can be compared.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from optimizer.problem import ChargingProblem, VehicleRequest
-from optimizer.schedule import Schedule, SolveStatus, VehiclePlan
+import numpy as np
+import numpy.typing as npt
+
+from optimizer.costs import (
+    ENERGY_NOISE_KWH,
+    cost_breakdown,
+    delivered_energy_kwh,
+    grid_import_kw,
+    plan_cost_eur,
+    unmet_energy_kwh,
+)
+from optimizer.limits import RowMatrix, ev_headroom_kw, vehicle_row_matrix
+from optimizer.problem import ChargingProblem
+from optimizer.reasons import unmet_reason
+from optimizer.recommend import plug_in_recommendations
+from optimizer.schedule import Schedule, SolveStatus, SolveTimings, VehiclePlan
+from optimizer.taper import deliverable_cap_kwh, soc_after, taper_lines, vehicle_limit_kw
+
+__all__ = [
+    "ENERGY_NOISE_KWH",
+    "FLOAT_SLACK",
+    "POWER_DECIMALS",
+    "delivered_energy_kwh",
+    "ev_headroom_kw",
+    "grid_import_kw",
+    "make_safe",
+    "plan_cost_eur",
+    "schedule_from_power",
+    "unmet_energy_kwh",
+]
 
 POWER_DECIMALS = 6
 """Plans are rounded to 1e-6 kW (1 mW): clears solver noise, far below what a charger resolves."""
 
-ENERGY_NOISE_KWH = 1e-6
-"""Unmet energy below this [kWh] is numerical noise and reported as zero."""
-
 FLOAT_SLACK = 1e-9
 """Excess [kW or kWh] left alone when checking bounds: floating-point rounding, not a violation."""
 
-
-def ev_headroom_kw(problem: ChargingProblem) -> tuple[float, ...]:
-    """Highest total EV power the hard grid limit allows in each slot.
-
-    Parameters
-    ----------
-    problem
-        The charging problem.
-
-    Returns
-    -------
-    tuple of float
-        ``max(0, grid_import_limit_kw - base_load_kw + pv_firm_kw)`` per slot [kW]. Only firm PV
-        counts: expected PV may not come.
-    """
-    return tuple(
-        max(0.0, limit_kw - base_kw + firm_kw)
-        for limit_kw, base_kw, firm_kw in zip(
-            problem.grid_import_limit_kw, problem.base_load_kw, problem.pv_firm_kw, strict=True
-        )
-    )
-
-
-def delivered_energy_kwh(vehicle: VehicleRequest, power_kw: Sequence[float]) -> float:
-    """Battery energy [kWh] a power plan [kW] delivers to a vehicle over the horizon."""
-    return sum(p_kw * hours * vehicle.efficiency for p_kw, hours in zip(power_kw, vehicle.available_h, strict=True))
+FIT_PASSES = 20
+"""Row-by-row corrections of one slot before its powers are scaled down together."""
 
 
 def make_safe(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]) -> list[list[float]]:
@@ -61,81 +62,68 @@ def make_safe(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]) -> 
     Returns
     -------
     list of list of float
-        Plans with noise rounded away, zero where the vehicle is absent, within ``[0, max_power_kw]``,
-        scaled down where they would deliver more than the need or where a slot's total would pass
-        the EV headroom. A solver's plan only moves by its tolerances here.
+        Plans with noise rounded away and zero where the vehicle is absent; then, slot by slot from
+        the first, each vehicle's power is capped at its limit (``max_power_kw`` and the taper at the
+        state of charge reached so far) and at what its need and battery room still allow, and the
+        slot's powers are scaled down where they would pass the EV headroom or a phasor row
+        (:func:`_fit_slot`); later slots see the states of charge the safe plan reaches. A
+        solver's plan only moves by its tolerances here.
     """
     if len(power_kw) != len(problem.vehicles):
         raise ValueError(f"power_kw: {len(power_kw)} plans for {len(problem.vehicles)} vehicles")
-    safe: list[list[float]] = []
     for vehicle, plan in zip(problem.vehicles, power_kw, strict=True):
         if len(plan) != problem.n_slots:
             raise ValueError(f"power_kw[{vehicle.vehicle_id}]: {len(plan)} values for {problem.n_slots} slots")
-        row = [
-            min(max(round(p_kw, POWER_DECIMALS), 0.0), vehicle.max_power_kw) if hours > 0 else 0.0
-            for p_kw, hours in zip(plan, vehicle.available_h, strict=True)
-        ]
-        delivered_kwh = delivered_energy_kwh(vehicle, row)
-        if delivered_kwh > vehicle.energy_needed_kwh + FLOAT_SLACK:
-            scale = vehicle.energy_needed_kwh / delivered_kwh
-            row = [p_kw * scale for p_kw in row]
-        safe.append(row)
+    vehicles = problem.vehicles
+    if not vehicles:
+        return []
+    hours = np.array([v.available_h for v in vehicles], dtype=np.float64)
+    max_kw = np.array([v.max_power_kw for v in vehicles], dtype=np.float64)
+    rounded = np.round(np.asarray(power_kw, dtype=np.float64), POWER_DECIMALS)
+    safe: npt.NDArray[np.float64] = np.clip(rounded, 0.0, max_kw[:, None]).astype(np.float64)
+    safe[hours <= 0] = 0.0
+    energy_per_kw = hours * np.array([v.efficiency for v in vehicles])[:, None]
+    cap_kwh = np.array([deliverable_cap_kwh(v) for v in vehicles], dtype=np.float64)
+    delivered_kwh = np.zeros(len(vehicles))
+    lines = {v: taper_lines(vehicle.taper) for v, vehicle in enumerate(vehicles) if vehicle.taper}
+    rows = vehicle_row_matrix(problem)
     for t, headroom_kw in enumerate(ev_headroom_kw(problem)):
-        total_kw = sum(row[t] for row in safe)
-        if total_kw > headroom_kw + FLOAT_SLACK:
-            scale = headroom_kw / total_kw
-            for row in safe:
-                row[t] *= scale
-    return safe
+        column = safe[:, t]
+        per_kw = energy_per_kw[:, t]
+        present = per_kw > 0
+        left_kwh = np.maximum(cap_kwh - delivered_kwh, 0.0)
+        column[present] = np.minimum(column[present], left_kwh[present] / per_kw[present])
+        for v, vehicle_lines in lines.items():
+            if column[v] > 0:
+                column[v] = min(column[v], vehicle_limit_kw(vehicles[v], vehicle_lines, delivered_kwh[v]))
+        _fit_slot(column, headroom_kw, rows)
+        delivered_kwh += column * per_kw
+    result: list[list[float]] = safe.tolist()
+    return result
 
 
-def plan_cost_eur(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]) -> float:
-    """Energy bill plus unmet-energy penalty of a plan: the objective both planners are judged by.
+def _fit_slot(column: npt.NDArray[np.float64], headroom_kw: float, rows: RowMatrix) -> None:
+    """Lower one slot's powers [kW] in place until the EV headroom and every phasor row hold.
 
-    Parameters
-    ----------
-    problem
-        The charging problem.
-    power_kw
-        One plan per vehicle, one power per slot [kW].
-
-    Returns
-    -------
-    float
-        ``sum_t slot_duration_h * (import_price * max(net, 0) - export_price * max(-net, 0))
-        + sum_v penalty * priority * unmet_energy_kwh`` [EUR], with ``net`` from
-        :func:`grid_import_kw`. The solver's tie-break is not part of it.
+    The headroom scales everyone. A violated row scales only the vehicles that push it up, so that
+    solver noise on a small cabinet does not cost the whole site; lowering a vehicle can push up a
+    row where its coefficient is negative, so this repeats, and scaling the whole slot settles what
+    is left (charging less always fits, every right-hand side being >= 0).
     """
-    cost_eur = 0.0
-    for t, net_kw in enumerate(grid_import_kw(problem, power_kw)):
-        price = problem.import_price_eur_per_kwh[t] if net_kw >= 0 else problem.export_price_eur_per_kwh[t]
-        cost_eur += problem.slot_duration_h[t] * price * net_kw
-    for vehicle, plan in zip(problem.vehicles, power_kw, strict=True):
-        cost_eur += problem.unmet_energy_penalty_eur_per_kwh * vehicle.priority * unmet_energy_kwh(vehicle, plan)
-    return cost_eur
-
-
-def unmet_energy_kwh(vehicle: VehicleRequest, power_kw: Sequence[float]) -> float:
-    """Energy [kWh] still missing at departure under a plan [kW]; noise below 1e-6 kWh is zero."""
-    missing_kwh = vehicle.energy_needed_kwh - delivered_energy_kwh(vehicle, power_kw)
-    return missing_kwh if missing_kwh > ENERGY_NOISE_KWH else 0.0
-
-
-def grid_import_kw(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]) -> tuple[float, ...]:
-    """Expected net grid import per slot, averaged over the slot [kW]; negative when exporting.
-
-    A vehicle plugged in for part of a slot adds ``power_kw * available_h / slot_duration_h``.
-    Expected (not firm) PV and the base load are included.
-    """
-    ev_avg_kw = [0.0] * problem.n_slots
-    for vehicle, plan in zip(problem.vehicles, power_kw, strict=True):
-        for t, (p_kw, hours) in enumerate(zip(plan, vehicle.available_h, strict=True)):
-            if p_kw:
-                ev_avg_kw[t] += p_kw * hours / problem.slot_duration_h[t]
-    return tuple(
-        ev_kw + base_kw - pv_kw
-        for ev_kw, base_kw, pv_kw in zip(ev_avg_kw, problem.base_load_kw, problem.pv_kw, strict=True)
-    )
+    total_kw = float(column.sum())
+    if total_kw > headroom_kw + FLOAT_SLACK:
+        column *= headroom_kw / total_kw
+    if not rows.n_rows:
+        return
+    for _ in range(FIT_PASSES):
+        lhs = rows.lhs(column)
+        r = int(np.argmax(lhs - rows.rhs))
+        if lhs[r] <= rows.rhs[r] + FLOAT_SLACK:
+            return
+        pushing = rows.coefficients[r] > 0
+        pushing_up = float(rows.coefficients[r][pushing] @ column[pushing])
+        column[pushing] *= max(0.0, (rows.rhs[r] - (lhs[r] - pushing_up)) / pushing_up)
+    column *= rows.scale_to_fit(rows.lhs(column), FLOAT_SLACK)
 
 
 def schedule_from_power(
@@ -145,6 +133,9 @@ def schedule_from_power(
     status: SolveStatus,
     termination: str,
     solve_time_s: float,
+    dispatchable: bool = False,
+    lp_objective_eur: float | None = None,
+    timings: SolveTimings | None = None,
 ) -> Schedule:
     """Assemble a Schedule from raw per-vehicle plans.
 
@@ -159,31 +150,52 @@ def schedule_from_power(
         How the plans were obtained, in the solver's own words or as the fallback's reason.
     solve_time_s
         Wall time spent producing them [s].
+    dispatchable
+        The plans are setpoints that honour minimum powers and steps (reasons take it into account).
+    lp_objective_eur
+        The LP optimum the plans come from, if any.
+    timings
+        Where the time went, if measured.
 
     Returns
     -------
     Schedule
-        Every field filled; ``objective_eur`` from :func:`plan_cost_eur`.
+        Every field filled; ``objective_eur`` and ``cost`` from :func:`optimizer.costs.cost_breakdown`,
+        per-vehicle unmet reasons (:mod:`optimizer.reasons`) and plug-in recommendations
+        (:mod:`optimizer.recommend`).
     """
     safe = make_safe(problem, power_kw)
-    plans = tuple(
-        VehiclePlan(
-            vehicle_id=vehicle.vehicle_id,
-            connector_key=vehicle.connector_key,
-            power_kw=tuple(row),
-            planned_energy_kwh=delivered_energy_kwh(vehicle, row),
-            unmet_energy_kwh=unmet_energy_kwh(vehicle, row),
+    net_kw = grid_import_kw(problem, safe)
+    plans = []
+    for vehicle, row in zip(problem.vehicles, safe, strict=True):
+        delivered_kwh = delivered_energy_kwh(vehicle, row)
+        missing_kwh = unmet_energy_kwh(vehicle, row)
+        plans.append(
+            VehiclePlan(
+                vehicle_id=vehicle.vehicle_id,
+                connector_key=vehicle.connector_key,
+                power_kw=tuple(row),
+                planned_energy_kwh=delivered_kwh,
+                unmet_energy_kwh=missing_kwh,
+                expected=vehicle.expected,
+                unmet_reason=unmet_reason(vehicle, row, missing_kwh, dispatchable=dispatchable),
+                departure_soc=soc_after(vehicle, delivered_kwh),
+            )
         )
-        for vehicle, row in zip(problem.vehicles, safe, strict=True)
-    )
+    cost = cost_breakdown(problem, safe, net_kw)
     return Schedule(
         status=status,
         termination=termination,
-        objective_eur=plan_cost_eur(problem, safe),
+        objective_eur=cost.total_eur,
         slot_starts_utc=problem.slot_starts_utc,
         slot_duration_h=problem.slot_duration_h,
-        plans=plans,
+        plans=tuple(plans),
         ev_power_kw=tuple(sum(row[t] for row in safe) for t in range(problem.n_slots)),
-        grid_import_kw=grid_import_kw(problem, safe),
+        grid_import_kw=net_kw,
         solve_time_s=solve_time_s,
+        lp_objective_eur=lp_objective_eur,
+        dispatchable=dispatchable,
+        cost=cost,
+        recommendations=plug_in_recommendations(problem, safe),
+        timings=timings if timings is not None else SolveTimings(),
     )

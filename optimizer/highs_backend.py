@@ -2,7 +2,9 @@
 
 Pyomo's ``LinearStandardFormCompiler`` walks the model once into sparse matrices, which costs less
 than Pyomo's solver interfaces building the HiGHS model row by row. Any callable with the
-:class:`LpBackend` signature can stand in for :func:`solve_lp_with_highs`.
+:class:`LpBackend` signature can stand in for :func:`solve_lp_with_highs`. The pieces
+(:func:`compile_lp`, :func:`new_highs`, :func:`run_highs`) are public for the re-planner, which keeps
+one HiGHS instance alive between solves.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Protocol
 import highspy
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+from pyomo.core.base.var import VarData
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler, RowEntry
 
 try:
     # highspy's core class, without the Python wrapper: the wrapper's constructor prints the HiGHS
@@ -24,6 +27,9 @@ try:
     from highspy._core import _Highs as _HighsSolver
 except ImportError:  # pragma: no cover - depends on the installed highspy
     from highspy import Highs as _HighsSolver
+
+HighsSolver = _HighsSolver
+"""The HiGHS class in use (the core one when available)."""
 
 
 class LpOutcome(StrEnum):
@@ -42,6 +48,8 @@ class LpResult:
     outcome: LpOutcome
     termination: str
     """The solver's own words, e.g. ``"HiGHS: Optimal"``."""
+    objective: float | None = None
+    """The objective value of the loaded solution, when the backend reports it."""
 
 
 class LpBackend(Protocol):
@@ -61,6 +69,74 @@ _STOPPED_EARLY = frozenset(
         highspy.HighsModelStatus.kUnknown,
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledLp:
+    """A Pyomo model as HiGHS's matrices, with the Pyomo objects behind each column and row."""
+
+    lp: highspy.HighsLp
+    columns: list[VarData]
+    """The variable behind each column."""
+    rows: list[RowEntry]
+    """The constraint behind each row (``bound_type`` 0 for ``=``, 1 for ``<=``, -1 for ``>=``)."""
+
+
+def compile_lp(model: pyo.ConcreteModel) -> CompiledLp:
+    """Compile a linear Pyomo model (one objective, minimised) to a HiGHS LP in one walk."""
+    form = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=pyo.minimize)
+    columns = form.columns
+    matrix = form.A.tocsc()
+
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(columns)
+    lp.num_row_ = matrix.shape[0]
+    lp.col_cost_ = form.c.toarray()[0] if form.c.shape[0] else np.zeros(len(columns))
+    lp.offset_ = float(form.c_offset[0]) if len(form.c_offset) else 0.0
+    lp.col_lower_ = np.array([-math.inf if var.lb is None else var.lb for var in columns], dtype=np.float64)
+    lp.col_upper_ = np.array([math.inf if var.ub is None else var.ub for var in columns], dtype=np.float64)
+    rhs = np.asarray(form.rhs, dtype=np.float64)
+    # mixed form: multiplier 0 is an equality, 1 a <= row, -1 a >= row, each against rhs
+    sense = np.array([row.bound_type for row in form.rows], dtype=np.int8)
+    lp.row_lower_ = np.where(sense == 1, -math.inf, rhs)
+    lp.row_upper_ = np.where(sense == -1, math.inf, rhs)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data.astype(np.float64)
+    return CompiledLp(lp=lp, columns=list(columns), rows=list(form.rows))
+
+
+def new_highs(time_limit_s: float, options: Mapping[str, bool | int | float | str] | None = None) -> _HighsSolver:
+    """A silent HiGHS instance with a time limit [s] and further options by name.
+
+    Raises
+    ------
+    ValueError
+        If HiGHS rejects an option.
+    """
+    highs = _HighsSolver()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("time_limit", float(time_limit_s))
+    for name, value in (options or {}).items():
+        if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            raise ValueError(f"options: HiGHS rejected {name}={value!r}")
+    return highs
+
+
+def run_highs(highs: _HighsSolver) -> tuple[LpOutcome, str]:
+    """Run HiGHS on the model it holds (from its basis, if it has one) and classify the result."""
+    highs.run()
+    model_status = highs.getModelStatus()
+    termination = f"HiGHS: {highs.modelStatusToString(model_status)}"
+    if model_status == highspy.HighsModelStatus.kOptimal:
+        return LpOutcome.OPTIMAL, termination
+    if (
+        model_status in _STOPPED_EARLY
+        and highs.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    ):
+        return LpOutcome.FEASIBLE, termination
+    return LpOutcome.NO_SOLUTION, termination
 
 
 def solve_lp_with_highs(
@@ -85,50 +161,16 @@ def solve_lp_with_highs(
     LpResult
         OPTIMAL when HiGHS proves optimality; FEASIBLE when it stopped early holding a primal feasible
         point; NO_SOLUTION otherwise (infeasible, unbounded, error, or stopped without a feasible
-        point). Values are loaded into the model's variables for OPTIMAL and FEASIBLE.
+        point). Values are loaded into the model's variables, and the objective reported, for
+        OPTIMAL and FEASIBLE.
     """
-    form = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=pyo.minimize)
-    columns = form.columns
-    matrix = form.A.tocsc()
-
-    lp = highspy.HighsLp()
-    lp.num_col_ = len(columns)
-    lp.num_row_ = matrix.shape[0]
-    lp.col_cost_ = form.c.toarray()[0] if form.c.shape[0] else np.zeros(len(columns))
-    lp.offset_ = float(form.c_offset[0]) if len(form.c_offset) else 0.0
-    lp.col_lower_ = np.array([-math.inf if var.lb is None else var.lb for var in columns], dtype=np.float64)
-    lp.col_upper_ = np.array([math.inf if var.ub is None else var.ub for var in columns], dtype=np.float64)
-    rhs = np.asarray(form.rhs, dtype=np.float64)
-    # mixed form: multiplier 0 is an equality, 1 a <= row, -1 a >= row, each against rhs
-    sense = np.array([row.bound_type for row in form.rows], dtype=np.int8)
-    lp.row_lower_ = np.where(sense == 1, -math.inf, rhs)
-    lp.row_upper_ = np.where(sense == -1, math.inf, rhs)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
-    lp.a_matrix_.value_ = matrix.data.astype(np.float64)
-
-    highs = _HighsSolver()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("time_limit", float(time_limit_s))
-    for name, value in (options or {}).items():
-        if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
-            raise ValueError(f"options: HiGHS rejected {name}={value!r}")
-    status = highs.passModel(lp)
-    if status == highspy.HighsStatus.kError:
+    compiled = compile_lp(model)
+    highs = new_highs(time_limit_s, options)
+    if highs.passModel(compiled.lp) == highspy.HighsStatus.kError:
         return LpResult(LpOutcome.NO_SOLUTION, "HiGHS: the model was rejected")
-    highs.run()
-    model_status = highs.getModelStatus()
-    termination = f"HiGHS: {highs.modelStatusToString(model_status)}"
-    if model_status == highspy.HighsModelStatus.kOptimal:
-        outcome = LpOutcome.OPTIMAL
-    elif (
-        model_status in _STOPPED_EARLY
-        and highs.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
-    ):
-        outcome = LpOutcome.FEASIBLE
-    else:
-        return LpResult(LpOutcome.NO_SOLUTION, termination)
-    for var, value in zip(columns, highs.getSolution().col_value, strict=True):
+    outcome, termination = run_highs(highs)
+    if outcome is LpOutcome.NO_SOLUTION:
+        return LpResult(outcome, termination)
+    for var, value in zip(compiled.columns, highs.getSolution().col_value, strict=True):
         var.set_value(value, skip_validation=True)
-    return LpResult(outcome, termination)
+    return LpResult(outcome, termination, float(highs.getInfo().objective_function_value))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 
 class ProblemError(ValueError):
@@ -17,7 +18,7 @@ class ProblemError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class VehicleRequest:
-    """One plugged-in vehicle that may be charged.
+    """One vehicle that may be charged: plugged in, or expected to plug in (``expected``).
 
     Parameters
     ----------
@@ -33,9 +34,30 @@ class VehicleRequest:
         Per slot, the hours the vehicle is plugged in [h] (0 after departure, a fraction of the slot
         in the slot it leaves).
     priority
-        Weight of this vehicle's unmet energy in the objective (vans > cars).
+        Weight of this vehicle's unmet energy in the objective (vans > cars; an expected vehicle
+        usually gets a lower one, since it may not come).
     efficiency
-        Battery energy per grid energy [-].
+        Battery energy per grid energy [-]: the charger's and the battery's losses together.
+    min_power_kw
+        Lowest non-zero power the charger can hold [kW] (e.g. 6 A x 230 V x 3 = 4.14 kW); only
+        :func:`optimizer.repair.dispatchable` uses it, the LP treats power as continuous.
+    power_step_kw
+        Setpoints are multiples of this [kW] (e.g. 1 A x 230 V x 3 = 0.69 kW); 0 for any power.
+        Only :func:`optimizer.repair.dispatchable` uses it.
+    battery_kwh
+        Usable battery capacity [kWh], when known.
+    initial_soc
+        State of charge now [-], between 0 and 1, when known. With ``battery_kwh`` it bounds the
+        energy the battery can take and gives the state of charge at departure.
+    taper
+        ``(soc, max_power_kw)`` breakpoints of the grid-side power the vehicle accepts as it fills
+        up: a concave piecewise-linear curve, ``soc`` strictly increasing in [0, 1]. Beyond the
+        first and last breakpoints the end segments are extended. Needs ``battery_kwh`` and
+        ``initial_soc``; empty for no taper (``max_power_kw`` alone).
+    expected
+        True for a vehicle that has not arrived yet (``available_h`` is zero before its expected
+        arrival): it is planned, so capacity is kept for it, and its plan is marked so that
+        dispatch skips it.
     """
 
     vehicle_id: str
@@ -45,6 +67,69 @@ class VehicleRequest:
     available_h: tuple[float, ...]
     priority: float = 1.0
     efficiency: float = 0.92
+    min_power_kw: float = 0.0
+    power_step_kw: float = 0.0
+    battery_kwh: float | None = None
+    initial_soc: float | None = None
+    taper: tuple[tuple[float, float], ...] = ()
+    expected: bool = False
+
+    @property
+    def battery_known(self) -> bool:
+        """Both the capacity and the present state of charge are known."""
+        return self.battery_kwh is not None and self.initial_soc is not None
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingVehicle:
+    """A vehicle on site but not plugged in, that could take a free connector.
+
+    Parameters
+    ----------
+    vehicle_id
+        Fleet identifier.
+    vehicle_class
+        Fleet class, e.g. ``"car"`` or ``"van"`` (reported with the recommendation).
+    energy_needed_kwh
+        Energy wanted in the battery by departure [kWh].
+    departure_utc
+        When it leaves (timezone-aware).
+    priority
+        Weight of its energy, as for :class:`VehicleRequest`.
+    max_ac_power_kw, max_dc_power_kw
+        Highest power the vehicle takes on an AC / DC connector [kW]; ``None`` when unknown (the
+        connector's maximum then applies).
+    efficiency
+        Battery energy per grid energy [-].
+    """
+
+    vehicle_id: str
+    vehicle_class: str
+    energy_needed_kwh: float
+    departure_utc: datetime
+    priority: float = 1.0
+    max_ac_power_kw: float | None = None
+    max_dc_power_kw: float | None = None
+    efficiency: float = 0.92
+
+
+@dataclass(frozen=True, slots=True)
+class FreeConnector:
+    """A connector with nothing plugged in, where a waiting vehicle could go.
+
+    Parameters
+    ----------
+    connector_key
+        ``"{charge_point_id}/{connector_id}"``, as in phasor limits.
+    max_power_kw
+        The connector's highest power [kW].
+    kind
+        ``"AC"`` or ``"DC"``: which of a waiting vehicle's maxima applies.
+    """
+
+    connector_key: str
+    max_power_kw: float
+    kind: Literal["AC", "DC"] = "AC"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +170,27 @@ class ChargingProblem:
     The grid constraint is hard: ``sum(EV power) + base_load_kw - pv_firm_kw <= grid_import_limit_kw``
     in every slot, where ``pv_firm_kw`` is the PV output the plan may count on (a pessimistic
     forecast; zero trusts no PV at all). Expected PV (``pv_kw``) only lowers the energy bill.
+    Phasor limits are hard as well; energy targets are soft.
+
+    Fields after ``phasor_limits`` are optional, and their defaults add nothing to the model:
+
+    export_limit_kw
+        Highest export per slot [kW]; empty for unlimited. With a limit the site is taken to be
+        able to curtail PV, which it then does when export is not allowed or does not pay.
+    capacity_charge_eur_per_kw
+        Price of each kW by which the month's peak import (slot average) rises above
+        ``peak_import_so_far_kw`` [EUR/kW].
+    peak_import_so_far_kw
+        The month's peak import before this horizon [kW].
+    fairness_weight_eur
+        Cost of the largest avoidable unmet share among vehicles of equal priority [EUR per unit
+        share]: spreads a shortfall over vehicles instead of leaving one empty.
+    power_change_weight_eur_per_kw
+        Cost of each kW by which a vehicle's power changes between consecutive slots of its stay
+        [EUR/kW]: fewer, smaller changes of charging profiles.
+    waiting_vehicles, free_connectors
+        Vehicles that are not plugged in and connectors that are free; the schedule recommends
+        which vehicle to plug in where (:mod:`optimizer.recommend`), outside the LP.
     """
 
     slot_starts_utc: tuple[datetime, ...]
@@ -98,6 +204,13 @@ class ChargingProblem:
     vehicles: tuple[VehicleRequest, ...] = field(default_factory=tuple)
     unmet_energy_penalty_eur_per_kwh: float = 2.0
     phasor_limits: tuple[PhasorLimit, ...] = ()
+    export_limit_kw: tuple[float, ...] = ()
+    capacity_charge_eur_per_kw: float = 0.0
+    peak_import_so_far_kw: float = 0.0
+    fairness_weight_eur: float = 0.0
+    power_change_weight_eur_per_kw: float = 0.0
+    waiting_vehicles: tuple[WaitingVehicle, ...] = ()
+    free_connectors: tuple[FreeConnector, ...] = ()
 
     @property
     def n_slots(self) -> int:
@@ -108,7 +221,7 @@ class ChargingProblem:
         n = self.n_slots
         if n == 0:
             raise ProblemError("slot_duration_h: the horizon has no slots")
-        per_slot = {
+        per_slot: dict[str, tuple[object, ...]] = {
             "slot_starts_utc": self.slot_starts_utc,
             "grid_import_limit_kw": self.grid_import_limit_kw,
             "base_load_kw": self.base_load_kw,
@@ -117,13 +230,15 @@ class ChargingProblem:
             "import_price_eur_per_kwh": self.import_price_eur_per_kwh,
             "export_price_eur_per_kwh": self.export_price_eur_per_kwh,
         }
+        if self.export_limit_kw:
+            per_slot["export_limit_kw"] = self.export_limit_kw
         for name, values in per_slot.items():
             if len(values) != n:
                 raise ProblemError(f"{name}: {len(values)} values for {n} slots")
         if any(d <= 0 for d in self.slot_duration_h):
             raise ProblemError("slot_duration_h: every slot must last more than 0 h")
-        for name in ("grid_import_limit_kw", "base_load_kw", "pv_kw", "pv_firm_kw"):
-            if any(v < 0 for v in per_slot[name]):  # type: ignore[operator]
+        for name in ("grid_import_limit_kw", "base_load_kw", "pv_kw", "pv_firm_kw", "export_limit_kw"):
+            if any(v < 0 for v in per_slot.get(name, ())):  # type: ignore[operator]
                 raise ProblemError(f"{name}: negative power")
         seen: set[str] = set()
         for v in self.vehicles:

@@ -1,25 +1,30 @@
 """Solve a ChargingProblem: validate, build the LP, run HiGHS, and fall back when that fails.
 
-Each call builds its own model and solver, so calls may run in parallel worker threads.
+Each call builds its own model and solver, so calls may run in parallel worker threads. For repeated
+solves of one site, :class:`optimizer.replan.Replanner` keeps the solver between calls.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 
 import pyomo.environ as pyo
 
+from optimizer.charge_index import ChargeIndex, build_charge_index
+from optimizer.coefficients import LpCoefficients, lp_coefficients
 from optimizer.evaluation import schedule_from_power
 from optimizer.fallback import fallback_schedule
 from optimizer.highs_backend import LpBackend, LpOutcome, solve_lp_with_highs
-from optimizer.model import ChargeIndex, build_charge_index, build_model
+from optimizer.model import build_model
 from optimizer.problem import ChargingProblem
-from optimizer.schedule import Schedule, SolveStatus
+from optimizer.repair import dispatchable as make_dispatchable
+from optimizer.schedule import Schedule, SolveStatus, SolveTimings
 from optimizer.validation import check_problem
 
-_COSTLIER_INCUMBENT = "solver stopped early with a plan costlier than the fallback"
-_STATUS_OF_OUTCOME = {LpOutcome.OPTIMAL: SolveStatus.OPTIMAL, LpOutcome.FEASIBLE: SolveStatus.FEASIBLE}
+COSTLIER_INCUMBENT = "solver stopped early with a plan costlier than the fallback"
+STATUS_OF_OUTCOME = {LpOutcome.OPTIMAL: SolveStatus.OPTIMAL, LpOutcome.FEASIBLE: SolveStatus.FEASIBLE}
 
 
 def solve(
@@ -27,6 +32,7 @@ def solve(
     *,
     time_limit_s: float = 10.0,
     backend: LpBackend = solve_lp_with_highs,
+    dispatchable: bool = False,
 ) -> Schedule:
     """Plan charging power for every vehicle over the horizon at least cost.
 
@@ -38,6 +44,9 @@ def solve(
         Time the LP solver may spend [s]; model building comes on top.
     backend
         The LP solver; HiGHS unless another is injected.
+    dispatchable
+        Turn the LP's powers into setpoints chargers can follow (:func:`optimizer.repair.dispatchable`):
+        0 or at least ``min_power_kw``, in steps of ``power_step_kw``.
 
     Returns
     -------
@@ -45,7 +54,8 @@ def solve(
         OPTIMAL or FEASIBLE from the solver; otherwise (infeasible, solver error or exception, time
         limit without a feasible point) the :func:`~optimizer.fallback.fallback_schedule` plan with
         status FALLBACK and the reason in ``termination``. A FEASIBLE plan that costs more than the
-        fallback's is replaced by it. ``solve_time_s`` is the whole call.
+        fallback's is replaced by it. ``solve_time_s`` is the whole call, ``timings`` its parts,
+        ``lp_objective_eur`` the LP optimum when there is one.
 
     Raises
     ------
@@ -58,29 +68,49 @@ def solve(
     check_problem(problem)
     if not time_limit_s >= 0:
         raise ValueError(f"time_limit_s: must be a number >= 0, got {time_limit_s}")
+    timings = SolveTimings()
     try:
         index = build_charge_index(problem)
-        model = build_model(problem, index)
+        coefficients = lp_coefficients(problem, index)
+        model = build_model(problem, index, coefficients)
+        built_s = time.perf_counter()
         result = backend(model, time_limit_s=time_limit_s)
-        status = _STATUS_OF_OUTCOME.get(result.outcome)
+        solved_s = time.perf_counter()
+        timings = SolveTimings(build_s=built_s - started_s, solve_s=solved_s - built_s)
+        status = STATUS_OF_OUTCOME.get(result.outcome)
         if status is None:
             schedule = fallback_schedule(problem, reason=f"solver found no solution ({result.termination})")
         else:
+            power_kw = power_plans(problem, index, model)
             schedule = schedule_from_power(
                 problem,
-                _power_plans(problem, index, model),
+                power_kw,
                 status=status,
                 termination=result.termination,
                 solve_time_s=0.0,
+                lp_objective_eur=lp_objective_eur(result.objective, coefficients, index, power_kw),
             )
             if status is SolveStatus.FEASIBLE:
-                schedule = _cheaper_of(schedule, fallback_schedule(problem, reason=_COSTLIER_INCUMBENT))
+                schedule = cheaper_of(schedule, fallback_schedule(problem, reason=COSTLIER_INCUMBENT))
+        timings = dataclasses.replace(timings, extract_s=time.perf_counter() - solved_s)
     except Exception as error:  # any solver failure must still leave the site with a safe plan
         schedule = fallback_schedule(problem, reason=f"solver failed: {type(error).__name__}: {error}")
-    return dataclasses.replace(schedule, solve_time_s=time.perf_counter() - started_s)
+    return finish(schedule, problem, started_s=started_s, timings=timings, dispatchable=dispatchable)
 
 
-def _power_plans(problem: ChargingProblem, index: ChargeIndex, model: pyo.ConcreteModel) -> list[list[float]]:
+def finish(
+    schedule: Schedule, problem: ChargingProblem, *, started_s: float, timings: SolveTimings, dispatchable: bool
+) -> Schedule:
+    """Repair into setpoints when asked, and stamp the timings."""
+    if dispatchable:
+        repair_started_s = time.perf_counter()
+        schedule = make_dispatchable(schedule, problem)
+        timings = dataclasses.replace(timings, repair_s=time.perf_counter() - repair_started_s)
+    return dataclasses.replace(schedule, solve_time_s=time.perf_counter() - started_s, timings=timings)
+
+
+def power_plans(problem: ChargingProblem, index: ChargeIndex, model: pyo.ConcreteModel) -> list[list[float]]:
+    """The LP's charging power per vehicle and slot [kW] (0 where there is no variable)."""
     plans = [[0.0] * problem.n_slots for _ in problem.vehicles]
     power = model.charge_power_kw
     for v, t in index.pairs:
@@ -91,7 +121,20 @@ def _power_plans(problem: ChargingProblem, index: ChargeIndex, model: pyo.Concre
     return plans
 
 
-def _cheaper_of(incumbent: Schedule, fallback: Schedule) -> Schedule:
+def lp_objective_eur(
+    objective: float | None, coefficients: LpCoefficients, index: ChargeIndex, power_kw: Sequence[Sequence[float]]
+) -> float | None:
+    """The LP's objective [EUR] without its tie-break, from the backend's reported value."""
+    if objective is None:
+        return None
+    tie_break_eur = sum(
+        cost * power_kw[v][t] for cost, (v, t) in zip(coefficients.tie_cost.tolist(), index.pairs, strict=True)
+    )
+    return float(objective - tie_break_eur)
+
+
+def cheaper_of(incumbent: Schedule, fallback: Schedule) -> Schedule:
+    """The solver's early-stopped plan, or the fallback's when that costs less."""
     if incumbent.objective_eur is None or fallback.objective_eur is None:
         return incumbent
     if fallback.objective_eur < incumbent.objective_eur:

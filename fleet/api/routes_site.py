@@ -14,6 +14,7 @@ from fleet.site_monitor import forecast_now, measured_ev_power_kw
 router = APIRouter(prefix="/site", tags=["site"])
 
 MEASURED_HISTORY = timedelta(hours=24)
+FRESH_MEASUREMENT = timedelta(minutes=5)
 
 
 def _forecast_now(ctx: Ctx, now: datetime) -> tuple[float, float]:
@@ -25,7 +26,7 @@ def _forecast_now(ctx: Ctx, now: datetime) -> tuple[float, float]:
     slot_h = ctx.site.planning.slot_min / 60
     forecast: SiteForecast
     try:
-        forecast = forecast_site(ctx.site, now, slot_h)
+        forecast = forecast_site(ctx.site, now, slot_h, None)
     except Exception:
         forecast = fallback_forecast(ctx.site, now, slot_h)
     return forecast.pv_kw[0], forecast.base_load_kw[0]
@@ -37,6 +38,11 @@ async def get_site(ctx: Ctx) -> SitePublic:
     transactions = await ctx.store.active_transactions()
     ev_kw = measured_ev_power_kw(transactions, now)
     pv_kw, base_kw = _forecast_now(ctx, now)
+    # A site with meters shows what they read; the forecast stands in only where nothing measures.
+    recent = await ctx.store.site_samples(now - FRESH_MEASUREMENT)
+    if recent:
+        pv_kw = recent[-1].pv_kw if recent[-1].pv_kw is not None else pv_kw
+        base_kw = recent[-1].base_load_kw if recent[-1].base_load_kw is not None else base_kw
     import_kw = max(0.0, ev_kw + base_kw - pv_kw)
     charging = sum(1 for tx in transactions if (tx.last_power_kw or 0.0) > 0.05)
     return SitePublic(

@@ -16,9 +16,9 @@ class SitePublic(BaseModel):
     grid_import_limit_kw: float
     ev_power_kw: float
     pv_kw: float
-    """Forecast PV output now [kW]."""
+    """PV output now [kW]: measured where the site has a PV meter, else forecast."""
     base_load_kw: float
-    """Forecast base load now [kW]."""
+    """Base load now [kW]: measured where the site has a meter, else forecast."""
     grid_import_kw: float
     """Measured EV power + base load - PV, at least 0 [kW]."""
     charge_points_total: int

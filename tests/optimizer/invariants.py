@@ -1,22 +1,29 @@
-"""The promises every schedule keeps, checked the same way for the solver and the fallback."""
+"""The promises every schedule keeps, checked the same way for the solver, the fallback and the repair.
+
+Independent of the optimiser's own bookkeeping: the phasor limits are checked on the true magnitude
+of the phasor sum, and the taper at each slot's starting state of charge computed here.
+"""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from optimizer import ChargingProblem, Schedule
-from optimizer.evaluation import ev_headroom_kw
+from optimizer import ChargingProblem, Schedule, VehicleRequest
+from optimizer.limits import ev_headroom_kw
 
 TOLERANCE_KW = 1e-6
 TOLERANCE_KWH = 1e-6
 
 
 def assert_safe(problem: ChargingProblem, schedule: Schedule) -> None:
-    """Grid limit, maximum power, presence and need are never exceeded; the totals add up."""
+    """No limit is ever exceeded, nothing charges outside the stay, delivered plus unmet is the need."""
     assert [plan.vehicle_id for plan in schedule.plans] == [v.vehicle_id for v in problem.vehicles]
     assert schedule.slot_starts_utc == problem.slot_starts_utc
     for vehicle, plan in zip(problem.vehicles, schedule.plans, strict=True):
         assert len(plan.power_kw) == problem.n_slots
+        assert plan.expected == vehicle.expected
         for p_kw, hours in zip(plan.power_kw, vehicle.available_h, strict=True):
             assert 0.0 <= p_kw <= vehicle.max_power_kw + TOLERANCE_KW
             if hours == 0:
@@ -30,7 +37,58 @@ def assert_safe(problem: ChargingProblem, schedule: Schedule) -> None:
         assert plan.planned_energy_kwh + plan.unmet_energy_kwh == pytest.approx(
             vehicle.energy_needed_kwh, abs=2 * TOLERANCE_KWH
         )
+        assert (plan.unmet_reason is None) == (plan.unmet_energy_kwh == 0.0)
+        _assert_battery_kept(vehicle, plan.power_kw)
     for t, headroom_kw in enumerate(ev_headroom_kw(problem)):
         slot_total_kw = sum(plan.power_kw[t] for plan in schedule.plans)
         assert schedule.ev_power_kw[t] == pytest.approx(slot_total_kw, abs=TOLERANCE_KW)
         assert slot_total_kw <= headroom_kw + TOLERANCE_KW
+    for limit in problem.phasor_limits:
+        for t in range(problem.n_slots):
+            assert true_magnitude(problem, schedule, limit.coefficients, t) <= limit.limit * (1 + 1e-9) + 1e-6
+
+
+def true_magnitude(
+    problem: ChargingProblem, schedule: Schedule, coefficients: tuple[tuple[str, complex], ...], t: int
+) -> float:
+    """``|sum_k c_k * power_kw[connector_k]|`` in slot ``t``, over every vehicle on each connector."""
+    total = 0j
+    for key, coefficient in coefficients:
+        for vehicle, plan in zip(problem.vehicles, schedule.plans, strict=True):
+            if vehicle.connector_key == key:
+                total += complex(coefficient) * plan.power_kw[t]
+    return abs(total)
+
+
+def _assert_battery_kept(vehicle: VehicleRequest, power_kw: tuple[float, ...]) -> None:
+    """The taper at each slot's starting state of charge, and the battery's capacity, are kept."""
+    if vehicle.battery_kwh is None or vehicle.initial_soc is None:
+        return
+    stored_kwh = vehicle.initial_soc * vehicle.battery_kwh
+    for p_kw, hours in zip(power_kw, vehicle.available_h, strict=True):
+        if vehicle.taper and hours > 0:
+            soc = stored_kwh / vehicle.battery_kwh
+            assert p_kw <= taper_at(vehicle.taper, soc) + TOLERANCE_KW
+        stored_kwh += p_kw * hours * vehicle.efficiency
+    assert stored_kwh <= vehicle.battery_kwh + TOLERANCE_KWH
+
+
+def taper_at(taper: tuple[tuple[float, float], ...], soc: float) -> float:
+    """The taper curve at ``soc`` by interpolation, end segments extended."""
+    for (soc_a, kw_a), (soc_b, kw_b) in itertools.pairwise(taper):
+        if soc <= soc_b or (soc_b, kw_b) == taper[-1]:
+            return kw_a + (kw_b - kw_a) * (soc - soc_a) / (soc_b - soc_a)
+    raise AssertionError("a taper has at least two breakpoints")
+
+
+def assert_dispatchable(problem: ChargingProblem, schedule: Schedule) -> None:
+    """Every setpoint is 0, or at least the minimum and a multiple of the step (to 1e-6 kW)."""
+    assert schedule.dispatchable
+    for vehicle, plan in zip(problem.vehicles, schedule.plans, strict=True):
+        for p_kw in plan.power_kw:
+            if p_kw == 0.0:
+                continue
+            assert p_kw >= vehicle.min_power_kw - TOLERANCE_KW
+            if vehicle.power_step_kw > 0:
+                steps = p_kw / vehicle.power_step_kw
+                assert abs(steps - round(steps)) * vehicle.power_step_kw <= TOLERANCE_KW

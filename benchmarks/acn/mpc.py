@@ -1,0 +1,271 @@
+"""The optimiser as an ACN-Sim scheduling algorithm: model-predictive control over 5-minute periods.
+
+At every period the active sessions become a ChargingProblem over the time until the last estimated
+departure: energy maximisation (flat price, the same unmet-energy penalty for every session, the
+optimiser's tie-break towards earlier charging), the EVSEs' maximum power, and the network's
+constraints as phasor limits. Only the first slot is applied: its power becomes a pilot, rounded to
+what the EVSE accepts within the exact network limits (:mod:`benchmarks.acn.pilots`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from acnportal.acnsim.interface import InfrastructureInfo, SessionInfo  # type: ignore[import-untyped]
+from acnportal.algorithms import BaseAlgorithm, infrastructure_constraints_feasible  # type: ignore[import-untyped]
+
+from benchmarks.acn.network import NetworkModel, network_model, phasor_limits
+from benchmarks.acn.pilots import ceil_pilot_a, round_to_feasible_pilots
+from optimizer import ChargingProblem, PhasorLimit, Schedule, VehicleRequest, solve
+
+FLAT_PRICE_PER_KWH = 0.10
+"""Energy price of the planning problem [currency/kWh]: flat, so only the penalty steers the plan."""
+
+UNMET_PENALTY_PER_KWH = 2.0
+"""Penalty on energy a session misses [currency/kWh], above the price: every kWh delivered pays."""
+
+Solver = Callable[[ChargingProblem], Schedule]
+
+
+@dataclass(frozen=True, slots=True)
+class MpcSettings:
+    """How the controller plans.
+
+    Parameters
+    ----------
+    facets
+        Sides of the inscribed polygon for each three-phase limit (loss at most ``1 - cos(pi/facets)``).
+    time_limit_s
+        The LP solver's time limit per call [s].
+    fine_periods, coarse_periods
+        Slots of one period each for the first ``fine_periods`` periods, then slots of
+        ``coarse_periods`` periods to the end of the horizon; ``fine_periods=None`` keeps every slot
+        one period long.
+    """
+
+    facets: int = 32
+    time_limit_s: float = 10.0
+    fine_periods: int | None = None
+    coarse_periods: int = 12
+
+    def __post_init__(self) -> None:
+        if self.facets < 4:
+            raise ValueError(f"facets: at least 4, got {self.facets}")
+        if self.fine_periods is not None and self.fine_periods < 1:
+            raise ValueError(f"fine_periods: at least 1 (the applied period), got {self.fine_periods}")
+        if self.coarse_periods < 1:
+            raise ValueError(f"coarse_periods: at least 1, got {self.coarse_periods}")
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One call of the controller."""
+
+    sessions: int
+    status: str
+    """The optimiser's SolveStatus, or ``"idle"`` when no session was active."""
+    optimiser_time_s: float
+    repairs: int
+    raised: int
+    feasible: bool
+    """The returned pilots passed the network's own feasibility test."""
+
+
+def slot_grid(horizon_periods: int, settings: MpcSettings) -> tuple[tuple[int, int], ...]:
+    """The planning slots as ``(first period from now, periods in the slot)``.
+
+    Parameters
+    ----------
+    horizon_periods
+        Periods from now to the end of the horizon (at least 1).
+    settings
+        Where single-period slots end and how long the coarse slots are.
+
+    Returns
+    -------
+    tuple of (int, int)
+        Contiguous slots covering ``0 .. horizon_periods - 1``; the first slot is one period.
+    """
+    if horizon_periods < 1:
+        raise ValueError(f"horizon_periods: at least 1, got {horizon_periods}")
+    fine = horizon_periods if settings.fine_periods is None else min(settings.fine_periods, horizon_periods)
+    slots = [(k, 1) for k in range(fine)]
+    for first in range(fine, horizon_periods, settings.coarse_periods):
+        slots.append((first, min(settings.coarse_periods, horizon_periods - first)))
+    return tuple(slots)
+
+
+def vehicle_request(
+    session: SessionInfo,
+    model: NetworkModel,
+    slots: Sequence[tuple[int, int]],
+    *,
+    now: int,
+    period_h: float,
+) -> VehicleRequest:
+    """One active session as a vehicle of the planning problem.
+
+    Parameters
+    ----------
+    session
+        The session as ACN-Sim reports it (remaining demand, estimated departure).
+    model
+        The network (EVSE maximum pilot and voltage).
+    slots
+        The slot grid, from :func:`slot_grid`.
+    now
+        The current period.
+    period_h
+        Length of a period [h].
+
+    Returns
+    -------
+    VehicleRequest
+        Plugged in from now until the estimated departure (one period at least: a session past its
+        estimated departure is still there), at most the EVSE's maximum power, no losses.
+    """
+    station = model.station_ids.index(session.station_id)
+    max_rate_a = float(session.max_rates[0]) if len(session.max_rates) else math.inf
+    max_pilot_a = min(model.max_pilot_a[station], max_rate_a)
+    remaining = max(session.estimated_departure - now, 1)
+    return VehicleRequest(
+        vehicle_id=str(session.session_id),
+        connector_key=str(session.station_id),
+        max_power_kw=max_pilot_a * model.kw_per_a(station),
+        energy_needed_kwh=max(0.0, float(session.remaining_demand)),
+        available_h=tuple(max(0, min(remaining - first, length)) * period_h for first, length in slots),
+        efficiency=1.0,
+    )
+
+
+def planning_problem(
+    sessions: Sequence[SessionInfo],
+    model: NetworkModel,
+    limits: tuple[PhasorLimit, ...],
+    settings: MpcSettings,
+    *,
+    now: int,
+    now_utc: datetime,
+    period_h: float,
+) -> ChargingProblem:
+    """The ChargingProblem of one MPC call.
+
+    Parameters
+    ----------
+    sessions
+        Active sessions (at least one).
+    model, limits
+        The network and its phasor limits.
+    settings
+        The slot grid's shape.
+    now, now_utc
+        The current period and its start.
+    period_h
+        Length of a period [h].
+
+    Returns
+    -------
+    ChargingProblem
+        Slots from now to the last estimated departure; no base load or PV; a grid limit no plan
+        can reach (the network limits bind instead); flat prices.
+    """
+    if not sessions:
+        raise ValueError("sessions: a planning problem needs at least one active session")
+    horizon = max(max(s.estimated_departure - now, 1) for s in sessions)
+    slots = slot_grid(horizon, settings)
+    vehicles = tuple(vehicle_request(s, model, slots, now=now, period_h=period_h) for s in sessions)
+    unreachable_kw = sum(v.max_power_kw for v in vehicles) + 1.0
+    n_slots = len(slots)
+    zeros = (0.0,) * n_slots
+    return ChargingProblem(
+        slot_starts_utc=tuple(now_utc + timedelta(hours=period_h * first) for first, _ in slots),
+        slot_duration_h=tuple(length * period_h for _, length in slots),
+        grid_import_limit_kw=(unreachable_kw,) * n_slots,
+        base_load_kw=zeros,
+        pv_kw=zeros,
+        pv_firm_kw=zeros,
+        import_price_eur_per_kwh=(FLAT_PRICE_PER_KWH,) * n_slots,
+        export_price_eur_per_kwh=zeros,
+        vehicles=vehicles,
+        unmet_energy_penalty_eur_per_kwh=UNMET_PENALTY_PER_KWH,
+        phasor_limits=limits,
+    )
+
+
+class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
+    """ACN-Sim algorithm planning with :func:`optimizer.solve` at every period.
+
+    Parameters
+    ----------
+    settings
+        Polygon facets and solver time limit.
+    solver
+        The planner; :func:`optimizer.solve` with ``settings.time_limit_s`` unless another is given.
+    """
+
+    def __init__(self, settings: MpcSettings | None = None, solver: Solver | None = None) -> None:
+        super().__init__()
+        self.max_recompute = 1
+        self.settings = settings or MpcSettings()
+        time_limit_s = self.settings.time_limit_s
+        self._solver: Solver = solver or (lambda problem: solve(problem, time_limit_s=time_limit_s))
+        self._limits: tuple[NetworkModel, tuple[PhasorLimit, ...]] | None = None
+        self.calls: list[CallRecord] = []
+
+    def _network(self, infrastructure: InfrastructureInfo) -> tuple[NetworkModel, tuple[PhasorLimit, ...]]:
+        # the network does not change during a simulation: convert it once
+        if self._limits is None:
+            model = network_model(infrastructure)
+            self._limits = (model, phasor_limits(model, facets=self.settings.facets))
+        return self._limits
+
+    def schedule(self, active_sessions: list[SessionInfo]) -> dict[str, list[float]]:
+        """Pilots [A] for the current period, one per active session's station."""
+        if not active_sessions:
+            self.calls.append(CallRecord(0, "idle", 0.0, 0, 0, True))
+            return {}
+        infrastructure = self.interface.infrastructure_info()
+        model, limits = self._network(infrastructure)
+        now = int(self.interface.current_time)
+        period_h = float(self.interface.period) / 60.0
+        now_utc = self.interface.current_datetime.astimezone(UTC)
+        problem = planning_problem(
+            active_sessions, model, limits, self.settings, now=now, now_utc=now_utc, period_h=period_h
+        )
+        plan = self._solver(problem)
+
+        n = len(model.station_ids)
+        planned_a = np.zeros(n)
+        upper_a = np.zeros(n)
+        laxity_h: dict[int, float] = {}
+        for session, vehicle in zip(active_sessions, problem.vehicles, strict=True):
+            station = model.station_ids.index(session.station_id)
+            kw_per_a = model.kw_per_a(station)
+            vehicle_plan = plan.plan_for(vehicle.vehicle_id)
+            planned_a[station] = vehicle_plan.power_kw[0] / kw_per_a if vehicle_plan is not None else 0.0
+            finishing_a = vehicle.energy_needed_kwh / period_h / kw_per_a
+            upper_a[station] = min(ceil_pilot_a(model, station, finishing_a), vehicle.max_power_kw / kw_per_a)
+            full_power_h = vehicle.energy_needed_kwh / vehicle.max_power_kw if vehicle.max_power_kw > 0 else 0.0
+            laxity_h[station] = sum(vehicle.available_h) - full_power_h
+        order = sorted(laxity_h, key=lambda j: (laxity_h[j], model.station_ids[j]))
+
+        def feasible(rates_a: np.ndarray) -> bool:
+            return bool(infrastructure_constraints_feasible(rates_a, infrastructure))
+
+        pilots = round_to_feasible_pilots(model, planned_a, upper_a, order, feasible)
+        schedule = {model.station_ids[j]: [float(pilots.pilots_a[j])] for j in sorted(laxity_h)}
+        self.calls.append(
+            CallRecord(
+                sessions=len(active_sessions),
+                status=str(plan.status),
+                optimiser_time_s=plan.solve_time_s,
+                repairs=pilots.repairs,
+                raised=pilots.raised,
+                feasible=bool(self.interface.is_feasible(schedule)),
+            )
+        )
+        return schedule

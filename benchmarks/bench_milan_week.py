@@ -1,0 +1,230 @@
+"""A week at the Milan hub in 5-minute steps: no control, the site controller's MPC, and the offline optimum.
+
+Run ``python -m benchmarks.bench_milan_week`` (``--quick`` for one seed over two days). For each seed
+the plant (:mod:`benchmarks.milan.plant`) plays the fleet's trips, the queue for chargers, battery
+taper, cloudy PV and a noisy base load; the controllers are no control at all, the MPC running the
+real planning, optimiser and dispatch code every 15 minutes and at each plug-in, and one LP over the
+whole week with perfect knowledge. Prints a table, checks the goals, writes
+``benchmarks/results/milan_week.json`` and plots one day's site import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import platform
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from benchmarks.milan.conditions import STEP_H, forecast_series
+from benchmarks.milan.metrics import ControllerMetrics
+from benchmarks.milan.plot import plot_import_day
+from benchmarks.milan.scenario import LOOKAHEAD_DAYS, STEPS_PER_DAY
+from benchmarks.milan.week import VARIANTS, SeedResult, run_seed
+from fleet.site_config import load_site
+
+RESULTS_PATH = Path(__file__).parent / "results" / "milan_week.json"
+PLOT_PATH = Path(__file__).parent.parent / "docs" / "benchmarks" / "milan-week-import.png"
+WEEK_START_LOCAL = datetime(2026, 6, 8, tzinfo=ZoneInfo("Europe/Rome"))
+"""Monday 8 June 2026: long days for the PV, no public holiday in the week."""
+COST_GAP_GOAL = 0.03
+"""The MPC's bill may exceed the offline optimum's by at most this share."""
+ENERGY_MATCH = 0.01
+"""Bills are compared only when the EV energy of the two differs by less than this share."""
+BALANCE_TOLERANCE_KWH = 1e-6
+
+
+def _progress(message: str) -> None:
+    print(f"  .. {message}", file=sys.stderr, flush=True)
+
+
+def _row(m: ControllerMetrics) -> str:
+    solve = "-" if m.solve_median_s is None else f"{m.solve_median_s:.3f}/{m.solve_p90_s:.3f}"
+    return (
+        f"{m.controller:<12} {m.seed:>4} {m.energy_cost_eur:>9.1f} {m.ev_cost_eur:>8.1f} {m.ev_energy_kwh:>8.0f} "
+        f"{m.peak_import_kw:>7.1f} {m.pv_self_consumption_pct:>6.1f} {m.grid_violations:>5} "
+        f"{m.vans_ready_pct:>6.1f} {m.vans_ready_when_possible:>3}/{m.vans_possible:<3} "
+        f"{m.van_shortfall_max_kwh:>5.1f} {m.cars_ready_pct:>6.1f} {m.car_shortfall_mean_kwh:>5.2f} "
+        f"{m.trips_short:>5} {m.plan_calls:>6} {solve:>13}"
+    )
+
+
+def _table(results: list[SeedResult]) -> str:
+    header = (
+        f"{'controller':<12} {'seed':>4} {'cost EUR':>9} {'EV EUR':>8} {'EV kWh':>8} {'peak kW':>7} {'PV %':>6} "
+        f"{'over':>5} {'vans %':>6} {'ok/poss':>7} {'v-gap':>5} {'cars %':>6} {'c-gap':>5} {'short':>5} {'plans':>6} "
+        f"{'solve med/p90':>13}"
+    )
+    lines = [header, "-" * len(header)]
+    for result in results:
+        lines.extend(_row(m) for m in result.metrics)
+    lines.append(
+        "cost = site energy bill; EV EUR = bill minus the bill without charging; over = 5-min steps above the "
+        "grid limit;\nvans % = van departures with at least the booked energy; ok/poss = ready among those that "
+        "full power could make ready;\nv-gap = largest van shortfall at departure [kWh]; c-gap = mean car "
+        "shortfall [kWh]; short = trips on which a battery ran empty; solve in s per call."
+    )
+    return "\n".join(lines)
+
+
+def _cost_goal(mpc: ControllerMetrics, offline: ControllerMetrics) -> tuple[str, bool]:
+    """The bill gap, judged only when both delivered the same EV energy (within ENERGY_MATCH)."""
+    gap = mpc.energy_cost_eur / offline.energy_cost_eur - 1.0
+    energy_gap = mpc.ev_energy_kwh / offline.ev_energy_kwh - 1.0 if offline.ev_energy_kwh else 0.0
+    per_kwh_gap = mpc.ev_eur_per_kwh / offline.ev_eur_per_kwh - 1.0 if offline.ev_eur_per_kwh else 0.0
+    measured = (
+        f"bill {gap:+.2%}, EV energy {energy_gap:+.2%} ({mpc.ev_energy_kwh:.0f} vs {offline.ev_energy_kwh:.0f} kWh), "
+        f"EV cost per kWh {per_kwh_gap:+.2%}"
+    )
+    if abs(energy_gap) > ENERGY_MATCH:
+        return f"{measured}: not comparable, the MPC delivered a different amount of energy", False
+    return measured, gap <= COST_GAP_GOAL
+
+
+def _goals(results: list[SeedResult]) -> list[dict[str, Any]]:
+    goals: list[dict[str, Any]] = []
+    for result in results:
+        by_name = {m.controller: m for m in result.metrics}
+        mpc, offline = by_name["mpc"], by_name["offline"]
+        cost_measured, cost_met = _cost_goal(mpc, offline)
+        goals += [
+            {
+                "goal": f"seed {result.seed}: MPC has every van ready whenever physically possible",
+                "measured": f"{mpc.vans_ready_when_possible}/{mpc.vans_possible}, largest gap "
+                f"{mpc.van_shortfall_max_kwh:.2f} kWh",
+                "met": mpc.vans_ready_when_possible == mpc.vans_possible,
+            },
+            {
+                "goal": f"seed {result.seed}: MPC energy cost within {COST_GAP_GOAL:.0%} of the offline optimum",
+                "measured": cost_measured,
+                "met": cost_met,
+            },
+            {
+                "goal": f"seed {result.seed}: MPC never above the grid limit",
+                "measured": f"{mpc.grid_violations} steps, peak {mpc.peak_import_kw:.1f} kW",
+                "met": mpc.grid_violations == 0,
+            },
+            {
+                "goal": f"seed {result.seed}: plant energy bookkeeping (battery gain = metered x efficiency)",
+                "measured": f"{result.energy_balance_error_kwh:.2e} kWh",
+                "met": result.energy_balance_error_kwh <= BALANCE_TOLERANCE_KWH,
+            },
+        ]
+    return goals
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="one seed over two days")
+    parser.add_argument("--seeds", default="1,2,3", help="comma-separated seeds")
+    parser.add_argument("--days", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=2, help="seeds simulated in parallel")
+    parser.add_argument("--margin-kw", type=float, default=20.0, help="MPC plans against the limit minus this [kW]")
+    parser.add_argument("--time-limit-s", type=float, default=10.0, help="solver time limit per MPC call [s]")
+    parser.add_argument(
+        "--variants", default="", help=f"comma-separated MPC variants to run as well: {', '.join(VARIANTS)}"
+    )
+    parser.add_argument("--plot-day", type=int, default=1, help="day of the first seed to plot (0 = Monday)")
+    parser.add_argument("--output", type=Path, default=RESULTS_PATH)
+    parser.add_argument("--plot", type=Path, default=PLOT_PATH)
+    args = parser.parse_args(argv)
+    seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    days = args.days
+    if args.quick:
+        seeds, days = seeds[:1], 2
+    if not seeds or days < 1:
+        parser.error("need at least one seed and one day")
+    plot_day = min(args.plot_day, days - 1)
+    variants = tuple(v.strip() for v in args.variants.split(",") if v.strip())
+    unknown = sorted(set(variants) - set(VARIANTS))
+    if unknown:
+        parser.error(f"--variants: unknown {', '.join(unknown)}; known: {', '.join(VARIANTS)}")
+
+    started_s = time.perf_counter()
+    site = load_site()
+    start_utc = WEEK_START_LOCAL.astimezone(UTC)
+    _progress(f"forecasts for {days + LOOKAHEAD_DAYS} days from {WEEK_START_LOCAL.date()}")
+    forecast = forecast_series(site, start_utc, (days + LOOKAHEAD_DAYS) * STEPS_PER_DAY)
+    _progress(f"simulating seeds {seeds} over {days} days, {min(args.workers, len(seeds))} at a time")
+    with ProcessPoolExecutor(max_workers=max(1, min(args.workers, len(seeds)))) as pool:
+        futures = [
+            pool.submit(
+                run_seed,
+                site,
+                forecast,
+                seed,
+                days,
+                margin_kw=args.margin_kw,
+                time_limit_s=args.time_limit_s,
+                variants=variants,
+            )
+            for seed in seeds
+        ]
+        results = [f.result() for f in futures]
+
+    print(_table(results))
+    goals = _goals(results)
+    print()
+    for goal in goals:
+        print(f"{'met    ' if goal['met'] else 'NOT MET'}  {goal['goal']}: {goal['measured']}")
+
+    first = results[0]
+    day = slice(plot_day * STEPS_PER_DAY, (plot_day + 1) * STEPS_PER_DAY)
+    plotted = (WEEK_START_LOCAL + timedelta(days=plot_day)).date()
+    plot_import_day(
+        args.plot,
+        title=f"Milan hub, {plotted:%A %d %B %Y} (seed {first.seed}): site import",
+        step_h=STEP_H,
+        series={name: first.import_kw[name][day] for name in ("uncontrolled", "mpc")},
+        pv_kw=first.pv_kw[day],
+        limit_kw=site.site.grid.import_limit_kw,
+    )
+    report = {
+        "benchmark": "milan_week",
+        "quick": args.quick,
+        "week_start_local": WEEK_START_LOCAL.isoformat(),
+        "days": days,
+        "seeds": seeds,
+        "margin_kw": args.margin_kw,
+        "solver_time_limit_s": args.time_limit_s,
+        "variants": list(variants),
+        "python": platform.python_version(),
+        "pyomo": version("pyomo"),
+        "highspy": version("highspy"),
+        "wall_time_s": round(time.perf_counter() - started_s, 1),
+        "results": [
+            {
+                "seed": r.seed,
+                "wall_s": round(r.wall_s, 1),
+                "offline_slots": r.offline_slots,
+                "offline_solve_s": r.offline_solve_s,
+                "energy_balance_error_kwh": r.energy_balance_error_kwh,
+                "controllers": [
+                    dataclasses.asdict(m)
+                    | {
+                        "vans_ready_pct": m.vans_ready_pct,
+                        "vans_ready_when_possible_pct": m.vans_ready_when_possible_pct,
+                        "cars_ready_pct": m.cars_ready_pct,
+                        "ev_eur_per_kwh": m.ev_eur_per_kwh,
+                    }
+                    for m in r.metrics
+                ],
+            }
+            for r in results
+        ],
+        "goals": goals,
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwrote {args.output} and {args.plot} in {report['wall_time_s']} s")
+
+
+if __name__ == "__main__":
+    main()

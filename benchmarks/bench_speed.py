@@ -1,0 +1,181 @@
+"""Speed of a full re-plan, from a snapshot of the store to OCPP charging profiles.
+
+Run ``python -m benchmarks.bench_speed`` (``--quick`` for a short run). For the Milan site, the same
+site with a 72 h horizon (288 slots), and its fleet ten and a hundred times over, it times planning
+(records to a ChargingProblem, forecasts included), :func:`optimizer.solve`, and dispatch (schedule
+to TxProfiles to OCPP 1.6 payloads); then the same LP solved by the floor (sparse matrices straight
+into highspy) and by Pyomo's stock ``SolverFactory('highs')``. Prints a table, checks the goals and
+writes ``benchmarks/results/speed.json``; ``--profile`` adds a cProfile of one re-plan per case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import dataclasses
+import io
+import json
+import os
+import platform
+import pstats
+import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from benchmarks.speed.cases import CASES, SNAPSHOT_AT, SOLVER_TIME_LIMIT_S, Case, CaseResult, measure_case
+from benchmarks.speed.pipeline import replan_once
+from benchmarks.speed.snapshot import take_snapshot
+
+RESULTS_PATH = Path(__file__).parent / "results" / "speed.json"
+FLOOR_RATIO_GOAL = 1.5
+"""The optimiser's solve may take at most this many times the floor's."""
+OBJECTIVE_RTOL = 1e-6
+
+
+def _progress(message: str) -> None:
+    print(f"  .. {message}", file=sys.stderr, flush=True)
+
+
+def _goals(results: list[CaseResult]) -> list[dict[str, Any]]:
+    goals: list[dict[str, Any]] = []
+    for r in results:
+        goals.append(
+            {
+                "goal": f"{r.name}: median re-plan <= {r.goal_s} s",
+                "measured": round(r.total.median_s, 4),
+                "met": r.goal_met,
+            }
+        )
+    for r in results:
+        goals.append(
+            {
+                "goal": f"{r.name}: optimizer.solve within {FLOOR_RATIO_GOAL}x of the floor",
+                "measured": round(r.solve_over_floor, 2),
+                "met": r.solve_over_floor <= FLOOR_RATIO_GOAL,
+            }
+        )
+    for r in results:
+        agree = abs(r.floor_lp_objective_eur - (r.solver_factory_lp_objective_eur or r.floor_lp_objective_eur))
+        scale = max(1.0, abs(r.floor_lp_objective_eur))
+        goals.append(
+            {
+                "goal": f"{r.name}: floor, optimizer and SolverFactory agree on the optimum",
+                "measured": round(abs((r.schedule_objective_eur or 0.0) - r.floor_plan_objective_eur), 6),
+                "met": agree <= OBJECTIVE_RTOL * scale
+                and r.schedule_objective_eur is not None
+                and abs(r.schedule_objective_eur - r.floor_plan_objective_eur) <= 1e-4 * scale,
+            }
+        )
+    return goals
+
+
+def _table(results: list[CaseResult]) -> str:
+    header = (
+        f"{'case':<10} {'veh':>5} {'slots':>5} {'vars':>7} {'runs':>4} | {'planning':>8} {'solve':>8} "
+        f"{'dispatch':>8} {'total':>8} {'min':>8} {'p90':>8} {'goal':>6} | {'floor':>7} {'HiGHS':>7} "
+        f"{'SF(highs)':>9} {'warm':>7} {'solve/fl':>8} {'SF/fl':>6}"
+    )
+    lines = [header, "-" * len(header)]
+    for r in results:
+        factory = "-" if r.solver_factory is None else f"{r.solver_factory.median_s:.3f}"
+        warm = f"{r.warm.median_s:.3f}"
+        factory_ratio = r.solver_factory_over_floor
+        lines.append(
+            f"{r.name:<10} {r.lp_vehicles:>5} {r.slots:>5} {r.charge_variables:>7} {r.total.repeats:>4} | "
+            f"{r.planning.median_s:>8.3f} {r.solve.median_s:>8.3f} {r.dispatch.median_s:>8.3f} "
+            f"{r.total.median_s:>8.3f} {r.total.min_s:>8.3f} {r.total.p90_s:>8.3f} "
+            f"{('ok' if r.goal_met else 'MISS'):>6} | {r.floor_total.median_s:>7.3f} {r.floor_highs.median_s:>7.3f} "
+            f"{factory:>9} {warm:>7} {r.solve_over_floor:>8.2f} "
+            f"{'-' if factory_ratio is None else f'{factory_ratio:.2f}':>6}"
+        )
+    lines.append("medians in s; vars = charging variables; floor = sparse LP into highspy (HiGHS = its solver time);")
+    lines.append("SF(highs) = optimizer.model through pyomo SolverFactory('highs'); warm = optimizer.replan.Replanner")
+    lines.append("re-solving after a meter value changed every need; */fl = median over floor median")
+    return "\n".join(lines)
+
+
+def _profile(case: Case, seed: int, top: int) -> str:
+    site = case.site()
+    snapshot = take_snapshot(site, SNAPSHOT_AT, seed, stay_h=case.stay_h)
+    profiler = cProfile.Profile()
+    with asyncio.Runner() as runner:
+        replan_once(site, snapshot, runner, time_limit_s=SOLVER_TIME_LIMIT_S)
+        profiler.enable()
+        replan_once(site, snapshot, runner, time_limit_s=SOLVER_TIME_LIMIT_S)
+        profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and a short budget per case")
+    parser.add_argument("--cases", default=",".join(c.name for c in CASES), help="comma-separated case names")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--budget-s", type=float, default=None, help="time budget of each repeat loop [s]")
+    parser.add_argument("--no-solver-factory", action="store_true", help="skip the SolverFactory('highs') path")
+    parser.add_argument("--profile", action="store_true", help="cProfile one re-plan per case and print it")
+    parser.add_argument("--output", type=Path, default=RESULTS_PATH)
+    args = parser.parse_args(argv)
+
+    by_name = {c.name: c for c in CASES}
+    names = [n.strip() for n in args.cases.split(",") if n.strip()]
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        parser.error(f"--cases: unknown {', '.join(unknown)}; known: {', '.join(by_name)}")
+    budget_s = args.budget_s if args.budget_s is not None else (8.0 if args.quick else 40.0)
+
+    started_s = time.perf_counter()
+    results: list[CaseResult] = []
+    for index, name in enumerate(names, start=1):
+        case = by_name[name]
+        _progress(f"case {index}/{len(names)}: {case.description}")
+        results.append(
+            measure_case(
+                case,
+                quick=args.quick,
+                seed=args.seed,
+                budget_s=budget_s,
+                with_solver_factory=not args.no_solver_factory,
+                progress=_progress,
+            )
+        )
+    print(_table(results))
+    goals = _goals(results)
+    print()
+    for goal in goals:
+        print(f"{'met    ' if goal['met'] else 'NOT MET'}  {goal['goal']}  (measured {goal['measured']})")
+
+    report = {
+        "benchmark": "speed",
+        "quick": args.quick,
+        "seed": args.seed,
+        "snapshot_at": SNAPSHOT_AT.isoformat(),
+        "python": platform.python_version(),
+        "pyomo": version("pyomo"),
+        "highspy": version("highspy"),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "wall_time_s": round(time.perf_counter() - started_s, 1),
+        "cases": [
+            dataclasses.asdict(r) | {"goal_met": r.goal_met, "solve_over_floor": r.solve_over_floor} for r in results
+        ],
+        "goals": goals,
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwrote {args.output} in {report['wall_time_s']} s")
+
+    if args.profile:
+        for name in names:
+            _progress(f"profiling {name}")
+            print(f"\n=== cProfile of one re-plan: {name} ===")
+            print(_profile(by_name[name], args.seed, top=30))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""The speed benchmark's cases and how one case is measured.
+
+Each case is a site and a snapshot of its store. A case times the full re-plan (planning, solve,
+dispatch; see :mod:`benchmarks.speed.pipeline`), then solves the same problem with the floor
+(:mod:`benchmarks.speed.floor`) and with Pyomo's stock HiGHS interface
+(:mod:`benchmarks.speed.pyomo_path`), and checks that all three agree on the optimum.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from benchmarks.speed.floor import FloorResult, solve_floor
+from benchmarks.speed.pipeline import ReplanOutcome, problem_of, replan_once
+from benchmarks.speed.pyomo_path import PyomoPathResult, solve_with_solver_factory
+from benchmarks.speed.snapshot import Snapshot, milan_site, scaled_site, take_snapshot
+from benchmarks.speed.stats import TimeStats, repeat, time_stats
+from fleet.site_config import SiteConfig
+from optimizer.evaluation import make_safe, plan_cost_eur
+from optimizer.model import build_charge_index
+from optimizer.replan import Replanner
+
+SNAPSHOT_AT = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+"""A Monday, 16:00 in Milan, on a slot boundary: the evening returns are about to start."""
+SOLVER_TIME_LIMIT_S = 120.0
+"""Generous, so that every case is solved to optimality and times are comparable."""
+WARM_UP_BELOW_S = 2.0
+"""Cases whose first run is quicker than this get one untimed run first (imports, caches)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    name: str
+    description: str
+    site: Callable[[], SiteConfig]
+    stay_h: float
+    """Booked cars leave within this long; vans on one of the mornings within it [h]."""
+    repeats: int
+    quick_repeats: int
+    goal_s: float
+    """Target for the median of the full re-plan [s]."""
+
+
+CASES = (
+    Case("milan", "Milan site: 72 vehicles, 60 chargers busy, 96 slots", milan_site, 12.0, 15, 5, 0.25),
+    Case("milan-288", "Milan site, 72 h horizon: 288 slots", lambda: milan_site(horizon_h=72.0), 70.0, 9, 3, 0.8),
+    Case("x10", "Milan fleet x10: 720 vehicles on 720 chargers, 96 slots", lambda: scaled_site(720), 12.0, 5, 2, 2.5),
+    Case(
+        "x100",
+        "Milan fleet x100: 7,200 vehicles on 7,200 chargers, 96 slots",
+        lambda: scaled_site(7200),
+        12.0,
+        3,
+        1,
+        30.0,
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    name: str
+    description: str
+    lp_vehicles: int
+    slots: int
+    charge_variables: int
+    status: str
+    planning: TimeStats
+    solve: TimeStats
+    dispatch: TimeStats
+    total: TimeStats
+    floor_build: TimeStats
+    floor_highs: TimeStats
+    floor_total: TimeStats
+    solver_factory: TimeStats | None
+    warm: TimeStats
+    """:class:`optimizer.replan.Replanner` re-solving after a meter value changed every need."""
+    warm_starts: tuple[str, ...]
+    """How each of those re-solves started (``warm`` when the kept model was updated in place)."""
+    goal_s: float
+    schedule_objective_eur: float | None
+    """The optimiser's plan cost (energy bill and unmet-energy penalty, no tie-break) [EUR]."""
+    floor_plan_objective_eur: float
+    """The same cost of the floor's plan [EUR]."""
+    floor_lp_objective_eur: float
+    solver_factory_lp_objective_eur: float | None
+
+    @property
+    def goal_met(self) -> bool:
+        return self.total.median_s <= self.goal_s
+
+    @property
+    def solve_over_floor(self) -> float:
+        return self.solve.median_s / self.floor_total.median_s
+
+    @property
+    def solver_factory_over_floor(self) -> float | None:
+        if self.solver_factory is None:
+            return None
+        return self.solver_factory.median_s / self.floor_total.median_s
+
+
+Progress = Callable[[str], None]
+
+
+def measure_case(
+    case: Case, *, quick: bool, seed: int, budget_s: float, with_solver_factory: bool, progress: Progress
+) -> CaseResult:
+    """Time one case; ``budget_s`` bounds each of its three repeat loops [s] (each runs at least once)."""
+    site = case.site()
+    snapshot = take_snapshot(site, SNAPSHOT_AT, seed, stay_h=case.stay_h)
+    repeats = case.quick_repeats if quick else case.repeats
+    with asyncio.Runner() as runner:
+
+        def run() -> ReplanOutcome:
+            return replan_once(site, snapshot, runner, time_limit_s=SOLVER_TIME_LIMIT_S)
+
+        first = run()
+        progress(f"{case.name}: first re-plan {first.timing.total_s:.3f} s")
+        if first.timing.total_s < WARM_UP_BELOW_S:
+            run()
+        outcomes = repeat(run, repeats=repeats, budget_s=budget_s)
+    problem = outcomes[-1].problem
+    schedule = outcomes[-1].schedule
+    median_s = time_stats([o.timing.total_s for o in outcomes]).median_s
+    progress(f"{case.name}: {len(outcomes)} re-plans, median {median_s:.3f} s")
+
+    floors: list[FloorResult] = repeat(
+        lambda: solve_floor(problem, time_limit_s=SOLVER_TIME_LIMIT_S), repeats=repeats, budget_s=budget_s
+    )
+    progress(f"{case.name}: {len(floors)} floor solves")
+    factory: list[PyomoPathResult] = []
+    if with_solver_factory:
+        factory = repeat(
+            lambda: solve_with_solver_factory(problem, time_limit_s=SOLVER_TIME_LIMIT_S),
+            repeats=repeats,
+            budget_s=budget_s,
+        )
+        progress(f"{case.name}: {len(factory)} SolverFactory('highs') solves")
+    warm, starts = _warm_resolves(site, snapshot, repeats=repeats, budget_s=budget_s)
+    progress(f"{case.name}: {len(starts)} Replanner re-solves ({', '.join(sorted(set(starts)))})")
+    floor_plan = make_safe(problem, floors[-1].power_kw.tolist())
+    return CaseResult(
+        name=case.name,
+        description=case.description,
+        lp_vehicles=len(problem.vehicles),
+        slots=problem.n_slots,
+        charge_variables=len(build_charge_index(problem).pairs),
+        status=schedule.status.value,
+        planning=time_stats([o.timing.planning_s for o in outcomes]),
+        solve=time_stats([o.timing.solve_s for o in outcomes]),
+        dispatch=time_stats([o.timing.dispatch_s for o in outcomes]),
+        total=time_stats([o.timing.total_s for o in outcomes]),
+        floor_build=time_stats([f.build_s for f in floors]),
+        floor_highs=time_stats([f.run_s for f in floors]),
+        floor_total=time_stats([f.total_s for f in floors]),
+        solver_factory=time_stats([f.total_s for f in factory]) if factory else None,
+        warm=warm,
+        warm_starts=starts,
+        goal_s=case.goal_s,
+        schedule_objective_eur=schedule.objective_eur,
+        floor_plan_objective_eur=plan_cost_eur(problem, floor_plan),
+        floor_lp_objective_eur=floors[-1].objective_eur,
+        solver_factory_lp_objective_eur=factory[-1].objective_eur if factory else None,
+    )
+
+
+def _after_meter_values(snapshot: Snapshot, added_kwh: float) -> Snapshot:
+    """The same store a moment later: every transaction metered ``added_kwh`` [kWh] more."""
+    return dataclasses.replace(
+        snapshot,
+        transactions=tuple(
+            dataclasses.replace(tx, last_energy_register_kwh=(tx.last_energy_register_kwh or 0.0) + added_kwh)
+            for tx in snapshot.transactions
+        ),
+    )
+
+
+def _warm_resolves(
+    site: SiteConfig, snapshot: Snapshot, *, repeats: int, budget_s: float
+) -> tuple[TimeStats, tuple[str, ...]]:
+    """Time Replanner.solve on problems whose needs moved by a meter value since the last solve."""
+    problems = [problem_of(site, _after_meter_values(snapshot, 0.05 * k)) for k in range(repeats + 1)]
+    replanner = Replanner(time_limit_s=SOLVER_TIME_LIMIT_S)
+    replanner.solve(problems[0])
+    remaining = iter(problems[1:])
+    starts: list[str] = []
+
+    def resolve() -> float:
+        started_s = time.perf_counter()
+        replanner.solve(next(remaining))
+        elapsed_s = time.perf_counter() - started_s
+        starts.append(str(replanner.last_start))
+        return elapsed_s
+
+    times_s = repeat(resolve, repeats=repeats, budget_s=budget_s)
+    return time_stats(times_s), tuple(starts)

@@ -1,0 +1,217 @@
+"""Every number of the charging LP, computed once from the problem.
+
+The Pyomo model (:mod:`optimizer.model`) is built from these arrays, and the re-planner
+(:mod:`optimizer.replan`) pushes the same arrays into a live HiGHS model, so the two cannot disagree
+on a coefficient. Arrays are aligned with the model's indices: per slot ``t``, per pair (in
+``ChargeIndex.pairs`` order), per vehicle ``v``, per taper vehicle, per site row.
+
+The structural part (which blocks exist, the taper lines, the site rows' coefficients, the fairness
+classes) is what :func:`structure_key` compares; everything else may change between two solves of
+the same structure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from optimizer.charge_index import ChargeIndex
+from optimizer.limits import ev_headroom_kw, site_rows
+from optimizer.problem import ChargingProblem
+from optimizer.taper import TaperLine, battery_room_kwh, initial_energy_kwh, taper_lines, unavoidable_unmet_kwh
+
+FloatArray = npt.NDArray[np.float64]
+
+TIE_BREAK_EUR_PER_KWH_PER_SLOT = 1e-6
+"""Cost added per kWh for each slot of delay, so that among equally cheap plans the earliest wins.
+
+Large enough to stay above HiGHS's default dual feasibility tolerance (1e-7), small enough (about
+1e-4 EUR/kWh over a day of 15-minute slots) not to outweigh any real price difference."""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRowTerms:
+    """One site row in one slot: ``sum coefficient * charge_power_kw[v, slot] <= rhs[row]``."""
+
+    row: int
+    slot: int
+    terms: tuple[tuple[int, float], ...]
+    """``(vehicle, coefficient)`` for the vehicles present in the slot."""
+
+
+@dataclass(frozen=True, slots=True)
+class LpCoefficients:
+    """The LP's numbers; see the ``add_*`` functions of :mod:`optimizer.model` for where each goes."""
+
+    import_cost: FloatArray
+    """Per slot: ``slot_duration_h * import_price`` [EUR/kW]."""
+    export_cost: FloatArray
+    """Per slot: ``-slot_duration_h * min(export_price, import_price)`` [EUR/kW]."""
+    export_upper_kw: FloatArray
+    """Per slot: ``pv_kw``, and at most the export limit [kW]."""
+    balance_rhs_kw: FloatArray
+    """Per slot: ``base_load_kw - pv_kw`` [kW]."""
+    headroom_kw: FloatArray
+    """Per slot: the EV headroom under the grid limit [kW]."""
+    curtailment: bool
+    """An export limit is set: the site balance is ``>=`` (PV may be curtailed)."""
+    share: FloatArray
+    """Per pair: ``available_h / slot_duration_h`` [-]."""
+    energy_per_kw: FloatArray
+    """Per pair: ``available_h * efficiency`` [kWh battery per kW]."""
+    tie_cost: FloatArray
+    """Per pair: tie-break cost [EUR/kW]."""
+    power_upper_kw: FloatArray
+    """Per pair: the vehicle's ``max_power_kw``."""
+    need_kwh: FloatArray
+    """Per vehicle: ``energy_needed_kwh``."""
+    unmet_cost: FloatArray
+    """Per vehicle: ``penalty * priority`` [EUR/kWh]."""
+    unmet_lower_kwh: FloatArray
+    """Per vehicle: what the battery has no room for, ``max(0, need - room)`` [kWh]."""
+    taper_vehicles: tuple[int, ...]
+    """Vehicles with a taper and at least one pair."""
+    taper_lines: tuple[tuple[TaperLine, ...], ...]
+    """Per taper vehicle: its lines in SoC, ``(slope [kW/-], intercept [kW])``."""
+    battery_kwh: FloatArray
+    """Per taper vehicle: capacity [kWh]."""
+    initial_energy_kwh: FloatArray
+    """Per taper vehicle: energy stored at the start [kWh]."""
+    site_rows: tuple[SiteRowTerms, ...]
+    """Every (site row, slot) with a vehicle that can push the row up."""
+    site_row_rhs: FloatArray
+    """Per site row (of :func:`optimizer.limits.site_rows`): its right-hand side."""
+    fairness_weight_eur: float
+    fairness_classes: tuple[tuple[int, ...], ...]
+    """Vehicles with a pair, grouped by priority; empty when the weight is 0."""
+    fairness_unmet_coef: FloatArray
+    """Per vehicle: ``-1 / need`` [1/kWh] (0 when unused)."""
+    fairness_rhs: FloatArray
+    """Per vehicle: ``-unavoidable_unmet / need`` [-] (0 when unused)."""
+    power_change_weight_eur_per_kw: float
+    capacity_charge_eur_per_kw: float
+    peak_import_so_far_kw: float
+
+
+def lp_coefficients(problem: ChargingProblem, index: ChargeIndex) -> LpCoefficients:
+    """Compute every number of the LP for a validated problem and its charge index."""
+    durations = np.asarray(problem.slot_duration_h, dtype=np.float64)
+    import_price = np.asarray(problem.import_price_eur_per_kwh, dtype=np.float64)
+    export_price = np.minimum(np.asarray(problem.export_price_eur_per_kwh, dtype=np.float64), import_price)
+    pv_kw = np.asarray(problem.pv_kw, dtype=np.float64)
+    export_upper = np.minimum(pv_kw, problem.export_limit_kw) if problem.export_limit_kw else pv_kw
+
+    vehicles = problem.vehicles
+    n_pairs = len(index.pairs)
+    share = np.empty(n_pairs)
+    energy_per_kw = np.empty(n_pairs)
+    tie_cost = np.empty(n_pairs)
+    power_upper = np.empty(n_pairs)
+    for i, (v, t) in enumerate(index.pairs):
+        vehicle = vehicles[v]
+        hours = vehicle.available_h[t]
+        share[i] = hours / problem.slot_duration_h[t]
+        energy_per_kw[i] = hours * vehicle.efficiency
+        tie_cost[i] = TIE_BREAK_EUR_PER_KWH_PER_SLOT * t * energy_per_kw[i]
+        power_upper[i] = vehicle.max_power_kw
+
+    taper_vehicles = tuple(v for v, vehicle in enumerate(vehicles) if vehicle.taper and index.slots_by_vehicle[v])
+    rows = site_rows(problem)
+    return LpCoefficients(
+        import_cost=durations * import_price,
+        export_cost=-durations * export_price,
+        export_upper_kw=np.asarray(export_upper, dtype=np.float64),
+        balance_rhs_kw=np.asarray(problem.base_load_kw, dtype=np.float64) - pv_kw,
+        headroom_kw=np.asarray(ev_headroom_kw(problem), dtype=np.float64),
+        curtailment=bool(problem.export_limit_kw),
+        share=share,
+        energy_per_kw=energy_per_kw,
+        tie_cost=tie_cost,
+        power_upper_kw=power_upper,
+        need_kwh=np.array([v.energy_needed_kwh for v in vehicles], dtype=np.float64),
+        unmet_cost=np.array([problem.unmet_energy_penalty_eur_per_kwh * v.priority for v in vehicles]),
+        unmet_lower_kwh=np.array([max(0.0, v.energy_needed_kwh - battery_room_kwh(v)) for v in vehicles]),
+        taper_vehicles=taper_vehicles,
+        taper_lines=tuple(taper_lines(vehicles[v].taper) for v in taper_vehicles),
+        battery_kwh=np.array([vehicles[v].battery_kwh for v in taper_vehicles], dtype=np.float64),
+        initial_energy_kwh=np.array([initial_energy_kwh(vehicles[v]) for v in taper_vehicles], dtype=np.float64),
+        site_rows=_site_row_terms(problem, index),
+        site_row_rhs=np.array([row.rhs for row in rows], dtype=np.float64),
+        fairness_weight_eur=problem.fairness_weight_eur,
+        fairness_classes=_fairness_classes(problem, index),
+        fairness_unmet_coef=_fairness_unmet_coef(problem, index),
+        fairness_rhs=_fairness_rhs(problem, index),
+        power_change_weight_eur_per_kw=problem.power_change_weight_eur_per_kw,
+        capacity_charge_eur_per_kw=problem.capacity_charge_eur_per_kw,
+        peak_import_so_far_kw=problem.peak_import_so_far_kw,
+    )
+
+
+def _site_row_terms(problem: ChargingProblem, index: ChargeIndex) -> tuple[SiteRowTerms, ...]:
+    vehicles_on: dict[str, list[int]] = {}
+    for v, vehicle in enumerate(problem.vehicles):
+        if index.slots_by_vehicle[v]:
+            vehicles_on.setdefault(vehicle.connector_key, []).append(v)
+    terms: list[SiteRowTerms] = []
+    for r, row in enumerate(site_rows(problem)):
+        by_slot: dict[int, list[tuple[int, float]]] = {}
+        for key, coefficient in row.coefficients:
+            for v in vehicles_on.get(key, ()):
+                for t in index.slots_by_vehicle[v]:
+                    by_slot.setdefault(t, []).append((v, coefficient))
+        for t in sorted(by_slot):
+            slot_terms = sorted(by_slot[t])
+            if any(c > 0 for _, c in slot_terms):
+                terms.append(SiteRowTerms(row=r, slot=t, terms=tuple(slot_terms)))
+    return tuple(terms)
+
+
+def _fairness_classes(problem: ChargingProblem, index: ChargeIndex) -> tuple[tuple[int, ...], ...]:
+    if problem.fairness_weight_eur <= 0:
+        return ()
+    classes: dict[float, list[int]] = {}
+    for v, vehicle in enumerate(problem.vehicles):
+        if index.slots_by_vehicle[v]:
+            classes.setdefault(vehicle.priority, []).append(v)
+    return tuple(tuple(members) for _, members in sorted(classes.items()))
+
+
+def _fairness_unmet_coef(problem: ChargingProblem, index: ChargeIndex) -> FloatArray:
+    coef = np.zeros(len(problem.vehicles))
+    if problem.fairness_weight_eur > 0:
+        for v, vehicle in enumerate(problem.vehicles):
+            if index.slots_by_vehicle[v]:
+                coef[v] = -1.0 / vehicle.energy_needed_kwh
+    return coef
+
+
+def _fairness_rhs(problem: ChargingProblem, index: ChargeIndex) -> FloatArray:
+    rhs = np.zeros(len(problem.vehicles))
+    if problem.fairness_weight_eur > 0:
+        for v, vehicle in enumerate(problem.vehicles):
+            if index.slots_by_vehicle[v]:
+                rhs[v] = -unavoidable_unmet_kwh(vehicle) / vehicle.energy_needed_kwh
+    return rhs
+
+
+def structure_key(problem: ChargingProblem, index: ChargeIndex) -> Hashable:
+    """Everything that shapes the LP's rows, columns and non-zero pattern.
+
+    Two problems with equal keys give LPs that differ only in costs, bounds, right-hand sides and
+    the values (not the positions) of matrix entries.
+    """
+    return (
+        problem.n_slots,
+        index.pairs,
+        tuple(v.connector_key for v in problem.vehicles),
+        tuple((v.taper, v.battery_kwh) if v.taper else () for v in problem.vehicles),
+        tuple((limit.coefficients, limit.facets) for limit in problem.phasor_limits),
+        bool(problem.export_limit_kw),
+        problem.capacity_charge_eur_per_kw > 0,
+        problem.power_change_weight_eur_per_kw > 0,
+        problem.fairness_weight_eur > 0,
+        tuple(v.priority for v in problem.vehicles) if problem.fairness_weight_eur > 0 else (),
+    )

@@ -1,0 +1,152 @@
+"""What a plan costs: the objective every planner is judged by, term by term.
+
+The solver, the fallback and the repair all end up here, so their ``objective_eur`` can be compared.
+The LP minimises the same terms (plus a tie-break of at most 1e-6 EUR/kWh per slot of delay), so for
+a plan within the LP's limits its cost is never below the LP optimum when export pays no more than
+import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from optimizer.charge_index import may_charge
+from optimizer.problem import ChargingProblem, VehicleRequest
+from optimizer.schedule import CostBreakdown
+from optimizer.taper import unavoidable_unmet_kwh
+
+ENERGY_NOISE_KWH = 1e-6
+"""Unmet energy below this [kWh] is numerical noise and reported as zero."""
+
+
+def delivered_energy_kwh(vehicle: VehicleRequest, power_kw: Sequence[float]) -> float:
+    """Battery energy [kWh] a power plan [kW] delivers to a vehicle over the horizon."""
+    return sum(p_kw * hours * vehicle.efficiency for p_kw, hours in zip(power_kw, vehicle.available_h, strict=True))
+
+
+def unmet_energy_kwh(vehicle: VehicleRequest, power_kw: Sequence[float]) -> float:
+    """Energy [kWh] still missing at departure under a plan [kW]; noise below 1e-6 kWh is zero."""
+    missing_kwh = vehicle.energy_needed_kwh - delivered_energy_kwh(vehicle, power_kw)
+    return missing_kwh if missing_kwh > ENERGY_NOISE_KWH else 0.0
+
+
+def grid_import_kw(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]) -> tuple[float, ...]:
+    """Expected net grid import per slot, averaged over the slot [kW]; negative when exporting.
+
+    A vehicle plugged in for part of a slot adds ``power_kw * available_h / slot_duration_h``.
+    Expected (not firm) PV and the base load are included. With an export limit the site can
+    curtail PV, and in each slot the net import is the cheapest one between exporting at most the
+    limit and curtailing all PV (:func:`_cheapest_net_kw`).
+    """
+    ev_avg_kw = [0.0] * problem.n_slots
+    for vehicle, plan in zip(problem.vehicles, power_kw, strict=True):
+        for t, (p_kw, hours) in enumerate(zip(plan, vehicle.available_h, strict=True)):
+            if p_kw:
+                ev_avg_kw[t] += p_kw * hours / problem.slot_duration_h[t]
+    net_kw = [
+        ev_kw + base_kw - pv_kw
+        for ev_kw, base_kw, pv_kw in zip(ev_avg_kw, problem.base_load_kw, problem.pv_kw, strict=True)
+    ]
+    if not problem.export_limit_kw:
+        return tuple(net_kw)
+    return tuple(_cheapest_net_kw(problem, t, n) for t, n in enumerate(net_kw))
+
+
+def _cheapest_net_kw(problem: ChargingProblem, t: int, net_kw: float) -> float:
+    """Net import [kW] after curtailing PV as cheaply as the export limit allows.
+
+    The feasible net imports run from ``max(net, -export_limit)`` (export up to the limit) to
+    ``net + pv`` (all PV curtailed); the cost is linear on each side of 0, so the cheapest is one of
+    those ends or 0. Ties go to the lowest import.
+    """
+    lowest = max(net_kw, -problem.export_limit_kw[t])
+    highest = net_kw + problem.pv_kw[t]
+    candidates = sorted({lowest, highest, min(max(0.0, lowest), highest)})
+    return min(candidates, key=lambda n: _slot_energy_eur_per_h(problem, t, n))
+
+
+def _slot_energy_eur_per_h(problem: ChargingProblem, t: int, net_kw: float) -> float:
+    price = problem.import_price_eur_per_kwh[t] if net_kw >= 0 else problem.export_price_eur_per_kwh[t]
+    return price * net_kw
+
+
+def cost_breakdown(
+    problem: ChargingProblem, power_kw: Sequence[Sequence[float]], net_kw: Sequence[float] | None = None
+) -> CostBreakdown:
+    """Every term of a plan's objective.
+
+    Parameters
+    ----------
+    problem
+        The charging problem.
+    power_kw
+        One plan per vehicle, one power per slot [kW].
+    net_kw
+        Its :func:`grid_import_kw`, when already computed.
+
+    Returns
+    -------
+    CostBreakdown
+        energy ``sum_t slot_duration_h * (import_price * max(net, 0) - export_price * max(-net, 0))``;
+        capacity ``charge * max(0, max_t max(net, 0) - peak_import_so_far_kw)``; unmet penalty
+        ``sum_v penalty * priority * unmet_energy_kwh``; fairness ``weight * sum over priority classes
+        of max(0, max_v (unmet - unavoidable) / need)``; power change ``weight * sum_v sum_t
+        |p[v, t + 1] - p[v, t]|`` over consecutive slots of each stay. The LP's tie-break is not part
+        of it.
+    """
+    net = grid_import_kw(problem, power_kw) if net_kw is None else net_kw
+    energy_eur = sum(
+        duration_h * _slot_energy_eur_per_h(problem, t, n)
+        for t, (duration_h, n) in enumerate(zip(problem.slot_duration_h, net, strict=True))
+    )
+    capacity_eur = 0.0
+    if problem.capacity_charge_eur_per_kw > 0:
+        peak_kw = max((max(n, 0.0) for n in net), default=0.0)
+        capacity_eur = problem.capacity_charge_eur_per_kw * max(0.0, peak_kw - problem.peak_import_so_far_kw)
+    unmet = [unmet_energy_kwh(vehicle, plan) for vehicle, plan in zip(problem.vehicles, power_kw, strict=True)]
+    penalty_eur = sum(
+        problem.unmet_energy_penalty_eur_per_kwh * vehicle.priority * missing_kwh
+        for vehicle, missing_kwh in zip(problem.vehicles, unmet, strict=True)
+    )
+    return CostBreakdown(
+        energy_eur=energy_eur,
+        capacity_eur=capacity_eur,
+        unmet_penalty_eur=penalty_eur,
+        fairness_eur=_fairness_eur(problem, unmet),
+        power_change_eur=_power_change_eur(problem, power_kw),
+    )
+
+
+def plan_cost_eur(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]) -> float:
+    """The total of :func:`cost_breakdown` [EUR]: the objective both planners are judged by."""
+    return cost_breakdown(problem, power_kw).total_eur
+
+
+def can_charge(vehicle: VehicleRequest) -> bool:
+    """The vehicle has charging variables in the LP: power allowed, energy wanted, some presence."""
+    return may_charge(vehicle) and any(h > 0 for h in vehicle.available_h)
+
+
+def _fairness_eur(problem: ChargingProblem, unmet_kwh: Sequence[float]) -> float:
+    if problem.fairness_weight_eur <= 0:
+        return 0.0
+    worst: dict[float, float] = {}
+    for vehicle, missing_kwh in zip(problem.vehicles, unmet_kwh, strict=True):
+        if can_charge(vehicle):
+            share = (missing_kwh - unavoidable_unmet_kwh(vehicle)) / vehicle.energy_needed_kwh
+            worst[vehicle.priority] = max(worst.get(vehicle.priority, 0.0), share)
+    return problem.fairness_weight_eur * sum(worst.values())
+
+
+def _power_change_eur(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]) -> float:
+    if problem.power_change_weight_eur_per_kw <= 0:
+        return 0.0
+    change_kw = 0.0
+    for vehicle, plan in zip(problem.vehicles, power_kw, strict=True):
+        if not can_charge(vehicle):
+            continue
+        hours = vehicle.available_h
+        change_kw += sum(
+            abs(plan[t + 1] - plan[t]) for t in range(problem.n_slots - 1) if hours[t] > 0 and hours[t + 1] > 0
+        )
+    return problem.power_change_weight_eur_per_kw * change_kw

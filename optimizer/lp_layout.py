@@ -1,0 +1,240 @@
+"""Where each number of :mod:`optimizer.coefficients` sits in the compiled LP, to update it in place.
+
+After one cold build, :func:`capture_layout` records, for every coefficient array, the HiGHS columns,
+rows or matrix entries it fills. :func:`lp_values` then lays any problem of the same structure
+(:func:`optimizer.coefficients.structure_key`) onto those positions, and :func:`push_changes` sends
+HiGHS only what differs. Rows are written as in :mod:`optimizer.model`: variables on the left with
+these very numbers, one number on the right.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import numpy.typing as npt
+import pyomo.environ as pyo
+
+from optimizer.charge_index import ChargeIndex
+from optimizer.coefficients import LpCoefficients
+from optimizer.highs_backend import CompiledLp, HighsSolver
+
+IntArray = npt.NDArray[np.int32]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class Entries:
+    """Matrix entries ``(row, column)`` and, for each, the position of its number in a coefficient array."""
+
+    rows: IntArray
+    columns: IntArray
+    source: IntArray
+    sign: float
+    """The entry is ``sign * array[source]``."""
+
+
+@dataclass(frozen=True, slots=True)
+class LpLayout:
+    """Columns, rows and entries of one compiled LP, by coefficient array (see :func:`lp_values`)."""
+
+    n_columns: int
+    n_rows: int
+    import_columns: IntArray
+    export_columns: IntArray
+    unmet_columns: IntArray
+    power_columns: IntArray
+    stored_first_columns: IntArray
+    worst_share_columns: IntArray
+    power_change_columns: IntArray
+    peak_column: int
+    """-1 without a capacity charge."""
+    balance_rows: IntArray
+    grid_rows: IntArray
+    grid_slots: IntArray
+    energy_rows: IntArray
+    site_rows: IntArray
+    fairness_rows: IntArray
+    fairness_vehicles: IntArray
+    balance_entries: Entries
+    energy_entries: Entries
+    step_entries: Entries
+    fairness_entries: Entries
+
+
+@dataclass(frozen=True, slots=True)
+class LpValues:
+    """Everything of an LP that may change without changing its structure."""
+
+    cost: FloatArray
+    offset: float
+    col_lower: FloatArray
+    col_upper: FloatArray
+    row_lower: FloatArray
+    row_upper: FloatArray
+    entries: FloatArray
+    """Values of the layout's entries: balance, energy, stored-energy steps, fairness, in that order."""
+
+
+def capture_layout(model: pyo.ConcreteModel, compiled: CompiledLp, index: ChargeIndex) -> LpLayout:
+    """Record where the model's components landed in the compiled LP."""
+    column_of = {id(var): j for j, var in enumerate(compiled.columns)}
+    row_of = {id(row.constraint): i for i, row in enumerate(compiled.rows)}
+
+    def cols(component: pyo.Component, keys: Sequence[object]) -> IntArray:
+        return np.array([column_of[id(component[k])] for k in keys], dtype=np.int32)
+
+    def rows(component: pyo.Component, keys: Sequence[object]) -> IntArray:
+        return np.array([row_of[id(component[k])] for k in keys], dtype=np.int32)
+
+    slots = list(range(len(index.vehicles_by_slot)))
+    vehicles = list(range(len(index.slots_by_vehicle)))
+    pairs = list(index.pairs)
+    grid_slots = [t for t in slots if index.vehicles_by_slot[t]]
+    taper_pairs = list(model.taper_pairs) if hasattr(model, "taper_pairs") else []
+    first_stored = [(v, t) for v, t in taper_pairs if t == index.slots_by_vehicle[v][0]]
+    steps = list(model.stored_energy_steps) if hasattr(model, "stored_energy_steps") else []
+    members = list(model.fairness_members) if hasattr(model, "fairness_members") else []
+    power_columns = cols(model.charge_power_kw, pairs)
+    unmet_columns = cols(model.unmet_energy_kwh, vehicles)
+    balance_rows = rows(model.site_power_balance, slots)
+    energy_rows = rows(model.vehicle_energy, vehicles)
+    position = {pair: i for i, pair in enumerate(pairs)}
+    pair_slots = np.array([t for _, t in pairs], dtype=np.int32)
+    pair_vehicles = np.array([v for v, _ in pairs], dtype=np.int32)
+    earlier = np.array([position[v, e] for v, _, e in steps], dtype=np.int32)
+    return LpLayout(
+        n_columns=len(compiled.columns),
+        n_rows=len(compiled.rows),
+        import_columns=cols(model.grid_import_kw, slots),
+        export_columns=cols(model.grid_export_kw, slots),
+        unmet_columns=unmet_columns,
+        power_columns=power_columns,
+        stored_first_columns=cols(model.stored_energy_kwh, first_stored) if first_stored else _ints([]),
+        worst_share_columns=cols(model.worst_unmet_share, list(model.fairness_classes)) if members else _ints([]),
+        power_change_columns=(
+            cols(model.power_change_kw, list(model.change_pairs)) if hasattr(model, "change_pairs") else _ints([])
+        ),
+        peak_column=column_of[id(model.peak_import_kw)] if hasattr(model, "peak_import_kw") else -1,
+        balance_rows=balance_rows,
+        grid_rows=rows(model.grid_limit, grid_slots),
+        grid_slots=_ints(grid_slots),
+        energy_rows=energy_rows,
+        site_rows=rows(model.site_limit, list(model.site_limit_rows)) if hasattr(model, "site_limit") else _ints([]),
+        fairness_rows=rows(model.fairness, members) if members else _ints([]),
+        fairness_vehicles=_ints([v for _, v in members]),
+        balance_entries=Entries(balance_rows[pair_slots], power_columns, _ints(range(len(pairs))), -1.0),
+        energy_entries=Entries(energy_rows[pair_vehicles], power_columns, _ints(range(len(pairs))), 1.0),
+        step_entries=Entries(
+            rows(model.stored_energy_step, steps) if steps else _ints([]), power_columns[earlier], earlier, -1.0
+        ),
+        fairness_entries=Entries(
+            rows(model.fairness, members) if members else _ints([]),
+            unmet_columns[[v for _, v in members]] if members else _ints([]),
+            _ints([v for _, v in members]),
+            1.0,
+        ),
+    )
+
+
+def _ints(values: Iterable[int]) -> IntArray:
+    return np.array(list(values), dtype=np.int32)
+
+
+def lp_values(layout: LpLayout, c: LpCoefficients, base: LpValues) -> LpValues:
+    """The LP's changeable numbers for coefficients ``c``, on top of ``base`` (the cold build's).
+
+    Positions not driven by a coefficient array (e.g. the bounds of stored energy after the first
+    slot) keep their ``base`` values.
+    """
+    cost = base.cost.copy()
+    cost[layout.import_columns] = c.import_cost
+    cost[layout.export_columns] = c.export_cost
+    cost[layout.unmet_columns] = c.unmet_cost
+    cost[layout.power_columns] = c.tie_cost
+    cost[layout.worst_share_columns] = c.fairness_weight_eur
+    cost[layout.power_change_columns] = c.power_change_weight_eur_per_kw
+    offset = base.offset
+    col_lower, col_upper = base.col_lower.copy(), base.col_upper.copy()
+    col_upper[layout.export_columns] = c.export_upper_kw
+    col_upper[layout.power_columns] = c.power_upper_kw
+    col_lower[layout.unmet_columns] = c.unmet_lower_kwh
+    col_lower[layout.stored_first_columns] = c.initial_energy_kwh
+    col_upper[layout.stored_first_columns] = c.initial_energy_kwh
+    if layout.peak_column >= 0:
+        cost[layout.peak_column] = c.capacity_charge_eur_per_kw
+        offset = -c.capacity_charge_eur_per_kw * c.peak_import_so_far_kw
+        col_lower[layout.peak_column] = c.peak_import_so_far_kw
+    row_lower, row_upper = base.row_lower.copy(), base.row_upper.copy()
+    row_lower[layout.balance_rows] = c.balance_rhs_kw
+    row_upper[layout.balance_rows] = math.inf if c.curtailment else c.balance_rhs_kw
+    row_upper[layout.grid_rows] = c.headroom_kw[layout.grid_slots]
+    row_lower[layout.energy_rows] = c.need_kwh
+    row_upper[layout.energy_rows] = c.need_kwh
+    row_upper[layout.site_rows] = c.site_row_rhs[_ints(row.row for row in c.site_rows)]
+    row_lower[layout.fairness_rows] = c.fairness_rhs[layout.fairness_vehicles]
+    entries = np.concatenate(
+        [
+            layout.balance_entries.sign * c.share[layout.balance_entries.source],
+            layout.energy_entries.sign * c.energy_per_kw[layout.energy_entries.source],
+            layout.step_entries.sign * c.energy_per_kw[layout.step_entries.source],
+            layout.fairness_entries.sign * c.fairness_unmet_coef[layout.fairness_entries.source],
+        ]
+    )
+    return LpValues(cost, offset, col_lower, col_upper, row_lower, row_upper, entries)
+
+
+def compiled_values(layout: LpLayout, lp: highspy.HighsLp, *, with_entries: bool = True) -> LpValues:
+    """The changeable numbers as they stand in a HiGHS LP (entries read at the layout's positions,
+    or left empty: reading them is slow, and :func:`lp_values` recomputes them)."""
+    entries: list[float] = []
+    if with_entries:
+        matrix = lp.a_matrix_
+        start, index, value = np.asarray(matrix.start_), np.asarray(matrix.index_), np.asarray(matrix.value_)
+        for group in _entry_groups(layout):
+            for row, column in zip(group.rows.tolist(), group.columns.tolist(), strict=True):
+                segment = slice(start[column], start[column + 1])
+                hit = np.nonzero(index[segment] == row)[0]
+                entries.append(float(value[segment][hit[0]]) if hit.size else 0.0)
+    return LpValues(
+        cost=np.asarray(lp.col_cost_, dtype=np.float64).copy(),
+        offset=float(lp.offset_),
+        col_lower=np.asarray(lp.col_lower_, dtype=np.float64).copy(),
+        col_upper=np.asarray(lp.col_upper_, dtype=np.float64).copy(),
+        row_lower=np.asarray(lp.row_lower_, dtype=np.float64).copy(),
+        row_upper=np.asarray(lp.row_upper_, dtype=np.float64).copy(),
+        entries=np.array(entries, dtype=np.float64),
+    )
+
+
+def push_changes(highs: HighsSolver, layout: LpLayout, old: LpValues, new: LpValues) -> int:
+    """Send HiGHS what differs between two sets of values; returns how many numbers changed."""
+    changed = 0
+    columns = np.nonzero(new.cost != old.cost)[0].astype(np.int32)
+    if columns.size:
+        highs.changeColsCost(columns.size, columns, new.cost[columns])
+        changed += columns.size
+    columns = np.nonzero((new.col_lower != old.col_lower) | (new.col_upper != old.col_upper))[0].astype(np.int32)
+    if columns.size:
+        highs.changeColsBounds(columns.size, columns, new.col_lower[columns], new.col_upper[columns])
+        changed += columns.size
+    rows = np.nonzero((new.row_lower != old.row_lower) | (new.row_upper != old.row_upper))[0].astype(np.int32)
+    if rows.size:
+        highs.changeRowsBounds(rows.size, rows, new.row_lower[rows], new.row_upper[rows])  # type: ignore[attr-defined]
+        changed += rows.size
+    if new.offset != old.offset:
+        highs.changeObjectiveOffset(new.offset)
+        changed += 1
+    all_rows = np.concatenate([g.rows for g in _entry_groups(layout)])
+    all_columns = np.concatenate([g.columns for g in _entry_groups(layout)])
+    for k in np.nonzero(new.entries != old.entries)[0].tolist():
+        highs.changeCoeff(int(all_rows[k]), int(all_columns[k]), float(new.entries[k]))
+        changed += 1
+    return changed
+
+
+def _entry_groups(layout: LpLayout) -> tuple[Entries, ...]:
+    return (layout.balance_entries, layout.energy_entries, layout.step_entries, layout.fairness_entries)

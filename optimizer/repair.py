@@ -1,0 +1,263 @@
+"""Dispatchable setpoints: the LP's continuous powers turned into values chargers can hold.
+
+A charger holds 0 or at least its minimum (IEC 61851: 6 A), in steps (1 A, or 0.1 A); a binary per
+vehicle and slot would make the LP a MILP that does not close its gap at site scale. So the LP is
+solved as it is and its plan repaired, and the LP optimum certifies how far the repaired plan can be
+from the best one (``Schedule.lp_objective_eur``, ``Schedule.gap_percent``).
+
+The repair, slot by slot from the first:
+
+1. Each vehicle aims at its LP power plus what it has fallen behind the LP's cumulative energy
+   (or minus what it is ahead): error diffusion, so that energy lost to rounding in one slot is
+   made up in the next ones.
+2. That aim is capped at the vehicle's limit (maximum power, taper at the slot's starting state of
+   charge) and at what its need and battery room still allow, then rounded down onto the
+   vehicle's setpoints (0, or multiples of ``power_step_kw`` from ``min_power_kw`` up).
+3. If the slot then passes the EV headroom or a phasor row, vehicles are lowered, lowest priority
+   first, until it fits.
+4. Vehicles whose aim was rounded down are raised by one setpoint where the slot's limits allow,
+   largest lost energy x priority first, when the aim is nearer the higher setpoint (or the slot is
+   the vehicle's last).
+5. Power the rounding left unused, up to the target plan's total for the slot, goes to vehicles that
+   can take more (furthest behind first): they need less later, which makes room for the others.
+
+Then energy still short of the LP's is moved into the vehicle's other slots with room, cheapest
+first, as long as its penalty outweighs the price (and any rise of the capacity charge). Every
+setpoint stays within the same limits as the LP: grid headroom, phasor rows, maximum power, taper,
+need and battery room.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from optimizer.evaluation import schedule_from_power
+from optimizer.problem import ChargingProblem
+from optimizer.repair_slots import LIMIT_SLACK, SetpointGrid, SlotState, VehicleState
+from optimizer.schedule import Schedule
+from optimizer.validation import check_problem
+
+SETPOINT_SLACK_KWH = 1e-6
+"""Energy differences below this [kWh] are not worth a setpoint change."""
+
+
+def dispatchable(schedule: Schedule, problem: ChargingProblem) -> Schedule:
+    """Turn a schedule's powers into setpoints chargers can follow.
+
+    Parameters
+    ----------
+    schedule
+        A schedule for ``problem`` (from :func:`optimizer.solve` or the fallback).
+    problem
+        The problem it was made for. Each vehicle's ``min_power_kw`` and ``power_step_kw`` say what
+        its charger can hold.
+
+    Returns
+    -------
+    Schedule
+        Same status, termination and LP optimum; ``dispatchable`` True; every power 0 or at least
+        the vehicle's minimum, a multiple of its step (to 1e-6 kW), within every limit of the
+        problem and never beyond the need. ``objective_eur`` is the repaired plan's cost, so
+        ``gap_percent`` is the repair's cost against the LP optimum.
+
+    Raises
+    ------
+    ProblemError
+        If the problem is inconsistent.
+    ValueError
+        If the schedule does not fit the problem (other vehicles or slots).
+    """
+    check_problem(problem)
+    vehicle_ids = [v.vehicle_id for v in problem.vehicles]
+    if [plan.vehicle_id for plan in schedule.plans] != vehicle_ids:
+        raise ValueError("schedule: its plans are not for the problem's vehicles, in order")
+    if len(schedule.slot_duration_h) != problem.n_slots:
+        raise ValueError(f"schedule: {len(schedule.slot_duration_h)} slots for a problem of {problem.n_slots}")
+    target_kw = [list(plan.power_kw) for plan in schedule.plans]
+    setpoints_kw = repair_setpoints(problem, target_kw)
+    return schedule_from_power(
+        problem,
+        setpoints_kw,
+        status=schedule.status,
+        termination=schedule.termination,
+        solve_time_s=schedule.solve_time_s,
+        dispatchable=True,
+        lp_objective_eur=schedule.lp_objective_eur,
+        timings=schedule.timings,
+    )
+
+
+def repair_setpoints(problem: ChargingProblem, target_kw: Sequence[Sequence[float]]) -> list[list[float]]:
+    """Setpoints close to a safe target plan (module docstring) [kW], one row per vehicle."""
+    vehicles = [
+        VehicleState(vehicle, target, problem.slot_duration_h)
+        for vehicle, target in zip(problem.vehicles, target_kw, strict=True)
+    ]
+    slots = SlotState(problem)
+    for t in range(problem.n_slots):
+        _repair_slot(problem, vehicles, slots, t)
+    _recover_lost_energy(problem, vehicles, slots)
+    return [state.setpoint_kw for state in vehicles]
+
+
+def _repair_slot(problem: ChargingProblem, vehicles: list[VehicleState], slots: SlotState, t: int) -> None:
+    present = [v for v, state in enumerate(vehicles) if state.present(t)]
+    aim_kw = {v: min(max(0.0, vehicles[v].aim_kw(t)), vehicles[v].upper_kw(t)) for v in present}
+    for v in present:
+        slots.set(v, t, vehicles[v], vehicles[v].grid.floor(aim_kw[v]))
+    _fit_slot(problem, vehicles, slots, t, present)
+    _raise_towards_aims(problem, vehicles, slots, t, aim_kw)
+    _fill_to_target(problem, vehicles, slots, t, present)
+    for v in present:
+        vehicles[v].close_slot(t)
+
+
+def _fit_slot(
+    problem: ChargingProblem, vehicles: list[VehicleState], slots: SlotState, t: int, present: list[int]
+) -> None:
+    """Lower setpoints until the slot fits: lowest priority first, larger setpoints of a class first."""
+    by_priority = sorted(present, key=lambda v: (problem.vehicles[v].priority, -vehicles[v].setpoint_kw[t], v))
+    while (excess := slots.worst_excess(t)) is not None:
+        for v in by_priority:
+            needed_kw = slots.reduction_needed_kw(v, t, excess)
+            state = vehicles[v]
+            if needed_kw > 0 and state.setpoint_kw[t] > 0:
+                slots.set(v, t, state, state.grid.floor(max(0.0, state.setpoint_kw[t] - needed_kw)))
+                break
+        else:  # pragma: no cover - rows have rhs >= 0, so all-zero always fits
+            raise RuntimeError(f"slot {t}: cannot fit the setpoints within the site limits")
+
+
+def _raise_towards_aims(
+    problem: ChargingProblem, vehicles: list[VehicleState], slots: SlotState, t: int, aim_kw: dict[int, float]
+) -> None:
+    """One setpoint up for vehicles nearer the higher setpoint (or in their last slot), most lost first."""
+
+    def lost(v: int) -> float:
+        return (aim_kw[v] - vehicles[v].setpoint_kw[t]) * vehicles[v].energy_per_kw[t] * problem.vehicles[v].priority
+
+    for v in sorted(aim_kw, key=lambda v: (-lost(v), v)):
+        state = vehicles[v]
+        current_kw = state.setpoint_kw[t]
+        higher_kw = state.grid.above(current_kw)
+        if higher_kw is None or aim_kw[v] - current_kw <= SETPOINT_SLACK_KWH:
+            continue
+        nearer_higher = aim_kw[v] - current_kw >= (higher_kw - current_kw) / 2
+        if not (nearer_higher or state.last_slot == t):
+            continue
+        if higher_kw <= state.grid.floor(state.upper_kw(t)) and slots.fits(v, t, higher_kw - current_kw):
+            slots.set(v, t, state, higher_kw)
+
+
+def _fill_to_target(
+    problem: ChargingProblem, vehicles: list[VehicleState], slots: SlotState, t: int, present: list[int]
+) -> None:
+    """Hand power the rounding left unused in the slot, up to the target's slot total, to vehicles
+    that can take it (furthest behind first): they then need less later, where others fell short."""
+    shortfall_kw = sum(vehicles[v].target_kw[t] for v in present) - slots.total_kw[t]
+    if shortfall_kw <= SETPOINT_SLACK_KWH:
+        return
+
+    def behind_kwh(v: int) -> float:
+        state = vehicles[v]
+        return (state.aim_kw(t) - state.setpoint_kw[t]) * state.energy_per_kw[t] * problem.vehicles[v].priority
+
+    for v in sorted(present, key=lambda v: (-behind_kwh(v), v)):
+        state = vehicles[v]
+        while shortfall_kw > SETPOINT_SLACK_KWH:
+            current_kw = state.setpoint_kw[t]
+            ceiling_kw = min(state.grid.floor(state.upper_kw(t)), current_kw + slots.room_kw(v, t))
+            raised_kw = state.grid.floor(min(ceiling_kw, current_kw + shortfall_kw))
+            if raised_kw <= current_kw:
+                higher_kw = state.grid.above(current_kw)
+                # a step nearer the target total than staying below it, if the limits allow it
+                if higher_kw is None or higher_kw > ceiling_kw + LIMIT_SLACK:
+                    break
+                if higher_kw - current_kw > 2 * shortfall_kw:
+                    break
+                raised_kw = higher_kw
+            shortfall_kw -= raised_kw - current_kw
+            slots.set(v, t, state, raised_kw)
+
+
+def _recover_lost_energy(problem: ChargingProblem, vehicles: list[VehicleState], slots: SlotState) -> None:
+    """Move energy the rounding lost into the vehicle's other slots, cheapest first, while it pays."""
+    order = sorted(
+        (v for v, state in enumerate(vehicles) if state.lost_kwh() > SETPOINT_SLACK_KWH),
+        key=lambda v: (-vehicles[v].lost_kwh() * problem.vehicles[v].priority, v),
+    )
+    for v in order:
+        state = vehicles[v]
+        benefit_eur_per_kwh = problem.unmet_energy_penalty_eur_per_kwh * problem.vehicles[v].priority
+        by_price = sorted(state.slots, key=lambda t: (problem.import_price_eur_per_kwh[t], t))
+        moved = True
+        while moved and state.lost_kwh() > SETPOINT_SLACK_KWH:
+            moved = any(_raise_or_exchange(v, t, state, slots, benefit_eur_per_kwh) for t in by_price)
+
+
+def _raise_or_exchange(v: int, t: int, state: VehicleState, slots: SlotState, benefit_eur_per_kwh: float) -> bool:
+    """Raise slot ``t`` towards the lost energy; if the next setpoint would pass the need, lower
+    another slot of the vehicle by the excess (a larger setpoint there, a smaller one here)."""
+    current_kw = state.setpoint_kw[t]
+    within_kw = min(state.limit_at_kw(t), current_kw + slots.room_kw(v, t))
+    lost_kwh = state.lost_kwh()
+    raised_kw = state.grid.floor(min(within_kw, state.upper_at_kw(t), current_kw + lost_kwh / state.energy_per_kw[t]))
+    changes: list[tuple[int, float]] = []
+    if raised_kw > current_kw:
+        changes = [(t, raised_kw)]
+    else:
+        higher_kw = state.grid.above(current_kw)
+        if higher_kw is None or higher_kw > within_kw + LIMIT_SLACK:
+            return False
+        excess_kwh = (higher_kw - current_kw) * state.energy_per_kw[t] - state.room_left_kwh()
+        changes = [(t, higher_kw)]
+        if excess_kwh > LIMIT_SLACK:
+            compensation = _best_cut(state, t, excess_kwh)
+            if compensation is None:
+                return False
+            changes.append(compensation)
+    gained_kwh = sum((p_kw - state.setpoint_kw[u]) * state.energy_per_kw[u] for u, p_kw in changes)
+    if gained_kwh <= SETPOINT_SLACK_KWH:
+        return False
+    extra_eur = sum(slots.extra_cost_eur(u, (p_kw - state.setpoint_kw[u]) * state.share[u]) for u, p_kw in changes)
+    if extra_eur >= benefit_eur_per_kwh * min(gained_kwh, lost_kwh):
+        return False
+    before = [(u, state.setpoint_kw[u]) for u, _ in changes]
+    for u, p_kw in changes:
+        slots.set(v, u, state, p_kw)
+    if state.within_limits():
+        return True
+    for u, p_kw in before:
+        slots.set(v, u, state, p_kw)
+    return False
+
+
+def _best_cut(state: VehicleState, t: int, excess_kwh: float) -> tuple[int, float] | None:
+    """The other slot whose setpoint, lowered by at least ``excess_kwh``, gives up the least."""
+    best: tuple[float, int, float] | None = None
+    for u in state.slots:
+        current_kw = state.setpoint_kw[u]
+        if u == t or current_kw <= 0:
+            continue
+        lowered_kw = state.grid.floor(current_kw - excess_kwh / state.energy_per_kw[u])
+        cut_kwh = (current_kw - lowered_kw) * state.energy_per_kw[u]
+        if best is None or cut_kwh < best[0]:
+            best = (cut_kwh, u, lowered_kw)
+    return None if best is None else (best[1], best[2])
+
+
+def is_on_grid(power_kw: float, min_power_kw: float, step_kw: float, tolerance_kw: float = 1e-6) -> bool:
+    """True when a setpoint [kW] is 0, or at least the minimum and a multiple of the step."""
+    if power_kw <= tolerance_kw:
+        return True
+    if power_kw < min_power_kw - tolerance_kw:
+        return False
+    if step_kw <= 0:
+        return True
+    return abs(power_kw - step_kw * round(power_kw / step_kw)) <= tolerance_kw or math.isclose(
+        power_kw / step_kw, round(power_kw / step_kw), abs_tol=tolerance_kw
+    )
+
+
+__all__ = ["SetpointGrid", "dispatchable", "is_on_grid", "repair_setpoints"]

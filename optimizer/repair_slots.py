@@ -1,0 +1,213 @@
+"""Bookkeeping for the repair: what each charger can hold, each vehicle's state, each slot's limits."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from optimizer.costs import can_charge
+from optimizer.limits import ev_headroom_kw, vehicle_row_matrix
+from optimizer.problem import ChargingProblem, VehicleRequest
+from optimizer.taper import deliverable_cap_kwh, taper_lines, vehicle_limit_kw
+
+LIMIT_SLACK = 1e-9
+"""Excess [kW, kWh, or the row's unit] taken as rounding, not a violation."""
+
+SETPOINT_DECIMALS = 6
+"""Setpoints are rounded down to 1e-6 kW, as the safety pass rounds plans: it then leaves them alone."""
+
+
+def _quantized(power_kw: float) -> float:
+    scale = 10.0**SETPOINT_DECIMALS
+    return math.floor(power_kw * scale + 1e-6) / scale
+
+
+@dataclass(frozen=True, slots=True)
+class SetpointGrid:
+    """The powers a charger can hold: 0, or from ``min_kw`` up in steps of ``step_kw`` (any, if 0)."""
+
+    min_kw: float
+    step_kw: float
+    lowest_kw: float = field(init=False)
+    """Smallest non-zero setpoint [kW]: the minimum, rounded up onto the steps."""
+
+    def __post_init__(self) -> None:
+        lowest_kw = self.min_kw
+        if self.step_kw > 0:
+            lowest_kw = _quantized(max(1, math.ceil(self.min_kw / self.step_kw - 1e-9)) * self.step_kw)
+        object.__setattr__(self, "lowest_kw", lowest_kw)
+
+    def floor(self, power_kw: float) -> float:
+        """Largest setpoint at or below ``power_kw`` [kW]."""
+        if power_kw <= 0 or power_kw < self.lowest_kw - LIMIT_SLACK:
+            return 0.0
+        if self.step_kw <= 0:
+            return power_kw
+        return _quantized(math.floor(power_kw / self.step_kw + 1e-9) * self.step_kw)
+
+    def above(self, power_kw: float) -> float | None:
+        """Next setpoint above ``power_kw`` [kW]; None where any higher power would do (no steps)."""
+        if power_kw < self.lowest_kw - LIMIT_SLACK:
+            return self.lowest_kw if self.lowest_kw > 0 else None
+        if self.step_kw <= 0:
+            return None
+        return _quantized((math.floor(power_kw / self.step_kw + 1e-9) + 1) * self.step_kw)
+
+
+class VehicleState:
+    """One vehicle during the repair: its target, its setpoints so far, and its limits."""
+
+    def __init__(self, vehicle: VehicleRequest, target_kw: Sequence[float], durations_h: Sequence[float]) -> None:
+        self.vehicle = vehicle
+        self.target_kw = list(target_kw)
+        self.grid = SetpointGrid(vehicle.min_power_kw, vehicle.power_step_kw)
+        self.setpoint_kw = [0.0] * len(target_kw)
+        self.energy_per_kw = [hours * vehicle.efficiency for hours in vehicle.available_h]
+        self.share = [hours / duration_h for hours, duration_h in zip(vehicle.available_h, durations_h, strict=True)]
+        charging = can_charge(vehicle)
+        self.slots = tuple(t for t, hours in enumerate(vehicle.available_h) if charging and hours > 0)
+        self._slot_set = frozenset(self.slots)
+        self.last_slot = self.slots[-1] if self.slots else -1
+        self.cap_kwh = deliverable_cap_kwh(vehicle)
+        self.lines = taper_lines(vehicle.taper)
+        self.delivered_kwh = 0.0
+        """Delivered by the slots closed so far in the forward pass [kWh]."""
+        self.target_so_far_kwh = 0.0
+        self._total_kwh = 0.0
+        self.target_total_kwh = sum(p * e for p, e in zip(self.target_kw, self.energy_per_kw, strict=True))
+
+    def present(self, t: int) -> bool:
+        return t in self._slot_set
+
+    def aim_kw(self, t: int) -> float:
+        """Target power in slot ``t`` plus the energy fallen behind the target so far [kW]."""
+        return self.target_kw[t] + (self.target_so_far_kwh - self.delivered_kwh) / self.energy_per_kw[t]
+
+    def upper_kw(self, t: int) -> float:
+        """Most the vehicle accepts in slot ``t`` after the slots closed so far [kW]."""
+        left_kwh = max(0.0, self.cap_kwh - self.delivered_kwh)
+        return min(vehicle_limit_kw(self.vehicle, self.lines, self.delivered_kwh), left_kwh / self.energy_per_kw[t])
+
+    def close_slot(self, t: int) -> None:
+        self.delivered_kwh += self.setpoint_kw[t] * self.energy_per_kw[t]
+        self.target_so_far_kwh += self.target_kw[t] * self.energy_per_kw[t]
+
+    def set_power(self, t: int, power_kw: float) -> None:
+        self._total_kwh += (power_kw - self.setpoint_kw[t]) * self.energy_per_kw[t]
+        self.setpoint_kw[t] = power_kw
+
+    def total_kwh(self) -> float:
+        """Energy all setpoints deliver [kWh]."""
+        return self._total_kwh
+
+    def lost_kwh(self) -> float:
+        """Energy the setpoints deliver less than the target [kWh] (negative when more)."""
+        return self.target_total_kwh - self.total_kwh()
+
+    def room_left_kwh(self) -> float:
+        """Energy the setpoints may still add before passing the need or the battery's room [kWh]."""
+        return max(0.0, self.cap_kwh - self.total_kwh())
+
+    def limit_at_kw(self, t: int) -> float:
+        """The vehicle's own limit in slot ``t`` (maximum power, taper) under the current setpoints [kW]."""
+        if not self.lines:
+            return self.vehicle.max_power_kw
+        before_kwh = sum(self.setpoint_kw[u] * self.energy_per_kw[u] for u in self.slots if u < t)
+        return vehicle_limit_kw(self.vehicle, self.lines, before_kwh)
+
+    def upper_at_kw(self, t: int) -> float:
+        """Most slot ``t`` may hold with every other setpoint as it is: own limit, need and room [kW]."""
+        left_kwh = self.room_left_kwh() + self.setpoint_kw[t] * self.energy_per_kw[t]
+        return min(self.limit_at_kw(t), left_kwh / self.energy_per_kw[t])
+
+    def within_limits(self) -> bool:
+        """Whether every setpoint keeps the taper (at its slot's starting SoC), the need and the room."""
+        if not self.lines:
+            return self._total_kwh <= self.cap_kwh + LIMIT_SLACK
+        delivered_kwh = 0.0
+        for u in self.slots:
+            p_kw = self.setpoint_kw[u]
+            if self.lines and p_kw > vehicle_limit_kw(self.vehicle, self.lines, delivered_kwh) + LIMIT_SLACK:
+                return False
+            delivered_kwh += p_kw * self.energy_per_kw[u]
+        return delivered_kwh <= self.cap_kwh + LIMIT_SLACK
+
+
+@dataclass(frozen=True, slots=True)
+class Excess:
+    """How far a slot is over its limits: the EV headroom [kW] and each phasor row."""
+
+    grid_kw: float
+    rows: npt.NDArray[np.float64]
+
+
+class SlotState:
+    """Every slot's totals under the setpoints: EV power, phasor rows, and average net import."""
+
+    def __init__(self, problem: ChargingProblem) -> None:
+        self.problem = problem
+        self.headroom_kw = list(ev_headroom_kw(problem))
+        self.total_kw = [0.0] * problem.n_slots
+        self.rows = vehicle_row_matrix(problem)
+        self.has_rows = self.rows.n_rows > 0
+        self.lhs = np.zeros((self.rows.n_rows, problem.n_slots))
+        self.net_kw = [base - pv for base, pv in zip(problem.base_load_kw, problem.pv_kw, strict=True)]
+
+    def set(self, v: int, t: int, state: VehicleState, power_kw: float) -> None:
+        delta_kw = power_kw - state.setpoint_kw[t]
+        state.set_power(t, power_kw)
+        self.total_kw[t] += delta_kw
+        self.net_kw[t] += delta_kw * state.share[t]
+        if self.has_rows:
+            self.lhs[:, t] += self.rows.coefficients[:, v] * delta_kw
+
+    def worst_excess(self, t: int) -> Excess | None:
+        """The slot's excess over its limits, or None when it fits."""
+        grid_kw = self.total_kw[t] - self.headroom_kw[t]
+        rows = self.lhs[:, t] - self.rows.rhs if self.has_rows else np.zeros(0)
+        if grid_kw <= LIMIT_SLACK and not (rows > LIMIT_SLACK).any():
+            return None
+        return Excess(grid_kw=max(0.0, grid_kw), rows=np.where(rows > LIMIT_SLACK, rows, 0.0))
+
+    def reduction_needed_kw(self, v: int, t: int, excess: Excess) -> float:
+        """How much vehicle ``v`` alone would have to drop to clear every excess it adds to [kW]."""
+        needed_kw = excess.grid_kw if excess.grid_kw > LIMIT_SLACK else 0.0
+        if self.has_rows:
+            c = self.rows.coefficients[:, v]
+            pushing = (c > 0) & (excess.rows > 0)
+            if pushing.any():
+                needed_kw = max(needed_kw, float(np.max(excess.rows[pushing] / c[pushing])))
+        return needed_kw
+
+    def room_kw(self, v: int, t: int) -> float:
+        """Most vehicle ``v`` may add in slot ``t`` within the headroom and the rows [kW]."""
+        room = self.headroom_kw[t] - self.total_kw[t]
+        if self.has_rows:
+            room = min(room, self.rows.headroom_kw(self.lhs[:, t], v))
+        return max(0.0, room)
+
+    def fits(self, v: int, t: int, delta_kw: float) -> bool:
+        return delta_kw <= 0 or delta_kw <= self.room_kw(v, t) + LIMIT_SLACK
+
+    def extra_cost_eur(self, t: int, delta_avg_kw: float) -> float:
+        """What raising slot ``t``'s average import by ``delta_avg_kw`` [kW] adds to the bill [EUR].
+
+        Energy at the slot's prices and the rise of the capacity charge, if any.
+        """
+        p = self.problem
+        before_kw = self.net_kw[t]
+        after_kw = before_kw + delta_avg_kw
+        energy_eur = p.slot_duration_h[t] * (_slot_cost(p, t, after_kw) - _slot_cost(p, t, before_kw))
+        if p.capacity_charge_eur_per_kw <= 0:
+            return energy_eur
+        peak_kw = max(p.peak_import_so_far_kw, max(self.net_kw))
+        return energy_eur + p.capacity_charge_eur_per_kw * max(0.0, after_kw - peak_kw)
+
+
+def _slot_cost(problem: ChargingProblem, t: int, net_kw: float) -> float:
+    price = problem.import_price_eur_per_kwh[t] if net_kw >= 0 else problem.export_price_eur_per_kwh[t]
+    return price * net_kw

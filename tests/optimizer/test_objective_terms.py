@@ -1,0 +1,109 @@
+"""The objective's optional terms: capacity charge, fairness, power changes; each worked out by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from optimizer import solve
+from tests.optimizer.factories import problem, vehicle
+
+
+@pytest.mark.parametrize(
+    ("peak_so_far_kw", "expected_power_kw", "expected_energy_eur", "expected_capacity_eur"),
+    [
+        # Base 10 kW, 20 kWh to charge, 0.10 then 0.30, 1 EUR per kW above 15 kW. x kWh in slot 0:
+        # energy 10 - 0.2 x, capacity max(10 + x, 30 - x) - 15: least at x = 10, 8.00 + 5.00.
+        (15.0, (10.0, 10.0), 8.0, 5.0),
+        # The month's peak is already 40 kW: no charge, everything in the cheap slot.
+        (40.0, (20.0, 0.0), 6.0, 0.0),
+    ],
+)
+def test_capacity_charge_on_the_rise_of_the_peak(
+    peak_so_far_kw: float,
+    expected_power_kw: tuple[float, float],
+    expected_energy_eur: float,
+    expected_capacity_eur: float,
+) -> None:
+    p = problem(
+        slot_duration_h=(1.0, 1.0),
+        base_load_kw=10.0,
+        import_price_eur_per_kwh=(0.10, 0.30),
+        capacity_charge_eur_per_kw=1.0,
+        peak_import_so_far_kw=peak_so_far_kw,
+        vehicles=[vehicle("car", available_h=(1.0, 1.0), max_power_kw=20.0, energy_needed_kwh=20.0)],
+    )
+    schedule = solve(p)
+    assert schedule.plans[0].power_kw == pytest.approx(expected_power_kw)
+    assert schedule.cost is not None
+    assert schedule.cost.energy_eur == pytest.approx(expected_energy_eur)
+    assert schedule.cost.capacity_eur == pytest.approx(expected_capacity_eur)
+    assert schedule.objective_eur == pytest.approx(expected_energy_eur + expected_capacity_eur)
+    assert schedule.lp_objective_eur == pytest.approx(schedule.objective_eur, abs=1e-6)
+
+
+def test_fairness_shares_a_shortfall_between_equals() -> None:
+    # 10 kW for an hour, two cars of equal priority wanting 10 kWh each: 5 kWh each. Energy 2.00,
+    # penalty 2.0 x 10 kWh, fairness 0.1 x the largest unmet share 0.5.
+    p = problem(
+        slot_duration_h=(1.0,),
+        grid_import_limit_kw=10.0,
+        fairness_weight_eur=0.1,
+        vehicles=[vehicle(name, available_h=(1.0,), max_power_kw=10.0) for name in ("a", "b")],
+    )
+    schedule = solve(p)
+    assert [plan.power_kw for plan in schedule.plans] == [pytest.approx((5.0,)), pytest.approx((5.0,))]
+    assert schedule.cost is not None
+    assert schedule.cost.fairness_eur == pytest.approx(0.05)
+    assert schedule.objective_eur == pytest.approx(2.0 + 20.0 + 0.05)
+
+
+def test_fairness_counts_only_the_avoidable_shortfall() -> None:
+    # "greedy" wants 20 kWh but can take 10 at most: 10 kWh unavoidable. x kWh to it, 10 - x to "b":
+    # avoidable shares (10 - x) / 20 and x / 10 are equal at x = 10 / 3. Energy 2.00, penalty
+    # 2.0 x 20 kWh, fairness 0.1 x 1/3.
+    p = problem(
+        slot_duration_h=(1.0,),
+        grid_import_limit_kw=10.0,
+        fairness_weight_eur=0.1,
+        vehicles=[
+            vehicle("greedy", available_h=(1.0,), max_power_kw=10.0, energy_needed_kwh=20.0),
+            vehicle("b", available_h=(1.0,), max_power_kw=10.0, energy_needed_kwh=10.0),
+        ],
+    )
+    schedule = solve(p)
+    assert [plan.power_kw for plan in schedule.plans] == [pytest.approx((10 / 3,)), pytest.approx((20 / 3,))]
+    assert schedule.objective_eur == pytest.approx(2.0 + 40.0 + 0.1 / 3)
+
+
+@pytest.mark.parametrize(
+    ("weight_eur_per_kw", "expected_power_kw", "expected_objective_eur"),
+    [
+        # Prices 0.2 / 0.1 alternate; 20 kWh at up to 10 kW. Swinging by 2a around 5 kW costs
+        # 3.0 - 0.2 a in energy and 6 a x weight in changes.
+        # 0.01 EUR/kW: swing fully, 2.00 + 3 changes x 10 kW x 0.01.
+        (0.01, (0.0, 10.0, 0.0, 10.0), 2.3),
+        # 0.06 EUR/kW: changes cost more than they save, a flat 5 kW for 3.00.
+        (0.06, (5.0, 5.0, 5.0, 5.0), 3.0),
+    ],
+)
+def test_power_changes_cost_their_weight(
+    weight_eur_per_kw: float, expected_power_kw: tuple[float, ...], expected_objective_eur: float
+) -> None:
+    p = problem(
+        slot_duration_h=(1.0,) * 4,
+        import_price_eur_per_kwh=(0.2, 0.1, 0.2, 0.1),
+        power_change_weight_eur_per_kw=weight_eur_per_kw,
+        vehicles=[vehicle("car", available_h=(1.0,) * 4, max_power_kw=10.0, energy_needed_kwh=20.0)],
+    )
+    schedule = solve(p)
+    assert schedule.plans[0].power_kw == pytest.approx(expected_power_kw, abs=1e-6)
+    assert schedule.objective_eur == pytest.approx(expected_objective_eur)
+
+
+def test_timings_add_up_to_no_more_than_the_call() -> None:
+    schedule = solve(problem(slot_duration_h=(1.0,), vehicles=[vehicle("car", available_h=(1.0,))]))
+    timings = schedule.timings
+    parts_s = timings.build_s + timings.solve_s + timings.extract_s + timings.repair_s
+    assert min(timings.build_s, timings.solve_s, timings.extract_s) > 0
+    assert timings.repair_s == 0.0
+    assert parts_s <= schedule.solve_time_s

@@ -1,0 +1,130 @@
+"""Vehicles: taper near full, battery room, state of charge at departure, unmet reasons, expected arrivals."""
+
+from __future__ import annotations
+
+import pytest
+
+from optimizer import SolveStatus, UnmetReason, fallback_schedule, solve
+from optimizer.model import build_charge_index, build_model
+from tests.optimizer.factories import problem, vehicle
+from tests.optimizer.invariants import assert_safe
+
+# 22 kW up to 80 % SoC, then down to 2 kW at 100 %: above 80 % the limit is 22 - 100 x (soc - 0.8) kW.
+TAPER = ((0.0, 22.0), (0.8, 22.0), (1.0, 2.0))
+
+
+def test_taper_limits_power_at_the_start_of_each_slot() -> None:
+    # 40 kWh battery at 80 % (32 kWh), 8 kWh wanted, four 15-minute slots, one price: as early as
+    # the taper allows. Slot 0 starts at 0.8: 22 kW, 5.5 kWh -> 0.9375. Slot 1: 22 - 13.75 = 8.25 kW,
+    # 2.0625 kWh -> 0.990625. Slot 2 holds the last 0.4375 kWh at 1.75 kW (limit 3.09 kW).
+    # Cost 8 kWh x 0.20 = 1.60; full at departure.
+    car = vehicle(
+        "car",
+        available_h=(0.25,) * 4,
+        max_power_kw=22.0,
+        energy_needed_kwh=8.0,
+        battery_kwh=40.0,
+        initial_soc=0.8,
+        taper=TAPER,
+    )
+    p = problem(slot_duration_h=(0.25,) * 4, vehicles=[car])
+    schedule = solve(p)
+    assert schedule.status is SolveStatus.OPTIMAL
+    assert schedule.plans[0].power_kw == pytest.approx((22.0, 8.25, 1.75, 0.0))
+    assert schedule.plans[0].departure_soc == pytest.approx(1.0)
+    assert schedule.objective_eur == pytest.approx(1.6)
+    assert_safe(p, schedule)
+    fallback = fallback_schedule(p, reason="test")
+    assert fallback.plans[0].power_kw == pytest.approx((22.0, 8.25, 1.75, 0.0))
+
+
+def test_taper_binding_everywhere_is_a_vehicle_limit() -> None:
+    # Two 15-minute slots from 80 %: 22 kW (5.5 kWh) then 8.25 kW (2.0625 kWh); 0.4375 kWh unmet.
+    car = vehicle(
+        "car",
+        available_h=(0.25, 0.25),
+        max_power_kw=22.0,
+        energy_needed_kwh=8.0,
+        battery_kwh=40.0,
+        initial_soc=0.8,
+        taper=TAPER,
+    )
+    schedule = solve(problem(slot_duration_h=(0.25, 0.25), vehicles=[car]))
+    plan = schedule.plans[0]
+    assert plan.power_kw == pytest.approx((22.0, 8.25))
+    assert plan.unmet_energy_kwh == pytest.approx(0.4375)
+    assert plan.unmet_reason is UnmetReason.VEHICLE_LIMIT
+
+
+def test_battery_room_caps_delivery() -> None:
+    # 40 kWh at 90 %: room for 4 kWh of the 10 wanted. Energy 4 x 0.20, penalty 2.0 x 6.
+    car = vehicle("car", available_h=(1.0,), energy_needed_kwh=10.0, battery_kwh=40.0, initial_soc=0.9)
+    schedule = solve(problem(slot_duration_h=(1.0,), vehicles=[car]))
+    plan = schedule.plans[0]
+    assert plan.power_kw == pytest.approx((4.0,))
+    assert plan.departure_soc == pytest.approx(1.0)
+    assert plan.unmet_energy_kwh == pytest.approx(6.0)
+    assert plan.unmet_reason is UnmetReason.VEHICLE_LIMIT
+    assert schedule.objective_eur == pytest.approx(0.8 + 12.0)
+
+
+def test_efficiency_covers_charger_and_battery() -> None:
+    # 85 % from grid to battery: 8.5 kWh in the battery take 10 kWh from the grid. SoC 0.5 + 8.5 / 50.
+    car = vehicle("car", available_h=(1.0,), energy_needed_kwh=8.5, efficiency=0.85, battery_kwh=50.0, initial_soc=0.5)
+    schedule = solve(problem(slot_duration_h=(1.0,), vehicles=[car]))
+    assert schedule.plans[0].power_kw == pytest.approx((10.0,))
+    assert schedule.plans[0].departure_soc == pytest.approx(0.67)
+    assert schedule.objective_eur == pytest.approx(2.0)
+
+
+def test_unmet_reasons() -> None:
+    # Grid 15 kW over one hour. "short-stay" could take 11 kWh at most and wants 20: not enough time.
+    # "crowded" could take all 10 kWh alone but the grid is shared with "van" (priority 3): grid.
+    p = problem(
+        slot_duration_h=(1.0,),
+        grid_import_limit_kw=15.0,
+        vehicles=[
+            vehicle("short-stay", available_h=(1.0,), energy_needed_kwh=20.0, priority=0.5),
+            vehicle("crowded", available_h=(1.0,), energy_needed_kwh=10.0),
+            vehicle("van", available_h=(1.0,), energy_needed_kwh=10.0, priority=3.0),
+            vehicle("done", available_h=(1.0,), energy_needed_kwh=0.0),
+        ],
+    )
+    schedule = solve(p)
+    reasons = {plan.vehicle_id: plan.unmet_reason for plan in schedule.plans}
+    assert reasons == {
+        "short-stay": UnmetReason.NOT_ENOUGH_TIME,
+        "crowded": UnmetReason.NOT_ENOUGH_GRID,
+        "van": None,
+        "done": None,
+    }
+    assert_safe(p, schedule)
+
+
+def test_expected_vehicle_keeps_capacity_and_is_marked() -> None:
+    # 11 kW of grid. The van is expected from slot 2, when power is cheap (0.10); the plugged-in car
+    # would like those slots too, but the van's priority wins them and the car charges first
+    # (0.30, earliest of the equal slots). Cost 11 x 0.30 + 22 x 0.10 = 5.50.
+    p = problem(
+        slot_duration_h=(1.0,) * 4,
+        grid_import_limit_kw=11.0,
+        import_price_eur_per_kwh=(0.30, 0.30, 0.10, 0.10),
+        vehicles=[
+            vehicle("car", available_h=(1.0,) * 4, energy_needed_kwh=11.0),
+            vehicle("van", available_h=(0.0, 0.0, 1.0, 1.0), energy_needed_kwh=22.0, priority=2.0, expected=True),
+        ],
+    )
+    schedule = solve(p)
+    car, van = schedule.plans
+    assert car.power_kw == pytest.approx((11.0, 0.0, 0.0, 0.0))
+    assert van.power_kw == pytest.approx((0.0, 0.0, 11.0, 11.0))
+    assert (car.expected, van.expected) == (False, True)
+    assert schedule.objective_eur == pytest.approx(5.5)
+    assert_safe(p, schedule)
+
+
+def test_absent_data_adds_no_variables() -> None:
+    p = problem(slot_duration_h=(1.0, 1.0), vehicles=[vehicle("car", available_h=(1.0, 1.0))])
+    model = build_model(p, build_charge_index(p))
+    names = {component.name for component in model.component_objects()}
+    assert not names & {"stored_energy_kwh", "site_limit", "worst_unmet_share", "power_change_kw", "peak_import_kw"}
