@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from fleet.clock import Clock
 from fleet.dispatch import Dispatcher
+from fleet.external_sources import ExternalForecasts, ExternalSources
 from fleet.persistence.records import BookingRecord, TransactionRecord, VehicleRecord
 from fleet.persistence.store import Store
 from fleet.planning import PluggedVehicle, build_problem, horizon_h, plugged_vehicles
@@ -61,6 +62,7 @@ class Snapshot:
     vehicles: dict[str, VehicleRecord]
     bookings: dict[str, BookingRecord]
     history: SiteHistory | None
+    external: ExternalForecasts
 
 
 def _plan(
@@ -71,7 +73,7 @@ def _plan(
     plugged = plugged_vehicles(now, site, snapshot.transactions, snapshot.vehicles, snapshot.bookings, history)
     horizon = horizon_h(now, site, plugged)
     try:
-        forecast = forecast_site(site, now, horizon, history)
+        forecast = forecast_site(site, now, horizon, history, snapshot.external)
     except Exception:
         log.exception("forecast failed; planning with the conservative forecast")
         forecast = fallback_forecast(site, now, horizon)
@@ -102,6 +104,7 @@ class ControlLoop:
         self._triggers = triggers
         self._solver = solver
         self._history = HistoryCache(site, store, clock)
+        self._external = ExternalSources(site)
         self._plan_lock = asyncio.Lock()
         self._planned = asyncio.Condition()
         self.latest: PlanResult | None = None
@@ -149,12 +152,14 @@ class ControlLoop:
             # Forecasts then run on their priors; the plan must not wait for history to heal.
             log.exception("loading the site history failed")
             history = None
+        now = self._clock.now()
         return Snapshot(
-            now=self._clock.now(),
+            now=now,
             transactions=tuple(await self._store.active_transactions()),
             vehicles={v.id: v for v in await self._store.list_vehicles()},
             bookings=await self._store.current_bookings(),
             history=history,
+            external=await self._external.get(now),
         )
 
     async def replan(self, reasons: tuple[str, ...]) -> PlanResult:

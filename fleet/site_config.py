@@ -131,9 +131,30 @@ class VehicleConfig(_Strict):
     max_dc_kw: PositiveFloat
 
 
+class CsvIrradianceSource(_Strict):
+    kind: Literal["csv"]
+    path: Path
+    """A CSV of irradiance (see docs/forecasts.md); relative paths are from the site file's folder."""
+
+
+class OpenMeteoIrradianceSource(_Strict):
+    kind: Literal["open-meteo"]
+    base_url: str = "https://api.open-meteo.com/v1/forecast"
+    timeout_s: PositiveFloat = 10.0
+
+
+class ForecastSourcesConfig(_Strict):
+    """Optional outside data; without it PV comes from clear sky and prices from the ARERA bands."""
+
+    irradiance: Annotated[CsvIrradianceSource | OpenMeteoIrradianceSource, Field(discriminator="kind")] | None = None
+    prices_csv: Path | None = None
+    """Hourly import prices (timestamp, eur_per_kwh); the bands price whatever it does not cover."""
+
+
 class SiteConfig(_Strict):
     site: SiteInfo
     planning: PlanningConfig
+    forecast_sources: ForecastSourcesConfig = ForecastSourcesConfig()
     charge_points: tuple[ChargePointConfig, ...]
     vehicles: tuple[VehicleConfig, ...] = ()
 
@@ -200,4 +221,16 @@ def load_site(path: Path | None = None) -> SiteConfig:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise SiteConfigError(f"{source} is not valid YAML: {exc}") from exc
-    return parse_site(data, source=source)
+    site = parse_site(data, source=source)
+    return site if path is None else _relative_to(site, path.parent)
+
+
+def _relative_to(site: SiteConfig, folder: Path) -> SiteConfig:
+    """Resolve the file paths a site file names against the folder the file is in."""
+    sources = site.forecast_sources
+    irradiance = sources.irradiance
+    if isinstance(irradiance, CsvIrradianceSource):
+        irradiance = irradiance.model_copy(update={"path": folder / irradiance.path})
+    prices_csv = folder / sources.prices_csv if sources.prices_csv is not None else None
+    resolved = sources.model_copy(update={"irradiance": irradiance, "prices_csv": prices_csv})
+    return site.model_copy(update={"forecast_sources": resolved})

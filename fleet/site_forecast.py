@@ -11,6 +11,7 @@ import pandas as pd
 from fleet.site_config import SiteConfig
 
 if TYPE_CHECKING:
+    from fleet.external_sources import ExternalForecasts
     from fleet.site_history import SiteHistory
 from fleet.forecast_inputs import forecast_inputs
 from forecasts import (
@@ -31,7 +32,7 @@ class SiteForecast:
     slot_starts: tuple[datetime, ...]
     slot_duration_h: tuple[float, ...]
     pv_kw: tuple[float, ...]
-    """Median (P50) PV forecast [kW]."""
+    """Expected (mean) PV output [kW]."""
     pv_p10_kw: tuple[float, ...]
     pv_p90_kw: tuple[float, ...]
     pv_firm_kw: tuple[float, ...]
@@ -53,13 +54,19 @@ def _tuple(series: pd.Series) -> tuple[float, ...]:
 
 
 def forecast_site(
-    site: SiteConfig, now: datetime, horizon_h: float, history: SiteHistory | None = None
+    site: SiteConfig,
+    now: datetime,
+    horizon_h: float,
+    history: SiteHistory | None = None,
+    external: ExternalForecasts | None = None,
 ) -> SiteForecast:
     """PV (P10/P50/P90, firm), base load and prices on the slot grid starting at ``now``.
 
-    With history, PV is the clear-sky model corrected by the latest measured clear-sky index and the
-    site's climatology, and base load is the learned day-type profile blended with the latest
-    measurement; without, both fall back to their priors (clear sky, the configured load shape).
+    With history, PV is the clear-sky model (or the external irradiance forecast) corrected by the
+    latest measured clear-sky index and the site's climatology, and base load is the learned day-type
+    profile blended with the latest measurement; without, both fall back to their priors (clear sky,
+    the configured load shape). Prices follow the external hourly series where it reaches, else the
+    ARERA bands.
     """
     inputs = forecast_inputs(site)
     starts, ends = slot_grid(now, horizon_h, site.planning.slot_min)
@@ -73,10 +80,12 @@ def forecast_site(
             measured_pv_kw=history.recent_pv_kw(now) if history else None,
             history_pv_kw=None,
             model=history.pv_model if history else None,
+            irradiance=external.irradiance if external else None,
         )
-        pv_p10, pv_p50, pv_p90 = pv["p10_kw"], pv["p50_kw"], pv["p90_kw"]
+        # The clear-sky index is bimodal (sun or cloud): the mean prices energy better than the median.
+        pv_p10, pv_mean, pv_p90 = pv["p10_kw"], pv["mean_kw"], pv["p90_kw"]
     else:
-        pv_p10 = pv_p50 = pv_p90 = pd.Series(0.0, index=starts)
+        pv_p10 = pv_mean = pv_p90 = pd.Series(0.0, index=starts)
     base = base_load_forecast_kw(
         starts,
         ends,
@@ -88,16 +97,19 @@ def forecast_site(
         profile=history.load_profile if history else None,
     )
     local_starts = starts.tz_convert(inputs.location.timezone)
+    prices = external.prices if external else None
     return SiteForecast(
         slot_starts=tuple(ts.to_pydatetime() for ts in starts),
         slot_duration_h=tuple(float(d) for d in ((ends - starts).total_seconds() / 3600.0)),
-        pv_kw=_tuple(pv_p50),
+        pv_kw=_tuple(pv_mean),
         pv_p10_kw=_tuple(pv_p10),
         pv_p90_kw=_tuple(pv_p90),
         # The grid limit may only lean on the pessimistic PV curve, and only as far as configured.
         pv_firm_kw=_tuple(pv_firm_kw(pv_p10, site.planning.pv_firm_fraction)),
         base_load_kw=_tuple(base),
-        import_price_eur_per_kwh=_tuple(import_price_eur_per_kwh(inputs.tariff, inputs.location, starts, ends)),
+        import_price_eur_per_kwh=_tuple(
+            import_price_eur_per_kwh(prices or inputs.tariff, inputs.location, starts, ends, fallback=inputs.tariff)
+        ),
         export_price_eur_per_kwh=_tuple(export_price_eur_per_kwh(inputs.tariff, inputs.location, starts, ends)),
         tariff_band=tuple(str(tariff_band(ts)) for ts in local_starts),
     )

@@ -125,9 +125,21 @@ def new_highs(time_limit_s: float, options: Mapping[str, bool | int | float | st
 
 
 def run_highs(highs: _HighsSolver) -> tuple[LpOutcome, str]:
-    """Run HiGHS on the model it holds (from its basis, if it has one) and classify the result."""
+    """Run HiGHS on the model it holds (from its basis, if it has one) and classify the result.
+
+    The charging LP is feasible by construction (charging nothing meets every hard limit) and
+    bounded, yet HiGHS's presolve can call it infeasible when data sit below its tolerances (a PV
+    forecast of 6e-8 kW, say). Such a verdict is checked once more without presolve.
+    """
     highs.run()
     model_status = highs.getModelStatus()
+    _, presolve = highs.getOptionValue("presolve")
+    if model_status in _DOUBTFUL and presolve != "off":
+        highs.setOptionValue("presolve", "off")
+        highs.clearSolver()
+        highs.run()
+        model_status = highs.getModelStatus()
+        highs.setOptionValue("presolve", presolve)
     termination = f"HiGHS: {highs.modelStatusToString(model_status)}"
     if model_status == highspy.HighsModelStatus.kOptimal:
         return LpOutcome.OPTIMAL, termination
@@ -137,6 +149,15 @@ def run_highs(highs: _HighsSolver) -> tuple[LpOutcome, str]:
     ):
         return LpOutcome.FEASIBLE, termination
     return LpOutcome.NO_SOLUTION, termination
+
+
+_DOUBTFUL = frozenset(
+    {
+        highspy.HighsModelStatus.kInfeasible,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+        highspy.HighsModelStatus.kUnbounded,
+    }
+)
 
 
 def solve_lp_with_highs(

@@ -18,7 +18,7 @@ import numpy as np
 from acnportal.acnsim.interface import InfrastructureInfo, SessionInfo  # type: ignore[import-untyped]
 from acnportal.algorithms import BaseAlgorithm, infrastructure_constraints_feasible  # type: ignore[import-untyped]
 
-from benchmarks.acn.network import NetworkModel, network_model, phasor_limits
+from benchmarks.acn.network import NetworkModel, limits_that_can_bind, network_model, phasor_limits
 from benchmarks.acn.pilots import ceil_pilot_a, round_to_feasible_pilots
 from optimizer import ChargingProblem, PhasorLimit, Schedule, VehicleRequest, solve
 
@@ -171,7 +171,8 @@ def planning_problem(
     -------
     ChargingProblem
         Slots from now to the last estimated departure; no base load or PV; a grid limit no plan
-        can reach (the network limits bind instead); flat prices.
+        can reach (the network limits bind instead); flat prices; only the phasor limits the
+        active sessions can reach (:func:`~benchmarks.acn.network.limits_that_can_bind`).
     """
     if not sessions:
         raise ValueError("sessions: a planning problem needs at least one active session")
@@ -179,6 +180,7 @@ def planning_problem(
     slots = slot_grid(horizon, settings)
     vehicles = tuple(vehicle_request(s, model, slots, now=now, period_h=period_h) for s in sessions)
     unreachable_kw = sum(v.max_power_kw for v in vehicles) + 1.0
+    in_use = limits_that_can_bind(limits, {v.connector_key: v.max_power_kw for v in vehicles})
     n_slots = len(slots)
     zeros = (0.0,) * n_slots
     return ChargingProblem(
@@ -192,7 +194,7 @@ def planning_problem(
         export_price_eur_per_kwh=zeros,
         vehicles=vehicles,
         unmet_energy_penalty_eur_per_kwh=UNMET_PENALTY_PER_KWH,
-        phasor_limits=limits,
+        phasor_limits=in_use,
     )
 
 

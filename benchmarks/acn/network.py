@@ -151,3 +151,30 @@ def phasor_limits(
 def _same_angle(a_rad: float, b_rad: float) -> bool:
     difference = (a_rad - b_rad + math.pi) % (2 * math.pi) - math.pi
     return abs(difference) < SAME_ANGLE_RAD
+
+
+def limits_that_can_bind(limits: Sequence[PhasorLimit], max_power_kw: Mapping[str, float]) -> tuple[PhasorLimit, ...]:
+    """The limits restricted to the connectors in use, without those no plan can reach.
+
+    Parameters
+    ----------
+    limits
+        Phasor limits over all connectors.
+    max_power_kw
+        Highest power of each connector in use [kW]; the others are left out of every limit.
+
+    Returns
+    -------
+    tuple of PhasorLimit
+        Each limit with only the connectors in use, dropped when
+        ``sum_k |coefficient_k| * max_power_kw_k <= limit * cos(pi / facets)``: then even every
+        connector at full power stays inside the optimiser's polygon (and inside the exact limit), so
+        leaving the limit out changes no plan and spares the LP its rows.
+    """
+    kept = []
+    for limit in limits:
+        coefficients = tuple((key, c) for key, c in limit.coefficients if key in max_power_kw)
+        worst = sum(abs(c) * max_power_kw[key] for key, c in coefficients)
+        if worst > limit.limit * math.cos(math.pi / limit.facets):
+            kept.append(PhasorLimit(name=limit.name, coefficients=coefficients, limit=limit.limit, facets=limit.facets))
+    return tuple(kept)

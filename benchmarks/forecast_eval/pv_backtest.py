@@ -19,9 +19,9 @@ in the model or the data are scored: night is zero for every forecaster.
 
 Forecasters: clear sky alone; clear sky corrected by measured PV (:func:`forecasts.pv_forecast_kw`,
 its P50 scored with its P10 / P90, and its expected output), learned from history or on its
-defaults; clear-sky index persistence (the index of the latest valid hour, held). Baselines:
-persistence (same time yesterday) and climatology (mean PV by UTC hour over the history of the months
-either side: the month itself is held out).
+defaults (where the expected output equals the P50); clear-sky index persistence (the index of the
+latest valid hour, held). Baselines: persistence (same time yesterday) and climatology (mean PV by
+UTC hour over the history of the months either side: the month itself is held out).
 """
 
 from __future__ import annotations
@@ -67,7 +67,6 @@ TARGET = "pv_kw"
 P50_LEARNED = "clear sky + correction, learned (P50)"
 MEAN_LEARNED = "clear sky + correction, learned (mean)"
 P50_DEFAULT = "clear sky + correction, defaults (P50)"
-MEAN_DEFAULT = "clear sky + correction, defaults (mean)"
 CLEAR_SKY = "clear sky"
 INDEX_PERSISTENCE = "clear-sky index persistence"
 PERSISTENCE = "persistence (same time yesterday)"
@@ -224,14 +223,13 @@ def _score_issue(
     hourly = context.hourly_index
     known_index = hourly[(hourly.index < current) & (hourly.index >= day_before)]
     held_index = float(known_index.iloc[-1]) if len(known_index) else DEFAULT_CLEAR_SKY_INDEX
-    models = {P50_LEARNED: (MEAN_LEARNED, context.learned)}
-    if with_defaults:
-        models[P50_DEFAULT] = (MEAN_DEFAULT, context.default)
+    # Without history the median and mean errors are both 0: the defaults' expected output is its P50.
+    models = {P50_LEARNED: context.learned, **({P50_DEFAULT: context.default} if with_defaults else {})}
     forecasts = {
         name: pv_forecast_kw(
             [ARRAY], context.site, starts, ends, now=now, measured_pv_kw=recent, history_pv_kw=None, model=model
         ).to_numpy()
-        for name, (_, model) in models.items()
+        for name, model in models.items()
     }
     for position in range(len(starts)):
         if not np.isfinite(truth_kw[position]) or not np.isfinite(yesterday_kw[position]):
@@ -244,7 +242,6 @@ def _score_issue(
             PERSISTENCE: float(yesterday_kw[position]),
             CLIMATOLOGY: float(climatology_kw[position]),
         }
-        for name, (mean_name, _) in models.items():
-            points[mean_name] = float(forecasts[name][position, 3])
+        points[MEAN_LEARNED] = float(forecasts[P50_LEARNED][position, 3])
         quantiles = {name: forecasts[name][position, :3] for name in models}
         scores.add(label(position + 1), float(truth_kw[position]), points, quantiles)

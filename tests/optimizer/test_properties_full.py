@@ -31,7 +31,7 @@ def vehicles_on(draw: st.DrawFn, slot_duration_h: tuple[float, ...], i: int) -> 
     available_h[first] *= draw(st.sampled_from((1.0, 0.5, 0.1)))
     available_h[last] *= draw(st.sampled_from((1.0, 0.4)))
     taper = draw(st.sampled_from(TAPERS))
-    battery = taper or draw(st.booleans())
+    battery = bool(taper) or draw(st.booleans())
     min_power_kw, step_kw = draw(st.sampled_from(SETPOINTS))
     return vehicle(
         f"v{i}",

@@ -74,7 +74,8 @@ def test_grid_limit_and_steps_leave_the_lower_priority_out() -> None:
     )
     repaired = solve(p, dispatchable=True)
     car, van = repaired.plans
-    assert (car.power_kw, van.power_kw) == ((0.0,), pytest.approx((9.66,)))
+    assert car.power_kw == (0.0,)
+    assert van.power_kw == pytest.approx((9.66,))
     assert (car.unmet_reason, van.unmet_reason) == (UnmetReason.NOT_ENOUGH_GRID, UnmetReason.VEHICLE_LIMIT)
     assert repaired.lp_objective_eur == pytest.approx(22.0)
     assert repaired.objective_eur == pytest.approx(23.972)

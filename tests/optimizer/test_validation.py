@@ -6,12 +6,24 @@ import dataclasses
 import math
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from optimizer import ChargingProblem, ProblemError, Schedule, fallback_schedule, solve
-from tests.optimizer.factories import problem, vehicle
+from optimizer import (
+    ChargingProblem,
+    FreeConnector,
+    PhasorLimit,
+    ProblemError,
+    Schedule,
+    WaitingVehicle,
+    fallback_schedule,
+    solve,
+)
+from tests.optimizer.factories import HORIZON_START_UTC, problem, vehicle
+
+DEPARTURE_UTC = HORIZON_START_UTC + timedelta(hours=2)
 
 
 def valid() -> ChargingProblem:
@@ -49,6 +61,66 @@ INVALID = {
     "zero efficiency": (with_vehicle(efficiency=0.0), "vehicles[car-7].efficiency"),
     "zero priority": (with_vehicle(priority=0.0), "vehicles[car-7].priority"),
     "NaN priority": (with_vehicle(priority=math.nan), "vehicles[car-7].priority"),
+    "negative minimum power": (with_vehicle(min_power_kw=-1.0), "vehicles[car-7]"),
+    "NaN power step": (with_vehicle(power_step_kw=math.nan), "vehicles[car-7].power_step_kw"),
+    "zero battery": (with_vehicle(battery_kwh=0.0), "vehicles[car-7].battery_kwh"),
+    "SoC above 1": (with_vehicle(battery_kwh=50.0, initial_soc=1.2), "vehicles[car-7].initial_soc"),
+    "taper without battery": (with_vehicle(taper=((0.0, 11.0), (1.0, 2.0))), "vehicles[car-7].taper"),
+    "one-point taper": (
+        with_vehicle(battery_kwh=50.0, initial_soc=0.5, taper=((0.0, 11.0),)),
+        "vehicles[car-7].taper",
+    ),
+    "convex taper": (
+        with_vehicle(battery_kwh=50.0, initial_soc=0.5, taper=((0.0, 11.0), (0.5, 3.0), (1.0, 2.0))),
+        "vehicles[car-7].taper",
+    ),
+    "taper soc going back": (
+        with_vehicle(battery_kwh=50.0, initial_soc=0.5, taper=((0.5, 11.0), (0.2, 3.0))),
+        "vehicles[car-7].taper",
+    ),
+    "taper below 0 kW before full": (
+        with_vehicle(battery_kwh=50.0, initial_soc=0.5, taper=((0.0, 11.0), (0.8, 11.0), (0.9, 0.0))),
+        "vehicles[car-7].taper",
+    ),
+    "export limit too short": (dataclasses.replace(valid(), export_limit_kw=(1.0,)), "export_limit_kw"),
+    "negative export limit": (dataclasses.replace(valid(), export_limit_kw=(1.0, -1.0)), "export_limit_kw"),
+    "negative capacity charge": (
+        dataclasses.replace(valid(), capacity_charge_eur_per_kw=-0.1),
+        "capacity_charge_eur_per_kw",
+    ),
+    "NaN fairness weight": (dataclasses.replace(valid(), fairness_weight_eur=math.nan), "fairness_weight_eur"),
+    "negative power change weight": (
+        dataclasses.replace(valid(), power_change_weight_eur_per_kw=-1.0),
+        "power_change_weight_eur_per_kw",
+    ),
+    "phasor limit with 3 facets": (
+        dataclasses.replace(valid(), phasor_limits=(PhasorLimit("line", (("CP-car-7/1", 1j),), 10.0, facets=3),)),
+        "phasor_limits[line].facets",
+    ),
+    "negative phasor limit": (
+        dataclasses.replace(valid(), phasor_limits=(PhasorLimit("cabinet", (("CP-car-7/1", 1.0),), -1.0),)),
+        "phasor_limits[cabinet].limit",
+    ),
+    "NaN phasor coefficient": (
+        dataclasses.replace(
+            valid(), phasor_limits=(PhasorLimit("cabinet", (("CP-car-7/1", complex(math.nan, 0)),), 10.0),)
+        ),
+        "phasor_limits[cabinet].coefficients[CP-car-7/1]",
+    ),
+    "waiting vehicle already plugged in": (
+        dataclasses.replace(valid(), waiting_vehicles=(WaitingVehicle("car-7", "car", 10.0, DEPARTURE_UTC),)),
+        "waiting_vehicles[car-7]",
+    ),
+    "naive departure": (
+        dataclasses.replace(
+            valid(), waiting_vehicles=(WaitingVehicle("van-1", "van", 10.0, DEPARTURE_UTC.replace(tzinfo=None)),)
+        ),
+        "waiting_vehicles[van-1].departure_utc",
+    ),
+    "free connector in use": (
+        dataclasses.replace(valid(), free_connectors=(FreeConnector("CP-car-7/1", 22.0),)),
+        "free_connectors[CP-car-7/1]",
+    ),
 }
 
 
