@@ -120,6 +120,16 @@ def _goals(results: list[SeedResult]) -> list[dict[str, Any]]:
     return goals
 
 
+def _plot_day(result: SeedResult, days: int) -> int:
+    """The day with the highest uncontrolled peak, leaving out the first: everyone plugs in at its start."""
+    candidates = range(1, days) if days > 1 else range(days)
+    peaks = {
+        d: float(result.import_kw["uncontrolled"][d * STEPS_PER_DAY : (d + 1) * STEPS_PER_DAY].max())
+        for d in candidates
+    }
+    return max(peaks, key=lambda d: peaks[d])
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="one seed over two days")
@@ -131,7 +141,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--variants", default="", help=f"comma-separated MPC variants to run as well: {', '.join(VARIANTS)}"
     )
-    parser.add_argument("--plot-day", type=int, default=1, help="day of the first seed to plot (0 = Monday)")
+    parser.add_argument(
+        "--plot-day",
+        type=int,
+        default=None,
+        help="day of the first seed to plot (0 = Monday); default: the day after the first with the highest "
+        "uncontrolled peak",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH)
     parser.add_argument("--plot", type=Path, default=PLOT_PATH)
     args = parser.parse_args(argv)
@@ -141,7 +157,6 @@ def main(argv: list[str] | None = None) -> None:
         seeds, days = seeds[:1], 2
     if not seeds or days < 1:
         parser.error("need at least one seed and one day")
-    plot_day = min(args.plot_day, days - 1)
     variants = tuple(v.strip() for v in args.variants.split(",") if v.strip())
     unknown = sorted(set(variants) - set(VARIANTS))
     if unknown:
@@ -176,6 +191,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{'met    ' if goal['met'] else 'NOT MET'}  {goal['goal']}: {goal['measured']}")
 
     first = results[0]
+    plot_day = _plot_day(first, days) if args.plot_day is None else min(max(args.plot_day, 0), days - 1)
     day = slice(plot_day * STEPS_PER_DAY, (plot_day + 1) * STEPS_PER_DAY)
     plotted = (WEEK_START_LOCAL + timedelta(days=plot_day)).date()
     plot_import_day(
@@ -193,6 +209,7 @@ def main(argv: list[str] | None = None) -> None:
         "days": days,
         "seeds": seeds,
         "margin_kw": args.margin_kw,
+        "plot": {"path": str(args.plot), "seed": first.seed, "day": plot_day},
         "solver_time_limit_s": args.time_limit_s,
         "variants": list(variants),
         "python": platform.python_version(),

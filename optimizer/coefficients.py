@@ -21,9 +21,19 @@ import numpy.typing as npt
 from optimizer.charge_index import ChargeIndex
 from optimizer.limits import ev_headroom_kw, site_rows
 from optimizer.problem import ChargingProblem
-from optimizer.taper import TaperLine, battery_room_kwh, initial_energy_kwh, taper_lines, unavoidable_unmet_kwh
+from optimizer.taper import (
+    TaperLine,
+    battery_room_kwh,
+    deliverable_cap_kwh,
+    initial_energy_kwh,
+    taper_lines,
+    unavoidable_unmet_kwh,
+)
 
 FloatArray = npt.NDArray[np.float64]
+
+BINDING_SLACK_KW = 1e-9
+"""A taper line must fall this far below ``max_power_kw`` [kW] to get a row."""
 
 TIE_BREAK_EUR_PER_KWH_PER_SLOT = 1e-6
 """Cost added per kWh for each slot of delay, so that among equally cheap plans the earliest wins.
@@ -40,6 +50,23 @@ class SiteRowTerms:
     slot: int
     terms: tuple[tuple[int, float], ...]
     """``(vehicle, coefficient)`` for the vehicles present in the slot."""
+
+
+@dataclass(frozen=True, slots=True)
+class TaperTerms:
+    """One vehicle's taper lines that can bind: those that fall below ``max_power_kw`` somewhere
+    between the initial state of charge and the highest one its need and room let it reach.
+
+    The others are redundant and left out (a flat segment at the maximum power always is). The
+    test uses the target state of charge, not the slot, so that a meter value (a little more
+    charge, a little less need) leaves the structure as it was and the re-planner stays warm.
+    """
+
+    vehicle: int
+    slots: tuple[int, ...]
+    """The slots of the stay, each with a stored-energy variable (energy at its start)."""
+    lines: tuple[TaperLine, ...]
+    battery_kwh: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +99,10 @@ class LpCoefficients:
     """Per vehicle: ``penalty * priority`` [EUR/kWh]."""
     unmet_lower_kwh: FloatArray
     """Per vehicle: what the battery has no room for, ``max(0, need - room)`` [kWh]."""
-    taper_vehicles: tuple[int, ...]
-    """Vehicles with a taper and at least one pair."""
-    taper_lines: tuple[tuple[TaperLine, ...], ...]
-    """Per taper vehicle: its lines in SoC, ``(slope [kW/-], intercept [kW])``."""
-    battery_kwh: FloatArray
-    """Per taper vehicle: capacity [kWh]."""
+    taper: tuple[TaperTerms, ...]
+    """Vehicles whose taper can bind, with the slots and lines where it can."""
     initial_energy_kwh: FloatArray
-    """Per taper vehicle: energy stored at the start [kWh]."""
+    """Per entry of ``taper``: energy stored at the start [kWh]."""
     site_rows: tuple[SiteRowTerms, ...]
     """Every (site row, slot) with a vehicle that can push the row up."""
     site_row_rhs: FloatArray
@@ -118,7 +141,7 @@ def lp_coefficients(problem: ChargingProblem, index: ChargeIndex) -> LpCoefficie
         tie_cost[i] = TIE_BREAK_EUR_PER_KWH_PER_SLOT * t * energy_per_kw[i]
         power_upper[i] = vehicle.max_power_kw
 
-    taper_vehicles = tuple(v for v, vehicle in enumerate(vehicles) if vehicle.taper and index.slots_by_vehicle[v])
+    taper = _taper_terms(problem, index)
     rows = site_rows(problem)
     return LpCoefficients(
         import_cost=durations * import_price,
@@ -134,10 +157,8 @@ def lp_coefficients(problem: ChargingProblem, index: ChargeIndex) -> LpCoefficie
         need_kwh=np.array([v.energy_needed_kwh for v in vehicles], dtype=np.float64),
         unmet_cost=np.array([problem.unmet_energy_penalty_eur_per_kwh * v.priority for v in vehicles]),
         unmet_lower_kwh=np.array([max(0.0, v.energy_needed_kwh - battery_room_kwh(v)) for v in vehicles]),
-        taper_vehicles=taper_vehicles,
-        taper_lines=tuple(taper_lines(vehicles[v].taper) for v in taper_vehicles),
-        battery_kwh=np.array([vehicles[v].battery_kwh for v in taper_vehicles], dtype=np.float64),
-        initial_energy_kwh=np.array([initial_energy_kwh(vehicles[v]) for v in taper_vehicles], dtype=np.float64),
+        taper=taper,
+        initial_energy_kwh=np.array([initial_energy_kwh(vehicles[x.vehicle]) for x in taper], dtype=np.float64),
         site_rows=_site_row_terms(problem, index),
         site_row_rhs=np.array([row.rhs for row in rows], dtype=np.float64),
         fairness_weight_eur=problem.fairness_weight_eur,
@@ -148,6 +169,24 @@ def lp_coefficients(problem: ChargingProblem, index: ChargeIndex) -> LpCoefficie
         capacity_charge_eur_per_kw=problem.capacity_charge_eur_per_kw,
         peak_import_so_far_kw=problem.peak_import_so_far_kw,
     )
+
+
+def _taper_terms(problem: ChargingProblem, index: ChargeIndex) -> tuple[TaperTerms, ...]:
+    terms: list[TaperTerms] = []
+    for v, vehicle in enumerate(problem.vehicles):
+        slots = index.slots_by_vehicle[v]
+        if not vehicle.taper or not slots or vehicle.battery_kwh is None or vehicle.initial_soc is None:
+            continue
+        lowest_soc = vehicle.initial_soc
+        highest_soc = lowest_soc + deliverable_cap_kwh(vehicle) / vehicle.battery_kwh
+        binding = tuple(
+            (slope, intercept)
+            for slope, intercept in taper_lines(vehicle.taper)
+            if min(slope * lowest_soc, slope * highest_soc) + intercept < vehicle.max_power_kw - BINDING_SLACK_KW
+        )
+        if binding:
+            terms.append(TaperTerms(vehicle=v, slots=slots, lines=binding, battery_kwh=vehicle.battery_kwh))
+    return tuple(terms)
 
 
 def _site_row_terms(problem: ChargingProblem, index: ChargeIndex) -> tuple[SiteRowTerms, ...]:
@@ -197,7 +236,7 @@ def _fairness_rhs(problem: ChargingProblem, index: ChargeIndex) -> FloatArray:
     return rhs
 
 
-def structure_key(problem: ChargingProblem, index: ChargeIndex) -> Hashable:
+def structure_key(problem: ChargingProblem, index: ChargeIndex, coefficients: LpCoefficients) -> Hashable:
     """Everything that shapes the LP's rows, columns and non-zero pattern.
 
     Two problems with equal keys give LPs that differ only in costs, bounds, right-hand sides and
@@ -207,7 +246,7 @@ def structure_key(problem: ChargingProblem, index: ChargeIndex) -> Hashable:
         problem.n_slots,
         index.pairs,
         tuple(v.connector_key for v in problem.vehicles),
-        tuple((v.taper, v.battery_kwh) if v.taper else () for v in problem.vehicles),
+        coefficients.taper,
         tuple((limit.coefficients, limit.facets) for limit in problem.phasor_limits),
         bool(problem.export_limit_kw),
         problem.capacity_charge_eur_per_kw > 0,

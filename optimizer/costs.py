@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from optimizer.charge_index import may_charge
 from optimizer.problem import ChargingProblem, VehicleRequest
 from optimizer.schedule import CostBreakdown
@@ -38,15 +40,11 @@ def grid_import_kw(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]
     curtail PV, and in each slot the net import is the cheapest one between exporting at most the
     limit and curtailing all PV (:func:`_cheapest_net_kw`).
     """
-    ev_avg_kw = [0.0] * problem.n_slots
-    for vehicle, plan in zip(problem.vehicles, power_kw, strict=True):
-        for t, (p_kw, hours) in enumerate(zip(plan, vehicle.available_h, strict=True)):
-            if p_kw:
-                ev_avg_kw[t] += p_kw * hours / problem.slot_duration_h[t]
-    net_kw = [
-        ev_kw + base_kw - pv_kw
-        for ev_kw, base_kw, pv_kw in zip(ev_avg_kw, problem.base_load_kw, problem.pv_kw, strict=True)
-    ]
+    n_vehicles, n_slots = len(problem.vehicles), problem.n_slots
+    plan = np.asarray(power_kw, dtype=np.float64).reshape(n_vehicles, n_slots)
+    share = np.array([v.available_h for v in problem.vehicles], dtype=np.float64).reshape(n_vehicles, n_slots)
+    ev_avg_kw = (plan * share).sum(axis=0) / np.asarray(problem.slot_duration_h)
+    net_kw = (ev_avg_kw + np.asarray(problem.base_load_kw) - np.asarray(problem.pv_kw)).tolist()
     if not problem.export_limit_kw:
         return tuple(net_kw)
     return tuple(_cheapest_net_kw(problem, t, n) for t, n in enumerate(net_kw))
@@ -71,7 +69,10 @@ def _slot_energy_eur_per_h(problem: ChargingProblem, t: int, net_kw: float) -> f
 
 
 def cost_breakdown(
-    problem: ChargingProblem, power_kw: Sequence[Sequence[float]], net_kw: Sequence[float] | None = None
+    problem: ChargingProblem,
+    power_kw: Sequence[Sequence[float]],
+    net_kw: Sequence[float] | None = None,
+    unmet_kwh: Sequence[float] | None = None,
 ) -> CostBreakdown:
     """Every term of a plan's objective.
 
@@ -81,8 +82,8 @@ def cost_breakdown(
         The charging problem.
     power_kw
         One plan per vehicle, one power per slot [kW].
-    net_kw
-        Its :func:`grid_import_kw`, when already computed.
+    net_kw, unmet_kwh
+        Its :func:`grid_import_kw` and each vehicle's :func:`unmet_energy_kwh`, when already computed.
 
     Returns
     -------
@@ -103,7 +104,11 @@ def cost_breakdown(
     if problem.capacity_charge_eur_per_kw > 0:
         peak_kw = max((max(n, 0.0) for n in net), default=0.0)
         capacity_eur = problem.capacity_charge_eur_per_kw * max(0.0, peak_kw - problem.peak_import_so_far_kw)
-    unmet = [unmet_energy_kwh(vehicle, plan) for vehicle, plan in zip(problem.vehicles, power_kw, strict=True)]
+    unmet = (
+        [unmet_energy_kwh(vehicle, plan) for vehicle, plan in zip(problem.vehicles, power_kw, strict=True)]
+        if unmet_kwh is None
+        else unmet_kwh
+    )
     penalty_eur = sum(
         problem.unmet_energy_penalty_eur_per_kwh * vehicle.priority * missing_kwh
         for vehicle, missing_kwh in zip(problem.vehicles, unmet, strict=True)

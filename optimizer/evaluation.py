@@ -69,6 +69,12 @@ def make_safe(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]) -> 
         (:func:`_fit_slot`); later slots see the states of charge the safe plan reaches. A
         solver's plan only moves by its tolerances here.
     """
+    result: list[list[float]] = safe_plan(problem, power_kw).tolist()
+    return result
+
+
+def safe_plan(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]) -> npt.NDArray[np.float64]:
+    """:func:`make_safe` as an array of shape (vehicles, slots) [kW]."""
     if len(power_kw) != len(problem.vehicles):
         raise ValueError(f"power_kw: {len(power_kw)} plans for {len(problem.vehicles)} vehicles")
     for vehicle, plan in zip(problem.vehicles, power_kw, strict=True):
@@ -76,7 +82,7 @@ def make_safe(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]) -> 
             raise ValueError(f"power_kw[{vehicle.vehicle_id}]: {len(plan)} values for {problem.n_slots} slots")
     vehicles = problem.vehicles
     if not vehicles:
-        return []
+        return np.zeros((0, problem.n_slots))
     hours = np.array([v.available_h for v in vehicles], dtype=np.float64)
     max_kw = np.array([v.max_power_kw for v in vehicles], dtype=np.float64)
     rounded = np.round(np.asarray(power_kw, dtype=np.float64), POWER_DECIMALS)
@@ -98,8 +104,7 @@ def make_safe(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]) -> 
                 column[v] = min(column[v], vehicle_limit_kw(vehicles[v], vehicle_lines, delivered_kwh[v]))
         _fit_slot(column, headroom_kw, rows)
         delivered_kwh += column * per_kw
-    result: list[list[float]] = safe.tolist()
-    return result
+    return safe
 
 
 def _fit_slot(column: npt.NDArray[np.float64], headroom_kw: float, rows: RowMatrix) -> None:
@@ -164,38 +169,42 @@ def schedule_from_power(
         per-vehicle unmet reasons (:mod:`optimizer.reasons`) and plug-in recommendations
         (:mod:`optimizer.recommend`).
     """
-    safe = make_safe(problem, power_kw)
-    net_kw = grid_import_kw(problem, safe)
-    plans = []
-    for vehicle, row in zip(problem.vehicles, safe, strict=True):
-        delivered_kwh = delivered_energy_kwh(vehicle, row)
-        missing_kwh = unmet_energy_kwh(vehicle, row)
-        plans.append(
-            VehiclePlan(
-                vehicle_id=vehicle.vehicle_id,
-                connector_key=vehicle.connector_key,
-                power_kw=tuple(row),
-                planned_energy_kwh=delivered_kwh,
-                unmet_energy_kwh=missing_kwh,
-                expected=vehicle.expected,
-                unmet_reason=unmet_reason(vehicle, row, missing_kwh, dispatchable=dispatchable),
-                departure_soc=soc_after(vehicle, delivered_kwh),
-            )
+    safe = safe_plan(problem, power_kw)
+    rows = safe.tolist()
+    net_kw = grid_import_kw(problem, rows)
+    energy_per_kw = np.array([[h * v.efficiency for h in v.available_h] for v in problem.vehicles]).reshape(safe.shape)
+    delivered = (safe * energy_per_kw).sum(axis=1).tolist()
+    unmet = [
+        missing if (missing := v.energy_needed_kwh - d) > ENERGY_NOISE_KWH else 0.0
+        for v, d in zip(problem.vehicles, delivered, strict=True)
+    ]
+    plans = tuple(
+        VehiclePlan(
+            vehicle_id=vehicle.vehicle_id,
+            connector_key=vehicle.connector_key,
+            power_kw=tuple(row),
+            planned_energy_kwh=delivered_kwh,
+            unmet_energy_kwh=missing_kwh,
+            expected=vehicle.expected,
+            unmet_reason=unmet_reason(vehicle, row, missing_kwh, dispatchable=dispatchable),
+            departure_soc=soc_after(vehicle, delivered_kwh),
         )
-    cost = cost_breakdown(problem, safe, net_kw)
+        for vehicle, row, delivered_kwh, missing_kwh in zip(problem.vehicles, rows, delivered, unmet, strict=True)
+    )
+    cost = cost_breakdown(problem, rows, net_kw, unmet)
     return Schedule(
         status=status,
         termination=termination,
         objective_eur=cost.total_eur,
         slot_starts_utc=problem.slot_starts_utc,
         slot_duration_h=problem.slot_duration_h,
-        plans=tuple(plans),
-        ev_power_kw=tuple(sum(row[t] for row in safe) for t in range(problem.n_slots)),
+        plans=plans,
+        ev_power_kw=tuple(safe.sum(axis=0).tolist()),
         grid_import_kw=net_kw,
         solve_time_s=solve_time_s,
         lp_objective_eur=lp_objective_eur,
         dispatchable=dispatchable,
         cost=cost,
-        recommendations=plug_in_recommendations(problem, safe),
+        recommendations=plug_in_recommendations(problem, rows),
         timings=timings if timings is not None else SolveTimings(),
     )

@@ -47,7 +47,6 @@ class LpLayout:
     export_columns: IntArray
     unmet_columns: IntArray
     power_columns: IntArray
-    stored_first_columns: IntArray
     worst_share_columns: IntArray
     power_change_columns: IntArray
     peak_column: int
@@ -59,6 +58,8 @@ class LpLayout:
     site_rows: IntArray
     fairness_rows: IntArray
     fairness_vehicles: IntArray
+    anchor_rows: IntArray
+    """One per entry of ``LpCoefficients.taper``: stored energy at the first taper row's slot."""
     balance_entries: Entries
     energy_entries: Entries
     step_entries: Entries
@@ -76,7 +77,7 @@ class LpValues:
     row_lower: FloatArray
     row_upper: FloatArray
     entries: FloatArray
-    """Values of the layout's entries: balance, energy, stored-energy steps, fairness, in that order."""
+    """Values of the layout's entries, group by group as :func:`_entry_groups` lists them."""
 
 
 def capture_layout(model: pyo.ConcreteModel, compiled: CompiledLp, index: ChargeIndex) -> LpLayout:
@@ -94,10 +95,11 @@ def capture_layout(model: pyo.ConcreteModel, compiled: CompiledLp, index: Charge
     vehicles = list(range(len(index.slots_by_vehicle)))
     pairs = list(index.pairs)
     grid_slots = [t for t in slots if index.vehicles_by_slot[t]]
-    taper_pairs = list(model.taper_pairs) if hasattr(model, "taper_pairs") else []
-    first_stored = [(v, t) for v, t in taper_pairs if t == index.slots_by_vehicle[v][0]]
+    anchors = list(model.taper_vehicles) if hasattr(model, "taper_vehicles") else []
+    anchor_rows = rows(model.stored_energy_anchor, anchors) if anchors else _ints([])
     steps = list(model.stored_energy_steps) if hasattr(model, "stored_energy_steps") else []
     members = list(model.fairness_members) if hasattr(model, "fairness_members") else []
+    changes = list(model.change_pairs) if hasattr(model, "change_pairs") else []
     power_columns = cols(model.charge_power_kw, pairs)
     unmet_columns = cols(model.unmet_energy_kwh, vehicles)
     balance_rows = rows(model.site_power_balance, slots)
@@ -113,10 +115,11 @@ def capture_layout(model: pyo.ConcreteModel, compiled: CompiledLp, index: Charge
         export_columns=cols(model.grid_export_kw, slots),
         unmet_columns=unmet_columns,
         power_columns=power_columns,
-        stored_first_columns=cols(model.stored_energy_kwh, first_stored) if first_stored else _ints([]),
         worst_share_columns=cols(model.worst_unmet_share, list(model.fairness_classes)) if members else _ints([]),
         power_change_columns=(
-            cols(model.power_change_kw, list(model.change_pairs)) if hasattr(model, "change_pairs") else _ints([])
+            np.concatenate([cols(model.power_rise_kw, changes), cols(model.power_fall_kw, changes)])
+            if changes
+            else _ints([])
         ),
         peak_column=column_of[id(model.peak_import_kw)] if hasattr(model, "peak_import_kw") else -1,
         balance_rows=balance_rows,
@@ -126,6 +129,7 @@ def capture_layout(model: pyo.ConcreteModel, compiled: CompiledLp, index: Charge
         site_rows=rows(model.site_limit, list(model.site_limit_rows)) if hasattr(model, "site_limit") else _ints([]),
         fairness_rows=rows(model.fairness, members) if members else _ints([]),
         fairness_vehicles=_ints([v for _, v in members]),
+        anchor_rows=anchor_rows,
         balance_entries=Entries(balance_rows[pair_slots], power_columns, _ints(range(len(pairs))), -1.0),
         energy_entries=Entries(energy_rows[pair_vehicles], power_columns, _ints(range(len(pairs))), 1.0),
         step_entries=Entries(
@@ -162,8 +166,6 @@ def lp_values(layout: LpLayout, c: LpCoefficients, base: LpValues) -> LpValues:
     col_upper[layout.export_columns] = c.export_upper_kw
     col_upper[layout.power_columns] = c.power_upper_kw
     col_lower[layout.unmet_columns] = c.unmet_lower_kwh
-    col_lower[layout.stored_first_columns] = c.initial_energy_kwh
-    col_upper[layout.stored_first_columns] = c.initial_energy_kwh
     if layout.peak_column >= 0:
         cost[layout.peak_column] = c.capacity_charge_eur_per_kw
         offset = -c.capacity_charge_eur_per_kw * c.peak_import_so_far_kw
@@ -176,6 +178,8 @@ def lp_values(layout: LpLayout, c: LpCoefficients, base: LpValues) -> LpValues:
     row_upper[layout.energy_rows] = c.need_kwh
     row_upper[layout.site_rows] = c.site_row_rhs[_ints(row.row for row in c.site_rows)]
     row_lower[layout.fairness_rows] = c.fairness_rhs[layout.fairness_vehicles]
+    row_lower[layout.anchor_rows] = c.initial_energy_kwh
+    row_upper[layout.anchor_rows] = c.initial_energy_kwh
     entries = np.concatenate(
         [
             layout.balance_entries.sign * c.share[layout.balance_entries.source],
@@ -237,4 +241,9 @@ def push_changes(highs: HighsSolver, layout: LpLayout, old: LpValues, new: LpVal
 
 
 def _entry_groups(layout: LpLayout) -> tuple[Entries, ...]:
-    return (layout.balance_entries, layout.energy_entries, layout.step_entries, layout.fairness_entries)
+    return (
+        layout.balance_entries,
+        layout.energy_entries,
+        layout.step_entries,
+        layout.fairness_entries,
+    )

@@ -116,7 +116,7 @@ class Replanner:
         try:
             index = build_charge_index(problem)
             coefficients = lp_coefficients(problem, index)
-            key = structure_key(problem, index)
+            key = structure_key(problem, index, coefficients)
             live = self._live
             if live is not None and live.key == key:
                 values = lp_values(live.layout, coefficients, live.values)

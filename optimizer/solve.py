@@ -10,6 +10,7 @@ import dataclasses
 import time
 from collections.abc import Sequence
 
+import numpy as np
 import pyomo.environ as pyo
 
 from optimizer.charge_index import ChargeIndex, build_charge_index
@@ -125,12 +126,10 @@ def lp_objective_eur(
     objective: float | None, coefficients: LpCoefficients, index: ChargeIndex, power_kw: Sequence[Sequence[float]]
 ) -> float | None:
     """The LP's objective [EUR] without its tie-break, from the backend's reported value."""
-    if objective is None:
-        return None
-    tie_break_eur = sum(
-        cost * power_kw[v][t] for cost, (v, t) in zip(coefficients.tie_cost.tolist(), index.pairs, strict=True)
-    )
-    return float(objective - tie_break_eur)
+    if objective is None or not index.pairs:
+        return objective
+    pair_power_kw = np.array([power_kw[v][t] for v, t in index.pairs])
+    return float(objective - coefficients.tie_cost @ pair_power_kw)
 
 
 def cheaper_of(incumbent: Schedule, fallback: Schedule) -> Schedule:

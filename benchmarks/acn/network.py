@@ -178,3 +178,24 @@ def limits_that_can_bind(limits: Sequence[PhasorLimit], max_power_kw: Mapping[st
         if worst > limit.limit * math.cos(math.pi / limit.facets):
             kept.append(PhasorLimit(name=limit.name, coefficients=coefficients, limit=limit.limit, facets=limit.facets))
     return tuple(kept)
+
+
+def circumscribed(limit: PhasorLimit) -> PhasorLimit:
+    """The limit loosened so that the optimiser's inscribed polygon contains the true circle.
+
+    The polygon inscribed in a circle of radius ``limit / cos(pi / facets)`` circumscribes the circle
+    of radius ``limit``: a plan within it may pass the true limit by up to that factor, so an optimum
+    over it is an upper bound on any plan within the true limit. Collinear coefficients, which the
+    optimiser models exactly, keep their limit.
+    """
+    terms = [complex(c) for _, c in limit.coefficients if c != 0]
+    if not terms or _collinear(terms):
+        return limit
+    loosened = limit.limit / math.cos(math.pi / limit.facets)
+    return PhasorLimit(name=limit.name, coefficients=limit.coefficients, limit=loosened, facets=limit.facets)
+
+
+def _collinear(terms: Sequence[complex]) -> bool:
+    scale = max(abs(c) for c in terms)
+    direction = terms[0] / abs(terms[0])
+    return all(abs((c * direction.conjugate()).imag) <= 1e-12 * scale for c in terms)

@@ -66,22 +66,30 @@ def full_site(seed: int) -> ChargingProblem:
 
 
 def same_structure_changes(p: ChargingProblem, seed: int) -> ChargingProblem:
-    """New needs, SoC, departures within the last slot, prices, limits, forecasts and charges."""
+    """New needs, SoC, maximum powers, departures within the last slot, prices, limits, forecasts
+    and charges: everything but the structure."""
     rng = random.Random(seed)
     vehicles = []
     for v in p.vehicles:
         last = max(t for t, h in enumerate(v.available_h) if h > 0)
         hours = list(v.available_h)
         hours[last] = 0.5 * rng.uniform(0.2, 1.0)
-        vehicles.append(
-            dataclasses.replace(
-                v,
-                energy_needed_kwh=v.energy_needed_kwh * rng.uniform(0.7, 1.0),
-                available_h=tuple(hours),
-                max_power_kw=rng.choice((11.0, 22.0)),
-                initial_soc=None if v.initial_soc is None else rng.uniform(0.3, 0.7),
+        changed = dataclasses.replace(v, available_h=tuple(hours))
+        if v.battery_kwh is not None and v.initial_soc is not None:
+            # a meter value: a little more charge, as much less need (the taper's rows stay)
+            charged_kwh = rng.uniform(0.0, 2.0)
+            changed = dataclasses.replace(
+                changed,
+                initial_soc=v.initial_soc + charged_kwh / v.battery_kwh,
+                energy_needed_kwh=v.energy_needed_kwh - charged_kwh,
             )
-        )
+        else:
+            changed = dataclasses.replace(
+                changed,
+                energy_needed_kwh=v.energy_needed_kwh * rng.uniform(0.7, 1.0),
+                max_power_kw=rng.choice((11.0, 22.0)),
+            )
+        vehicles.append(changed)
     return dataclasses.replace(
         p,
         vehicles=tuple(vehicles),
@@ -106,7 +114,9 @@ def test_updated_lp_equals_a_fresh_build(seed: int) -> None:
     first = full_site(seed)
     second = same_structure_changes(first, seed + 100)
     index, next_index = build_charge_index(first), build_charge_index(second)
-    assert structure_key(first, index) == structure_key(second, next_index)
+    assert structure_key(first, index, lp_coefficients(first, index)) == structure_key(
+        second, next_index, lp_coefficients(second, next_index)
+    )
     model = build_model(first, index)
     compiled = compile_lp(model)
     layout = capture_layout(model, compiled, index)

@@ -198,3 +198,28 @@ def test_charging_variables_exist_only_where_charging_can_help() -> None:
     assert sorted(model.grid_limit.keys()) == [0, 2]
     assert len(model.site_power_balance) == 3
     assert len(model.vehicle_energy) == 3
+
+
+@pytest.mark.parametrize(
+    ("slot_duration_h", "expected_power_kw", "expected_objective_eur"),
+    [
+        # 15-minute slots, the first only 5 minutes long (now is 18:10): 12 kW for 5 minutes is 1 kWh
+        # at 0.10, the other 3 kWh at 12 kW in the 0.20 slot. Cost 0.10 + 0.60.
+        ((5 / 60, 0.25, 0.25, 0.25), (12.0, 0.0, 12.0, 0.0), 0.70),
+        # 5-minute slots: 12 kW is 1 kWh per slot, so all four are needed whatever their price.
+        # Cost 0.10 + 0.30 + 0.20 + 0.40.
+        ((5 / 60,) * 4, (12.0, 12.0, 12.0, 12.0), 1.0),
+    ],
+)
+def test_slots_of_any_length(
+    slot_duration_h: tuple[float, ...], expected_power_kw: tuple[float, ...], expected_objective_eur: float
+) -> None:
+    p = problem(
+        slot_duration_h=slot_duration_h,
+        import_price_eur_per_kwh=(0.10, 0.30, 0.20, 0.40),
+        vehicles=[vehicle("car", available_h=slot_duration_h, max_power_kw=12.0, energy_needed_kwh=4.0)],
+    )
+    schedule = solve(p)
+    assert schedule.plans[0].power_kw == pytest.approx(expected_power_kw)
+    assert schedule.objective_eur == pytest.approx(expected_objective_eur)
+    assert_safe(p, schedule)

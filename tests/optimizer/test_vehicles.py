@@ -127,4 +127,4 @@ def test_absent_data_adds_no_variables() -> None:
     p = problem(slot_duration_h=(1.0, 1.0), vehicles=[vehicle("car", available_h=(1.0, 1.0))])
     model = build_model(p, build_charge_index(p))
     names = {component.name for component in model.component_objects()}
-    assert not names & {"stored_energy_kwh", "site_limit", "worst_unmet_share", "power_change_kw", "peak_import_kw"}
+    assert not names & {"stored_energy_kwh", "site_limit", "worst_unmet_share", "power_rise_kw", "peak_import_kw"}
