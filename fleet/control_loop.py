@@ -14,12 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from fleet.arrival_forecast import expected_arrivals_by_hour
 from fleet.clock import Clock
 from fleet.dispatch import Dispatcher
 from fleet.external_sources import ExternalForecasts, ExternalSources
 from fleet.persistence.records import BookingRecord, TransactionRecord, VehicleRecord
 from fleet.persistence.store import Store
-from fleet.planning import PluggedVehicle, build_problem, horizon_h, plugged_vehicles
+from fleet.planning import ExpectedArrivals, PluggedVehicle, build_problem, horizon_h, plugged_vehicles
 from fleet.schedule_body import schedule_body
 from fleet.site_config import SiteConfig
 from fleet.site_forecast import SiteForecast, fallback_forecast, forecast_site
@@ -77,7 +78,13 @@ def _plan(
     except Exception:
         log.exception("forecast failed; planning with the conservative forecast")
         forecast = fallback_forecast(site, now, horizon)
-    problem = build_problem(site, forecast, plugged)
+    expected: list[ExpectedArrivals] = []
+    if history is not None:
+        try:
+            expected = expected_arrivals_by_hour(site, history, forecast, plugged, now)
+        except Exception:
+            log.exception("arrival forecast failed; planning without expected arrivals")
+    problem = build_problem(site, forecast, plugged, expected)
     try:
         schedule = solver(problem, site.planning.solver_time_limit_s)
     except Exception as exc:
@@ -168,6 +175,8 @@ class ControlLoop:
             snapshot = await self._snapshot()
             now = snapshot.now
             plugged, forecast, problem, schedule = await asyncio.to_thread(_plan, self._site, snapshot, self._solver)
+            # Vehicles still to come are not short yet: report only those plugged in.
+            unmet_kwh = sum(p.unmet_energy_kwh for p in schedule.plans if not p.expected)
             body = schedule_body(self._site, forecast, problem, schedule, plugged, reasons)
             schedule_id = await self._store.save_schedule(
                 now,
@@ -175,7 +184,7 @@ class ControlLoop:
                 schedule.termination,
                 schedule.objective_eur,
                 schedule.solve_time_s,
-                schedule.unmet_energy_kwh,
+                unmet_kwh,
                 body,
             )
             result = PlanResult(schedule_id, now, reasons, forecast, problem, tuple(plugged), schedule)
@@ -189,7 +198,7 @@ class ControlLoop:
                 schedule_id,
                 schedule.status.value,
                 len(plugged),
-                schedule.unmet_energy_kwh,
+                unmet_kwh,
                 time.perf_counter() - started,
                 summarise(reasons),
                 len(outcomes),

@@ -7,6 +7,7 @@ there is none); ``build_problem`` lays that on the forecast's slot grid.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -44,6 +45,11 @@ class PluggedVehicle:
     priority: float
     needs_source: str
     """Where departure and energy came from, shown to operators: 'booking', 'default' or a forecast."""
+    min_power_kw: float = 0.0
+    """The lowest power the charger can hold when it charges (its minimum current) [kW]."""
+    power_step_kw: float = 0.0
+    battery_kwh: float | None = None
+    soc_percent: float | None = None
 
     @property
     def connector_key(self) -> str:
@@ -166,9 +172,33 @@ def plugged_vehicles(
                 energy_needed_kwh=energy_kwh,
                 priority=priority,
                 needs_source=source,
+                min_power_kw=_min_power_kw(charger),
+                power_step_kw=_power_step_kw(charger),
+                battery_kwh=vehicle.battery_kwh if vehicle else None,
+                soc_percent=tx.last_soc_percent,
             )
         )
     return plugged
+
+
+def _min_power_kw(charger: ChargePointConfig) -> float:
+    if charger.rate_unit == "A":
+        return charger.min_current_a * charger.voltage_v * charger.phases / 1000.0
+    return 0.0
+
+
+def _power_step_kw(charger: ChargePointConfig) -> float:
+    # Limits in amps are set in 0.1 A steps; in watts the step is negligible.
+    return 0.1 * charger.voltage_v * charger.phases / 1000.0 if charger.rate_unit == "A" else 0.0
+
+
+def generic_taper(max_power_kw: float) -> tuple[tuple[float, float], ...]:
+    """A constant-current / constant-voltage battery: full power to 80 %, then down to a tenth at 100 %.
+
+    Vehicles do not report their curve; this common shape keeps the plan from counting on full
+    power into a nearly full battery.
+    """
+    return ((0.0, max_power_kw), (0.8, max_power_kw), (1.0, 0.1 * max_power_kw))
 
 
 def horizon_h(now: datetime, site: SiteConfig, plugged: Sequence[PluggedVehicle]) -> float:
@@ -190,10 +220,65 @@ def idle_connector_reserve_kw(site: SiteConfig, plugged: Sequence[PluggedVehicle
 
 
 def _available_h(slot_starts: Sequence[datetime], slot_h: Sequence[float], until: datetime) -> tuple[float, ...]:
+    return _window_h(slot_starts, slot_h, slot_starts[0], until)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedArrivals:
+    """Vehicles of one class expected to plug in during one hour: capacity the plan keeps for them."""
+
+    vehicle_class: str
+    arrive_utc: datetime
+    vehicles: float
+    """Expected number of arrivals in the hour (a mean, so fractional)."""
+    energy_per_vehicle_kwh: float
+    stay_h: float
+
+
+EXPECTED_PRIORITY_SHARE = 0.5
+"""An expected vehicle may not come: its unmet energy weighs half a plugged one's."""
+MIN_EXPECTED_VEHICLES = 0.2
+"""Fewer expected arrivals in an hour than this are not worth a variable."""
+
+
+def expected_requests(
+    site: SiteConfig, forecast: SiteForecast, expected: Sequence[ExpectedArrivals]
+) -> list[VehicleRequest]:
+    """One request per class and hour of expected arrivals, sized by their number."""
+    charger_kw = {
+        cls: statistics.median(min(22.0, v.max_ac_kw) for v in site.vehicles if v.vehicle_class == cls)
+        for cls in {v.vehicle_class for v in site.vehicles}
+    }
+    requests = []
+    for arrivals in expected:
+        if arrivals.vehicles < MIN_EXPECTED_VEHICLES or arrivals.vehicle_class not in charger_kw:
+            continue
+        stay = (arrivals.arrive_utc, arrivals.arrive_utc + timedelta(hours=arrivals.stay_h))
+        available = _window_h(forecast.slot_starts, forecast.slot_duration_h, *stay)
+        if sum(available) == 0:
+            continue
+        requests.append(
+            VehicleRequest(
+                vehicle_id=f"expected-{arrivals.vehicle_class}-{arrivals.arrive_utc:%Y%m%dT%H%M}",
+                connector_key="",
+                max_power_kw=arrivals.vehicles * charger_kw[arrivals.vehicle_class],
+                energy_needed_kwh=arrivals.vehicles * arrivals.energy_per_vehicle_kwh,
+                available_h=available,
+                priority=EXPECTED_PRIORITY_SHARE * PRIORITY_BY_CLASS.get(arrivals.vehicle_class, 1.0),
+                expected=True,
+            )
+        )
+    return requests
+
+
+def _window_h(
+    slot_starts: Sequence[datetime], slot_h: Sequence[float], start: datetime, end: datetime
+) -> tuple[float, ...]:
+    """Hours of each slot inside [start, end)."""
     hours = []
-    for start, duration_h in zip(slot_starts, slot_h, strict=True):
-        end = start + timedelta(hours=duration_h)
-        overlap_s = (min(end, until) - start).total_seconds()
+    for slot_start, duration_h in zip(slot_starts, slot_h, strict=True):
+        slot_end = slot_start + timedelta(hours=duration_h)
+        overlap_s = (min(slot_end, end) - max(slot_start, start)).total_seconds()
         hours.append(min(duration_h, max(0.0, overlap_s / 3600.0)))
     return tuple(hours)
 
@@ -202,6 +287,7 @@ def build_problem(
     site: SiteConfig,
     forecast: SiteForecast,
     plugged: Sequence[PluggedVehicle],
+    expected: Sequence[ExpectedArrivals] = (),
 ) -> ChargingProblem:
     """The ChargingProblem for the plugged vehicles over the forecast's slots."""
     reserve_kw = idle_connector_reserve_kw(site, plugged)
@@ -211,6 +297,7 @@ def build_problem(
     for p in plugged:
         # A vehicle past its announced departure is still here: plan it for the current slot only.
         until = max(p.departure_utc, first_slot_end)
+        soc = None if p.soc_percent is None or p.battery_kwh is None else min(1.0, max(0.0, p.soc_percent / 100))
         requests.append(
             VehicleRequest(
                 vehicle_id=p.plan_key,
@@ -219,8 +306,14 @@ def build_problem(
                 energy_needed_kwh=p.energy_needed_kwh,
                 available_h=_available_h(forecast.slot_starts, forecast.slot_duration_h, until),
                 priority=p.priority,
+                min_power_kw=min(p.min_power_kw, p.max_power_kw),
+                power_step_kw=p.power_step_kw,
+                battery_kwh=p.battery_kwh if soc is not None else None,
+                initial_soc=soc,
+                taper=generic_taper(p.max_power_kw) if soc is not None else (),
             )
         )
+    requests.extend(expected_requests(site, forecast, expected))
     n = len(forecast.slot_starts)
     return ChargingProblem(
         slot_starts_utc=forecast.slot_starts,

@@ -30,8 +30,19 @@ def schedule_body(
 ) -> dict[str, Any]:
     by_key = {p.plan_key: p for p in plugged}
     connectors = []
+    expected = []
     for plan in schedule.plans:
-        vehicle = by_key[plan.vehicle_id]
+        vehicle = by_key.get(plan.vehicle_id)
+        if vehicle is None:
+            # Capacity kept for vehicles expected to arrive: shown, never dispatched.
+            expected.append(
+                {
+                    "id": plan.vehicle_id,
+                    "power_kw": _rounded(plan.power_kw),
+                    "planned_energy_kwh": round(plan.planned_energy_kwh, 3),
+                }
+            )
+            continue
         connectors.append(
             {
                 "connector_key": vehicle.connector_key,
@@ -65,4 +76,5 @@ def schedule_body(
             "tariff_band": list(forecast.tariff_band),
         },
         "connectors": connectors,
+        "expected_arrivals": expected,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from fleet.api.context import Ctx
-from fleet.api.schemas import ConnectorPlanPublic, SchedulePublic
+from fleet.api.schemas import ConnectorPlanPublic, ExpectedPlanPublic, SchedulePublic
 
 router = APIRouter(prefix="/schedule", tags=["schedule"])
 
@@ -28,4 +28,5 @@ async def get_schedule(ctx: Ctx) -> SchedulePublic:
         slot_starts=body["horizon"]["slot_starts"],
         slot_duration_h=body["horizon"]["slot_duration_h"],
         connectors=[ConnectorPlanPublic.model_validate(c) for c in body["connectors"]],
+        expected_arrivals=[ExpectedPlanPublic.model_validate(e) for e in body.get("expected_arrivals", [])],
     )

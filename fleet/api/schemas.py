@@ -105,6 +105,14 @@ class ConnectorPlanPublic(BaseModel):
     unmet_energy_kwh: float
 
 
+class ExpectedPlanPublic(BaseModel):
+    """Capacity the plan keeps for vehicles expected to arrive (per class and hour)."""
+
+    id: str
+    power_kw: list[float]
+    planned_energy_kwh: float
+
+
 class SchedulePublic(BaseModel):
     id: int
     status: str
@@ -117,6 +125,7 @@ class SchedulePublic(BaseModel):
     slot_starts: list[str]
     slot_duration_h: list[float]
     connectors: list[ConnectorPlanPublic]
+    expected_arrivals: list[ExpectedPlanPublic] = []
 
 
 class SessionPublic(BaseModel):
