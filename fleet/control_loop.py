@@ -26,15 +26,25 @@ from fleet.site_config import SiteConfig
 from fleet.site_forecast import SiteForecast, fallback_forecast, forecast_site
 from fleet.site_history import HistoryCache, SiteHistory
 from fleet.triggers import PlanTriggers
-from optimizer import ChargingProblem, Schedule, fallback_schedule, solve
+from fleet.yard import WaitingEntry, Yard
+from optimizer import ChargingProblem, Replanner, Schedule, fallback_schedule
 
 log = logging.getLogger(__name__)
 
 Solver = Callable[[ChargingProblem, float], Schedule]
 
 
-def _default_solver(problem: ChargingProblem, time_limit_s: float) -> Schedule:
-    return solve(problem, time_limit_s=time_limit_s)
+class WarmSolver:
+    """The optimiser kept warm between plans, returning setpoints chargers can follow.
+
+    Called from one worker thread at a time (the control loop never runs two plans at once).
+    """
+
+    def __init__(self) -> None:
+        self._replanner = Replanner()
+
+    def __call__(self, problem: ChargingProblem, time_limit_s: float) -> Schedule:
+        return self._replanner.solve(problem, time_limit_s=time_limit_s, dispatchable=True)
 
 
 def summarise(reasons: tuple[str, ...], shown: int = 3) -> str:
@@ -64,6 +74,7 @@ class Snapshot:
     bookings: dict[str, BookingRecord]
     history: SiteHistory | None
     external: ExternalForecasts
+    waiting: tuple[WaitingEntry, ...] = ()
 
 
 def _plan(
@@ -84,7 +95,8 @@ def _plan(
             expected = expected_arrivals_by_hour(site, history, forecast, plugged, now)
         except Exception:
             log.exception("arrival forecast failed; planning without expected arrivals")
-    problem = build_problem(site, forecast, plugged, expected)
+    peak_kw = history.peak_import_this_month_kw if history is not None else 0.0
+    problem = build_problem(site, forecast, plugged, expected, peak_kw, snapshot.waiting)
     try:
         schedule = solver(problem, site.planning.solver_time_limit_s)
     except Exception as exc:
@@ -102,16 +114,18 @@ class ControlLoop:
         clock: Clock,
         triggers: PlanTriggers,
         *,
-        solver: Solver = _default_solver,
+        yard: Yard | None = None,
+        solver: Solver | None = None,
     ) -> None:
         self._site = site
         self._store = store
         self._dispatcher = dispatcher
         self._clock = clock
         self._triggers = triggers
-        self._solver = solver
+        self._solver: Solver = solver or WarmSolver()
         self._history = HistoryCache(site, store, clock)
         self._external = ExternalSources(site)
+        self._yard = yard or Yard()
         self._plan_lock = asyncio.Lock()
         self._planned = asyncio.Condition()
         self.latest: PlanResult | None = None
@@ -167,6 +181,7 @@ class ControlLoop:
             bookings=await self._store.current_bookings(),
             history=history,
             external=await self._external.get(now),
+            waiting=self._yard.waiting(),
         )
 
     async def replan(self, reasons: tuple[str, ...]) -> PlanResult:

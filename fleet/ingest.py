@@ -13,6 +13,7 @@ from fleet.dispatch import electrical_of
 from fleet.persistence.store import Store
 from fleet.site_config import SiteConfig
 from fleet.triggers import PlanTriggers
+from fleet.yard import Yard
 from ocpp_server.events import (
     ChargerBooted,
     ChargerConnected,
@@ -37,10 +38,12 @@ class ChargerIngest:
         site: SiteConfig,
         store: Store,
         triggers: PlanTriggers,
+        yard: Yard | None = None,
     ) -> None:
         self._site = site
         self._store = store
         self._triggers = triggers
+        self._yard = yard or Yard()
         # The protocol each charger connected with, so its disconnect is recorded against the same one.
         self._versions: dict[str, str] = {}
 
@@ -106,6 +109,8 @@ class ChargerIngest:
             event.meter_start_kwh,
             event.started_at,
         )
+        if vehicle is not None:
+            self._yard.leave(vehicle.id)
         self._triggers.request_replan(f"plug-in on {event.charge_point_id}/{event.connector_id}")
         status = IdTagStatus.ACCEPTED if vehicle is not None else IdTagStatus.INVALID
         return TransactionDecision(transaction_id=transaction_id, id_tag_status=status)

@@ -18,8 +18,9 @@ from fleet.persistence.records import BookingRecord, TransactionRecord, VehicleR
 from fleet.site_config import ChargePointConfig, SiteConfig
 from fleet.site_forecast import SiteForecast
 from fleet.site_history import SiteHistory
+from fleet.yard import WaitingEntry
 from forecasts import estimate_departure_and_need
-from optimizer import ChargingProblem, VehicleRequest
+from optimizer import ChargingProblem, FreeConnector, VehicleRequest, WaitingVehicle
 
 # Without a booking, a shared car is assumed to be booked again within a few hours and a van to leave
 # on its next morning round; both are conservative guesses that a booking replaces.
@@ -288,6 +289,8 @@ def build_problem(
     forecast: SiteForecast,
     plugged: Sequence[PluggedVehicle],
     expected: Sequence[ExpectedArrivals] = (),
+    peak_import_so_far_kw: float = 0.0,
+    waiting: Sequence[WaitingEntry] = (),
 ) -> ChargingProblem:
     """The ChargingProblem for the plugged vehicles over the forecast's slots."""
     reserve_kw = idle_connector_reserve_kw(site, plugged)
@@ -326,4 +329,37 @@ def build_problem(
         export_price_eur_per_kwh=forecast.export_price_eur_per_kwh,
         vehicles=tuple(requests),
         unmet_energy_penalty_eur_per_kwh=site.planning.unmet_energy_penalty_eur_per_kwh,
+        capacity_charge_eur_per_kw=site.site.tariff.capacity_charge_eur_per_kw_month,
+        peak_import_so_far_kw=peak_import_so_far_kw,
+        fairness_weight_eur=site.planning.fairness_weight_eur,
+        power_change_weight_eur_per_kw=site.planning.power_change_weight_eur_per_kw,
+        waiting_vehicles=waiting_vehicles(site, waiting),
+        free_connectors=free_connectors(site, plugged) if waiting else (),
+    )
+
+
+def waiting_vehicles(site: SiteConfig, waiting: Sequence[WaitingEntry]) -> tuple[WaitingVehicle, ...]:
+    known = {v.id: v for v in site.vehicles}
+    return tuple(
+        WaitingVehicle(
+            vehicle_id=entry.vehicle_id,
+            vehicle_class=known[entry.vehicle_id].vehicle_class if entry.vehicle_id in known else "car",
+            energy_needed_kwh=entry.energy_needed_kwh,
+            departure_utc=entry.departure_utc,
+            priority=entry.priority,
+            max_ac_power_kw=known[entry.vehicle_id].max_ac_kw if entry.vehicle_id in known else None,
+            max_dc_power_kw=known[entry.vehicle_id].max_dc_kw if entry.vehicle_id in known else None,
+        )
+        for entry in waiting
+    )
+
+
+def free_connectors(site: SiteConfig, plugged: Sequence[PluggedVehicle]) -> tuple[FreeConnector, ...]:
+    """Connectors with no planned transaction: where a waiting vehicle could go."""
+    busy = {p.connector_key for p in plugged}
+    return tuple(
+        FreeConnector(connector_key=f"{c.id}/{n}", max_power_kw=c.max_power_kw, kind=c.kind)
+        for c in site.charge_points
+        for n in range(1, c.connectors + 1)
+        if f"{c.id}/{n}" not in busy
     )

@@ -26,6 +26,7 @@ from fleet.site_config import SiteConfig
 from fleet.site_meter import NoSiteMeter, SiteMeter
 from fleet.site_monitor import SiteMonitor
 from fleet.triggers import PlanTriggers
+from fleet.yard import Yard
 from ocpp_server.central_system import CentralSystem
 from ocpp_server.simulator.clock import ScaledClock
 from ocpp_server.simulator.site import SiteSimulator
@@ -96,10 +97,11 @@ class Runtime:
 
     def _build(self) -> None:
         self.triggers = triggers = PlanTriggers()
-        self.central = CentralSystem(ChargerIngest(self.site, self.store, triggers), self.clock.now)
+        self.yard = Yard()
+        self.central = CentralSystem(ChargerIngest(self.site, self.store, triggers, self.yard), self.clock.now)
         self.dispatcher = Dispatcher(self.site, self.central)
-        self.control_loop = ControlLoop(self.site, self.store, self.dispatcher, self.clock, triggers)
-        ctx = ApiContext(self.site, self.store, self.clock, self.control_loop, self.central.connected_ids)
+        self.control_loop = ControlLoop(self.site, self.store, self.dispatcher, self.clock, triggers, yard=self.yard)
+        ctx = ApiContext(self.site, self.store, self.clock, self.control_loop, self.central.connected_ids, self.yard)
         self.app = create_app(ctx)
 
     @property
@@ -156,7 +158,7 @@ class Runtime:
                 background.append(group.create_task(monitor.run()))
                 if self.settings.simulate:
                     self.simulator = build_simulator(
-                        self.site, self.ocpp_url, self.clock, self.store, self.triggers, self.settings.seed
+                        self.site, self.ocpp_url, self.clock, self.store, self.triggers, self.yard, self.settings.seed
                     )
                     background.append(group.create_task(self.simulator.run()))
                 log.info("OCPP on %s/{chargePointId}, API and operator page on %s", self.ocpp_url, self.http_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -57,10 +58,28 @@ def schedule_body(
                 "power_kw": _rounded(plan.power_kw),
                 "planned_energy_kwh": round(plan.planned_energy_kwh, 3),
                 "unmet_energy_kwh": round(plan.unmet_energy_kwh, 3),
+                "unmet_reason": plan.unmet_reason.value if plan.unmet_reason else None,
+                "departure_soc_percent": None if plan.departure_soc is None else round(100 * plan.departure_soc, 1),
             }
         )
+    cost = schedule.cost
     return {
         "reasons": list(reasons),
+        "dispatchable": schedule.dispatchable,
+        "lp_objective_eur": schedule.lp_objective_eur,
+        "gap_percent": schedule.gap_percent,
+        "cost": None if cost is None else {k: round(v, 4) for k, v in asdict(cost).items()},
+        "timings": {k: round(v, 6) for k, v in asdict(schedule.timings).items()},
+        "recommendations": [
+            {
+                "rank": r.rank,
+                "vehicle_id": r.vehicle_id,
+                "vehicle_class": r.vehicle_class,
+                "connector_key": r.connector_key,
+                "deliverable_energy_kwh": round(r.deliverable_energy_kwh, 3),
+            }
+            for r in schedule.recommendations
+        ],
         "idle_connector_reserve_kw": idle_connector_reserve_kw(site, plugged),
         "horizon": {
             "slot_starts": [iso(s) for s in forecast.slot_starts],

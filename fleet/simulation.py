@@ -10,6 +10,7 @@ from fleet.clock import Clock
 from fleet.persistence.store import Store
 from fleet.site_config import SiteConfig
 from fleet.triggers import PlanTriggers
+from fleet.yard import WaitingEntry, Yard
 from ocpp_server.simulator.battery import SimVehicleSpec
 from ocpp_server.simulator.charger_spec import SimChargerSpec
 from ocpp_server.simulator.site import SiteSimulator
@@ -20,16 +21,28 @@ log = logging.getLogger(__name__)
 class SimulatedFleetManager:
     """Enters a booking for each vehicle that plugs in, as the fleet's manager would through the API."""
 
-    def __init__(self, store: Store, clock: Clock, triggers: PlanTriggers) -> None:
+    def __init__(self, store: Store, clock: Clock, triggers: PlanTriggers, yard: Yard) -> None:
         self._store = store
         self._clock = clock
         self._triggers = triggers
+        self._yard = yard
 
     async def vehicle_plugged_in(
         self, vehicle_id: str, departure_utc: datetime, energy_needed_kwh: float, priority: float
     ) -> None:
         await self._store.add_booking(vehicle_id, departure_utc, energy_needed_kwh, priority, self._clock.now())
         self._triggers.request_replan(f"booking for {vehicle_id}")
+
+    async def vehicle_waiting(
+        self, vehicle_id: str, departure_utc: datetime, energy_needed_kwh: float, priority: float
+    ) -> None:
+        entry = WaitingEntry(vehicle_id, self._clock.now(), departure_utc, energy_needed_kwh, priority)
+        self._yard.arrive(entry)
+        self._triggers.request_replan(f"{vehicle_id} waiting for a charger")
+
+    async def vehicle_left_yard(self, vehicle_id: str) -> None:
+        if self._yard.leave(vehicle_id):
+            self._triggers.request_replan(f"{vehicle_id} left the yard")
 
 
 def simulated_chargers(site: SiteConfig) -> list[SimChargerSpec]:
@@ -67,7 +80,7 @@ def simulated_vehicles(site: SiteConfig, rng: random.Random) -> list[SimVehicleS
 
 
 def build_simulator(
-    site: SiteConfig, ocpp_url: str, clock: Clock, store: Store, triggers: PlanTriggers, seed: int
+    site: SiteConfig, ocpp_url: str, clock: Clock, store: Store, triggers: PlanTriggers, yard: Yard, seed: int
 ) -> SiteSimulator:
     rng = random.Random(seed)
     return SiteSimulator(
@@ -75,6 +88,6 @@ def build_simulator(
         simulated_chargers(site),
         simulated_vehicles(site, rng),
         clock,
-        SimulatedFleetManager(store, clock, triggers),
+        SimulatedFleetManager(store, clock, triggers, yard),
         seed=seed,
     )

@@ -95,6 +95,10 @@ class PlanningConfig(_Strict):
     failsafe_limit_kw: PositiveFloat
     replan_debounce_s: Annotated[float, Field(ge=0)] = 1.0
     """Real seconds to wait after a trigger so that a burst of events gives one solve."""
+    fairness_weight_eur: NonNegativeFloat = 0.5
+    """Cost of the largest avoidable unmet share among vehicles of equal priority: spreads a shortfall."""
+    power_change_weight_eur_per_kw: NonNegativeFloat = 0.002
+    """Cost of each kW a vehicle's power changes between slots: fewer profile changes."""
 
 
 class ChargePointConfig(_Strict):

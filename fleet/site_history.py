@@ -42,6 +42,8 @@ class SiteHistory:
     base_load_kw: pd.Series | None
     pv_model: PvForecastModel
     load_profile: LearnedLoadProfile
+    peak_import_this_month_kw: float = 0.0
+    """Highest quarter-hour mean of measured grid import since the local month began [kW]."""
 
     def recent_pv_kw(self, now: datetime) -> pd.Series | None:
         if self.pv_kw is None:
@@ -85,12 +87,23 @@ def measured_series(samples: list[SiteSampleRecord], field: str) -> pd.Series | 
     return series.resample(MEASUREMENT_STEP).mean().dropna()
 
 
+def month_peak_kw(import_kw: pd.Series | None, now: datetime, timezone: str) -> float:
+    """The month's peak of quarter-hour import so far [kW]: what a capacity charge is billed on."""
+    if import_kw is None or import_kw.empty:
+        return 0.0
+    local_now = pd.Timestamp(now).tz_convert(timezone)
+    month_start = local_now.normalize().replace(day=1).tz_convert("UTC")
+    this_month = import_kw[import_kw.index >= month_start]
+    return max(0.0, float(this_month.max())) if not this_month.empty else 0.0
+
+
 def fit_history(
     inputs: ForecastInputs,
     now: datetime,
     sessions: pd.DataFrame,
     pv_kw: pd.Series | None,
     base_load_kw: pd.Series | None,
+    import_kw: pd.Series | None = None,
 ) -> SiteHistory:
     """Fit the learned forecast models on loaded history (CPU: run in a worker thread)."""
     return SiteHistory(
@@ -100,6 +113,7 @@ def fit_history(
         base_load_kw=base_load_kw,
         pv_model=fit_pv_forecast_model(inputs.pv_arrays, inputs.location, pv_kw, now=now),
         load_profile=fit_base_load_profile(base_load_kw, now=now, location=inputs.location),
+        peak_import_this_month_kw=month_peak_kw(import_kw, now, inputs.location.timezone),
     )
 
 
@@ -128,5 +142,6 @@ class HistoryCache:
                 sessions,
                 measured_series(samples, "pv_kw"),
                 measured_series(samples, "base_load_kw"),
+                measured_series(samples, "grid_import_kw"),
             )
         return self._history

@@ -27,16 +27,6 @@ class ChargeIndex:
     slots_by_vehicle: tuple[tuple[int, ...], ...]
     """For each vehicle, the slots it may charge in."""
 
-    @property
-    def first_pair(self) -> tuple[int, ...]:
-        """For each vehicle, the position in ``pairs`` of its first pair (its pairs follow in a row)."""
-        offsets: list[int] = []
-        position = 0
-        for slots in self.slots_by_vehicle:
-            offsets.append(position)
-            position += len(slots)
-        return tuple(offsets)
-
     def adjacent_pairs(self) -> tuple[tuple[int, int], ...]:
         """(v, t) for every pair whose vehicle may also charge in the next slot, t + 1."""
         return tuple(

@@ -176,8 +176,3 @@ def row_matrix(rows: Sequence[ConnectorRow], column_keys: Sequence[str]) -> RowM
 def vehicle_row_matrix(problem: ChargingProblem) -> RowMatrix:
     """The problem's phasor rows over its vehicles."""
     return row_matrix(site_rows(problem), [v.connector_key for v in problem.vehicles])
-
-
-def phasor_magnitude(limit: PhasorLimit, power_by_connector: dict[str, float]) -> float:
-    """``|sum_k c_k * p_k|`` for one slot's powers by connector [kW]: the quantity the limit bounds."""
-    return abs(sum(complex(c) * power_by_connector.get(key, 0.0) for key, c in limit.coefficients))

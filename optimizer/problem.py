@@ -53,7 +53,8 @@ class VehicleRequest:
         ``(soc, max_power_kw)`` breakpoints of the grid-side power the vehicle accepts as it fills
         up: a concave piecewise-linear curve, ``soc`` strictly increasing in [0, 1]. Beyond the
         first and last breakpoints the end segments are extended. Needs ``battery_kwh`` and
-        ``initial_soc``; empty for no taper (``max_power_kw`` alone).
+        ``initial_soc``; empty for no taper (``max_power_kw`` alone). Plans apply it at the state of
+        charge at the start of each slot (:func:`optimizer.model_terms.add_taper`).
     expected
         True for a vehicle that has not arrived yet (``available_h`` is zero before its expected
         arrival): it is planned, so capacity is kept for it, and its plan is marked so that
@@ -73,11 +74,6 @@ class VehicleRequest:
     initial_soc: float | None = None
     taper: tuple[tuple[float, float], ...] = ()
     expected: bool = False
-
-    @property
-    def battery_known(self) -> bool:
-        """Both the capacity and the present state of charge are known."""
-        return self.battery_kwh is not None and self.initial_soc is not None
 
 
 @dataclass(frozen=True, slots=True)

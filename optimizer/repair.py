@@ -22,19 +22,24 @@ The repair, slot by slot from the first:
    can take more (furthest behind first): they need less later, which makes room for the others.
 
 Then energy still short of the LP's is moved into the vehicle's other slots with room, cheapest
-first, as long as its penalty outweighs the price (and any rise of the capacity charge). Every
-setpoint stays within the same limits as the LP: grid headroom, phasor rows, maximum power, taper,
-need and battery room.
+first, as long as its penalty outweighs the price (and any rise of the capacity charge). Where the
+next setpoint up would pass the need (0 -> 4.14 kW for 0.3 kWh missing, say), another slot of the
+vehicle is lowered by the excess: a larger setpoint here, a smaller one there. Every setpoint stays
+within the same limits as the LP (grid headroom, phasor rows, maximum power, taper at the slot's
+starting state of charge, need and battery room), so the LP optimum is a lower bound on its cost.
+
+What remains of the gap is mostly granularity: with 1 A steps (0.69 kW at 3 x 230 V) a vehicle can
+miss up to one step-slot of energy (0.16 kWh in 15 minutes) without passing its need, and a slot at
+the grid limit can leave up to one step unused.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from optimizer.evaluation import schedule_from_power
 from optimizer.problem import ChargingProblem
-from optimizer.repair_slots import LIMIT_SLACK, SetpointGrid, SlotState, VehicleState
+from optimizer.repair_slots import LIMIT_SLACK, SlotState, VehicleState
 from optimizer.schedule import Schedule
 from optimizer.validation import check_problem
 
@@ -245,19 +250,3 @@ def _best_cut(state: VehicleState, t: int, excess_kwh: float) -> tuple[int, floa
         if best is None or cut_kwh < best[0]:
             best = (cut_kwh, u, lowered_kw)
     return None if best is None else (best[1], best[2])
-
-
-def is_on_grid(power_kw: float, min_power_kw: float, step_kw: float, tolerance_kw: float = 1e-6) -> bool:
-    """True when a setpoint [kW] is 0, or at least the minimum and a multiple of the step."""
-    if power_kw <= tolerance_kw:
-        return True
-    if power_kw < min_power_kw - tolerance_kw:
-        return False
-    if step_kw <= 0:
-        return True
-    return abs(power_kw - step_kw * round(power_kw / step_kw)) <= tolerance_kw or math.isclose(
-        power_kw / step_kw, round(power_kw / step_kw), abs_tol=tolerance_kw
-    )
-
-
-__all__ = ["SetpointGrid", "dispatchable", "is_on_grid", "repair_setpoints"]

@@ -45,12 +45,15 @@ class MpcSettings:
         Slots of one period each for the first ``fine_periods`` periods, then slots of
         ``coarse_periods`` periods to the end of the horizon; ``fine_periods=None`` keeps every slot
         one period long.
+    fairness_weight
+        The optimiser's ``fairness_weight_eur``: spreads a shortfall over the sessions.
     """
 
     facets: int = 32
     time_limit_s: float = 10.0
     fine_periods: int | None = None
     coarse_periods: int = 12
+    fairness_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.facets < 4:
@@ -195,6 +198,7 @@ def planning_problem(
         vehicles=vehicles,
         unmet_energy_penalty_eur_per_kwh=UNMET_PENALTY_PER_KWH,
         phasor_limits=in_use,
+        fairness_weight_eur=settings.fairness_weight,
     )
 
 
@@ -207,9 +211,16 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
         Polygon facets and solver time limit.
     solver
         The planner; :func:`optimizer.solve` with ``settings.time_limit_s`` unless another is given.
+    on_new_day
+        Called with the day number (from the simulation start) at the first call of each day.
     """
 
-    def __init__(self, settings: MpcSettings | None = None, solver: Solver | None = None) -> None:
+    def __init__(
+        self,
+        settings: MpcSettings | None = None,
+        solver: Solver | None = None,
+        on_new_day: Callable[[int], None] | None = None,
+    ) -> None:
         super().__init__()
         self.max_recompute = 1
         self.settings = settings or MpcSettings()
@@ -217,6 +228,8 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
         self._solver: Solver = solver or (lambda problem: solve(problem, time_limit_s=time_limit_s))
         self._limits: tuple[NetworkModel, tuple[PhasorLimit, ...]] | None = None
         self.calls: list[CallRecord] = []
+        self._on_new_day = on_new_day
+        self._day = -1
 
     def _network(self, infrastructure: InfrastructureInfo) -> tuple[NetworkModel, tuple[PhasorLimit, ...]]:
         # the network does not change during a simulation: convert it once
@@ -227,6 +240,10 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
 
     def schedule(self, active_sessions: list[SessionInfo]) -> dict[str, list[float]]:
         """Pilots [A] for the current period, one per active session's station."""
+        day = int(self.interface.current_time * self.interface.period // (24 * 60))
+        if self._on_new_day is not None and day != self._day:
+            self._on_new_day(day)
+        self._day = day
         if not active_sessions:
             self.calls.append(CallRecord(0, "idle", 0.0, 0, 0, True))
             return {}

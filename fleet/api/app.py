@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from fleet.api import routes_charge_points, routes_schedule, routes_sessions, routes_site, routes_vehicles
+from fleet.api import (
+    routes_charge_points,
+    routes_schedule,
+    routes_sessions,
+    routes_site,
+    routes_vehicles,
+    routes_yard,
+)
 from fleet.api.context import ApiContext
 from fleet.web.static_files import mount_operator_page
 
@@ -17,7 +24,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     )
     app.state.ctx = ctx
     api = APIRouter(prefix="/api/v1")
-    for module in (routes_site, routes_charge_points, routes_sessions, routes_vehicles, routes_schedule):
+    for module in (routes_site, routes_charge_points, routes_sessions, routes_vehicles, routes_yard, routes_schedule):
         api.include_router(module.router)
 
     @api.get("/health", tags=["health"])

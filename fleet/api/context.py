@@ -12,6 +12,7 @@ from fleet.clock import Clock
 from fleet.control_loop import PlanResult
 from fleet.persistence.store import Store
 from fleet.site_config import SiteConfig
+from fleet.yard import Yard
 
 
 class Planner(Protocol):
@@ -27,6 +28,7 @@ class ApiContext:
     clock: Clock
     planner: Planner
     connected_ids: Callable[[], frozenset[str]]
+    yard: Yard
 
 
 def _context(request: Request) -> ApiContext:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from fleet.api.context import Ctx
-from fleet.api.schemas import ConnectorPlanPublic, ExpectedPlanPublic, SchedulePublic
+from fleet.api.schemas import (
+    ConnectorPlanPublic,
+    CostPublic,
+    ExpectedPlanPublic,
+    RecommendationPublic,
+    SchedulePublic,
+)
 
 router = APIRouter(prefix="/schedule", tags=["schedule"])
 
@@ -29,4 +35,10 @@ async def get_schedule(ctx: Ctx) -> SchedulePublic:
         slot_duration_h=body["horizon"]["slot_duration_h"],
         connectors=[ConnectorPlanPublic.model_validate(c) for c in body["connectors"]],
         expected_arrivals=[ExpectedPlanPublic.model_validate(e) for e in body.get("expected_arrivals", [])],
+        recommendations=[RecommendationPublic.model_validate(r) for r in body.get("recommendations", [])],
+        dispatchable=body.get("dispatchable", False),
+        lp_objective_eur=body.get("lp_objective_eur"),
+        gap_percent=body.get("gap_percent"),
+        cost=CostPublic.model_validate(body["cost"]) if body.get("cost") else None,
+        timings_s=body.get("timings", {}),
     )

@@ -103,6 +103,27 @@ class ConnectorPlanPublic(BaseModel):
     power_kw: list[float]
     planned_energy_kwh: float
     unmet_energy_kwh: float
+    unmet_reason: Literal["not_enough_time", "vehicle_limit", "not_enough_grid"] | None = None
+    """Why energy will be missing: the stay is too short, the vehicle holds back, or the site does."""
+    departure_soc_percent: float | None = None
+
+
+class RecommendationPublic(BaseModel):
+    """A vehicle waiting for a charger, and where to plug it in next."""
+
+    rank: int
+    vehicle_id: str
+    vehicle_class: str
+    connector_key: str
+    deliverable_energy_kwh: float
+
+
+class CostPublic(BaseModel):
+    energy_eur: float
+    capacity_eur: float
+    unmet_penalty_eur: float
+    fairness_eur: float
+    power_change_eur: float
 
 
 class ExpectedPlanPublic(BaseModel):
@@ -126,6 +147,15 @@ class SchedulePublic(BaseModel):
     slot_duration_h: list[float]
     connectors: list[ConnectorPlanPublic]
     expected_arrivals: list[ExpectedPlanPublic] = []
+    recommendations: list[RecommendationPublic] = []
+    dispatchable: bool = False
+    """Setpoints every charger can follow (minimum current, 0.1 A steps), not the raw LP."""
+    lp_objective_eur: float | None = None
+    """The linear program's optimum: a lower bound on what any plan can cost."""
+    gap_percent: float | None = None
+    """How far this plan's cost is above that bound [%]."""
+    cost: CostPublic | None = None
+    timings_s: dict[str, float] = {}
 
 
 class SessionPublic(BaseModel):

@@ -56,6 +56,16 @@ class BookingSink(Protocol):
         """
         ...
 
+    async def vehicle_waiting(
+        self, vehicle_id: str, departure_utc: datetime, energy_needed_kwh: float, priority: float
+    ) -> None:
+        """A vehicle has arrived and waits in the yard for a free charger (same parameters)."""
+        ...
+
+    async def vehicle_left_yard(self, vehicle_id: str) -> None:
+        """A vehicle that was waiting has left without charging."""
+        ...
+
 
 class _Vehicle:
     """Where one vehicle is; changed only by the site."""
@@ -226,6 +236,13 @@ class SiteSimulator:
                     vehicle.battery.soc * 100,
                     len(self._waiting),
                 )
+            departure_utc, needed_kwh = self._next_need(vehicle)
+            try:
+                await self._bookings.vehicle_waiting(
+                    vehicle.spec.vehicle_id, departure_utc, needed_kwh, booking_priority(vehicle.spec)
+                )
+            except Exception:
+                self._log.exception("yard report of %s was not accepted", vehicle.spec.vehicle_id)
             return
         await self._plug_in(vehicle, choice.charge_point_id, quiet=quiet)
 
@@ -234,13 +251,7 @@ class SiteSimulator:
         self._occupant[charger_id] = vehicle_id
         vehicle.charger_id = charger_id
         self._charge_points[charger_id].plug_in(vehicle.battery)
-        now = self._clock.now()
-        next_trip = self._book.next_trip(vehicle_id, now)
-        if next_trip is None:
-            departure_utc, trip_energy_kwh = now + timedelta(days=LOOKAHEAD_DAYS), 0.0
-        else:
-            departure_utc, trip_energy_kwh = next_trip.depart_utc, next_trip.energy_used_kwh
-        needed_kwh = energy_needed_kwh(vehicle.spec, vehicle.battery.stored_kwh, trip_energy_kwh)
+        departure_utc, needed_kwh = self._next_need(vehicle)
         if not quiet:
             self._log.info(
                 "%s plugged into %s (SoC %.0f %%), leaves %s, needs %.1f kWh",
@@ -258,6 +269,16 @@ class SiteSimulator:
             # A fleet manager whose booking call fails does not stop its vehicle from charging.
             self._log.exception("booking of %s was not accepted", vehicle_id)
 
+    def _next_need(self, vehicle: _Vehicle) -> tuple[datetime, float]:
+        """The vehicle's next departure and the energy it needs by then, as its fleet manager knows them."""
+        now = self._clock.now()
+        next_trip = self._book.next_trip(vehicle.spec.vehicle_id, now)
+        if next_trip is None:
+            departure_utc, trip_energy_kwh = now + timedelta(days=LOOKAHEAD_DAYS), 0.0
+        else:
+            departure_utc, trip_energy_kwh = next_trip.depart_utc, next_trip.energy_used_kwh
+        return departure_utc, energy_needed_kwh(vehicle.spec, vehicle.battery.stored_kwh, trip_energy_kwh)
+
     async def _leave(self, vehicle: _Vehicle) -> None:
         vehicle_id = vehicle.spec.vehicle_id
         freed = vehicle.charger_id
@@ -267,6 +288,10 @@ class SiteSimulator:
             vehicle.charger_id = None
         elif vehicle_id in self._waiting:
             self._waiting.remove(vehicle_id)
+            try:
+                await self._bookings.vehicle_left_yard(vehicle_id)
+            except Exception:
+                self._log.exception("yard report of %s was not accepted", vehicle_id)
         self._log.info("%s left (SoC %.0f %%)", vehicle_id, vehicle.battery.soc * 100)
         if freed is not None and self._waiting:
             await self._plug_in(self._vehicles[self._waiting.popleft()], freed)

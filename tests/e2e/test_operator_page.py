@@ -229,7 +229,7 @@ async def test_chart_columns_join_measured_and_planned_on_one_time_axis(
                         gridImportLimitKw: plan(500, 500), pvKw: plan(0, 5), baseLoadKw: plan(50, 60),
                         evPowerPlannedKw: plan(100, 200), gridImportPlannedKw: plan(150, 255),
                         tariffBand: ["F3", "F2"] },
-             measured: { at: [t("05:50")], evPowerKw: [90], gridImportKw: [140] },
+             measured: { at: [t("05:50")], evPowerKw: [90], gridImportKw: [140], pvKw: [2], baseLoadKw: [52] },
            });""",
     )
     t0 = 1_795_413_600  # 2026-11-23T06:00:00Z [s]
@@ -238,6 +238,8 @@ async def test_chart_columns_join_measured_and_planned_on_one_time_axis(
     assert columns[1] == [None, 100, 200, 200]  # EV load, planned
     assert columns[2] == [90, None, None, None]  # EV load, measured
     assert columns[7] == [None, 500, 500, 500]  # grid import limit
+    assert columns[8] == [2, None, None, None]  # PV, measured
+    assert columns[9] == [52, None, None, None]  # base load, measured
 
 
 async def test_bad_api_data_is_rejected_naming_the_field(browser_context: BrowserContext, static_page_url: str) -> None:

@@ -134,3 +134,26 @@ async def test_openapi_documents_every_resource(api: httpx.AsyncClient) -> None:
     for path in ("/api/v1/site", "/api/v1/charge-points", "/api/v1/sessions", "/api/v1/vehicles", "/api/v1/schedule"):
         assert path in paths
     assert (await api.get("/docs")).status_code == 200
+
+
+async def test_yard_round_trip_and_a_recommendation_in_the_plan(runtime: Runtime, api: httpx.AsyncClient) -> None:
+    departure = runtime.clock.now() + timedelta(hours=4)
+    body = {"departure_at": departure.isoformat(), "energy_needed_kwh": 30, "priority": 3}
+    assert (await api.put("/api/v1/yard/NOPE", json=body)).status_code == 404
+    waiting = await api.put("/api/v1/yard/VAN-02", json=body)
+    assert waiting.status_code == 200, waiting.text
+    assert [w["vehicle_id"] for w in (await api.get("/api/v1/yard")).json()] == ["VAN-02"]
+    assert "VAN-02 waiting for a charger" in runtime.triggers.take().reasons
+
+    await runtime.control_loop.replan(("test",))
+    schedule = (await api.get("/api/v1/schedule")).json()
+    [first, *_] = schedule["recommendations"]
+    assert first["vehicle_id"] == "VAN-02"
+    assert first["rank"] == 1
+    assert first["connector_key"].startswith("MI-")
+    assert first["deliverable_energy_kwh"] == pytest.approx(30, abs=0.5)
+    assert schedule["dispatchable"] is True
+
+    assert (await api.delete("/api/v1/yard/VAN-02")).status_code == 204
+    assert (await api.delete("/api/v1/yard/VAN-02")).status_code == 404
+    assert (await api.get("/api/v1/yard")).json() == []

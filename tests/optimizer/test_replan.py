@@ -77,7 +77,7 @@ def same_structure_changes(p: ChargingProblem, seed: int) -> ChargingProblem:
         changed = dataclasses.replace(v, available_h=tuple(hours))
         if v.battery_kwh is not None and v.initial_soc is not None:
             # a meter value: a little more charge, as much less need (the taper's rows stay)
-            charged_kwh = rng.uniform(0.0, 2.0)
+            charged_kwh = rng.uniform(0.0, min(2.0, v.energy_needed_kwh / 2))
             changed = dataclasses.replace(
                 changed,
                 initial_soc=v.initial_soc + charged_kwh / v.battery_kwh,
@@ -170,8 +170,9 @@ def test_warm_and_cold_give_the_same_plans() -> None:
         assert started(replanner) is ReplanStart.WARM
         assert replanner.last_changed > 0
         assert warm.status is SolveStatus.OPTIMAL
-        assert warm.lp_objective_eur == pytest.approx(cold.lp_objective_eur, abs=1e-6)
-        assert warm.objective_eur == pytest.approx(cold.objective_eur, abs=1e-6)
+        # equal up to HiGHS's optimality tolerance: degenerate optima may differ in the last digits
+        assert warm.lp_objective_eur == pytest.approx(cold.lp_objective_eur, abs=1e-5)
+        assert warm.objective_eur == pytest.approx(cold.objective_eur, abs=1e-5)
         assert_safe(p, warm)
 
 

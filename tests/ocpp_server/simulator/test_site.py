@@ -64,11 +64,21 @@ class PlugIn:
 class RecordingBookings:
     def __init__(self) -> None:
         self.plug_ins: list[PlugIn] = []
+        self.waiting: list[PlugIn] = []
+        self.left_yard: list[str] = []
 
     async def vehicle_plugged_in(
         self, vehicle_id: str, departure_utc: datetime, energy_needed_kwh: float, priority: float
     ) -> None:
         self.plug_ins.append(PlugIn(vehicle_id, departure_utc, energy_needed_kwh, priority))
+
+    async def vehicle_waiting(
+        self, vehicle_id: str, departure_utc: datetime, energy_needed_kwh: float, priority: float
+    ) -> None:
+        self.waiting.append(PlugIn(vehicle_id, departure_utc, energy_needed_kwh, priority))
+
+    async def vehicle_left_yard(self, vehicle_id: str) -> None:
+        self.left_yard.append(vehicle_id)
 
 
 @contextlib.asynccontextmanager
@@ -115,6 +125,8 @@ async def test_a_short_day_at_the_hub() -> None:
         async with running(site):
             await central.wait_until(lambda: len(bookings.plug_ins) == 3)
             assert site.waiting_vehicles == ("car-b",)
+            assert [w.vehicle_id for w in bookings.waiting] == ["car-b"]
+            assert bookings.waiting[0].energy_needed_kwh > 0
             assert site.plugged_vehicles == {"AC-1": "van-1", "DC-1": "car-low", "AC-2": "car-a"}
             await central.wait_until(lambda: site.connected_count == 3)
 
