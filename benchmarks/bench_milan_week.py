@@ -49,7 +49,8 @@ def _row(m: ControllerMetrics) -> str:
     solve = "-" if m.solve_median_s is None else f"{m.solve_median_s:.3f}/{m.solve_p90_s:.3f}"
     return (
         f"{m.controller:<12} {m.seed:>4} {m.energy_cost_eur:>9.1f} {m.ev_cost_eur:>8.1f} {m.ev_energy_kwh:>8.0f} "
-        f"{m.peak_import_kw:>7.1f} {m.pv_self_consumption_pct:>6.1f} {m.grid_violations:>5} "
+        f"{m.peak_import_kw:>7.1f} {max(m.peak_import_by_day_kw[1:], default=0.0):>7.1f} "
+        f"{m.pv_self_consumption_pct:>6.1f} {m.grid_violations:>5} {sum(m.grid_violations_by_day[1:]):>4} "
         f"{m.vans_ready_pct:>6.1f} {m.vans_ready_when_possible:>3}/{m.vans_possible:<3} "
         f"{m.van_shortfall_max_kwh:>5.1f} {m.cars_ready_pct:>6.1f} {m.car_shortfall_mean_kwh:>5.2f} "
         f"{m.trips_short:>5} {m.plan_calls:>6} {solve:>13}"
@@ -58,8 +59,8 @@ def _row(m: ControllerMetrics) -> str:
 
 def _table(results: list[SeedResult]) -> str:
     header = (
-        f"{'controller':<12} {'seed':>4} {'cost EUR':>9} {'EV EUR':>8} {'EV kWh':>8} {'peak kW':>7} {'PV %':>6} "
-        f"{'over':>5} {'vans %':>6} {'ok/poss':>7} {'v-gap':>5} {'cars %':>6} {'c-gap':>5} {'short':>5} {'plans':>6} "
+        f"{'controller':<12} {'seed':>4} {'cost EUR':>9} {'EV EUR':>8} {'EV kWh':>8} {'peak kW':>7} {'peak d2+':>7} "
+        f"{'PV %':>6} {'over':>5} {'d2+':>4} {'vans %':>6} {'ok/poss':>7} {'v-gap':>5} {'cars %':>6} {'c-gap':>5} {'short':>5} {'plans':>6} "
         f"{'solve med/p90':>13}"
     )
     lines = [header, "-" * len(header)]
@@ -67,7 +68,8 @@ def _table(results: list[SeedResult]) -> str:
         lines.extend(_row(m) for m in result.metrics)
     lines.append(
         "cost = site energy bill; EV EUR = bill minus the bill without charging; over = 5-min steps above the "
-        "grid limit;\nvans % = van departures with at least the booked energy; ok/poss = ready among those that "
+        "grid limit;\npeak d2+, d2+ = peak and steps over from the second day on (at the start every charger "
+        "starts at once);\nvans % = van departures with at least the booked energy; ok/poss = ready among those that "
         "full power could make ready;\nv-gap = largest van shortfall at departure [kWh]; c-gap = mean car "
         "shortfall [kWh]; short = trips on which a battery ran empty; solve in s per call."
     )

@@ -32,6 +32,8 @@ class ControllerMetrics:
     """Share of the PV energy used on site rather than exported [%]."""
     grid_violations: int
     """Steps whose average import is above the grid limit."""
+    grid_violations_by_day: tuple[int, ...]
+    peak_import_by_day_kw: tuple[float, ...]
     max_over_limit_kw: float
     van_departures: int
     vans_ready: int
@@ -121,6 +123,7 @@ def controller_metrics(
     pv_kwh = float(conditions.pv_kw[:n].sum() * STEP_H)
     export_kwh = float(np.maximum(-import_kw, 0.0).sum() * STEP_H)
     limit_kw = scenario.site.site.grid.import_limit_kw
+    over = import_kw > limit_kw + OVER_LIMIT_SLACK_KW
     vans = [(d, r) for d, r in zip(departures, ready, strict=True) if d.vehicle_class == "van"]
     cars = [(d, r) for d, r in zip(departures, ready, strict=True) if d.vehicle_class != "van"]
     van_short = [s for d, s in zip(departures, shortfalls_kwh, strict=True) if d.vehicle_class == "van"]
@@ -135,7 +138,9 @@ def controller_metrics(
         ev_energy_kwh=float(ev_power_kw.sum() * STEP_H),
         peak_import_kw=float(import_kw.max()),
         pv_self_consumption_pct=100.0 * (1.0 - export_kwh / pv_kwh) if pv_kwh > 0 else 100.0,
-        grid_violations=int((import_kw > limit_kw + OVER_LIMIT_SLACK_KW).sum()),
+        grid_violations=int(over.sum()),
+        grid_violations_by_day=tuple(int(v) for v in over.reshape(scenario.days, -1).sum(axis=1)),
+        peak_import_by_day_kw=tuple(float(v) for v in import_kw.reshape(scenario.days, -1).max(axis=1)),
         max_over_limit_kw=max(0.0, float(import_kw.max()) - limit_kw),
         van_departures=len(vans),
         vans_ready=sum(r for _, r in vans),
