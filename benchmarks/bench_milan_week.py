@@ -60,8 +60,8 @@ def _row(m: ControllerMetrics) -> str:
 def _table(results: list[SeedResult]) -> str:
     header = (
         f"{'controller':<12} {'seed':>4} {'cost EUR':>9} {'EV EUR':>8} {'EV kWh':>8} {'peak kW':>7} {'peak d2+':>7} "
-        f"{'PV %':>6} {'over':>5} {'d2+':>4} {'vans %':>6} {'ok/poss':>7} {'v-gap':>5} {'cars %':>6} {'c-gap':>5} {'short':>5} {'plans':>6} "
-        f"{'solve med/p90':>13}"
+        f"{'PV %':>6} {'over':>5} {'d2+':>4} {'vans %':>6} {'ok/poss':>7} {'v-gap':>5} {'cars %':>6} {'c-gap':>5} "
+        f"{'short':>5} {'plans':>6} {'solve med/p90':>13}"
     )
     lines = [header, "-" * len(header)]
     for result in results:
