@@ -66,11 +66,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not path.exists():
         print(f"ACN data not found at {path}; set VETTABBIA_ACN_DATA to the event-queue file", file=sys.stderr)
         return 2
-    capacities = tuple(args.capacities) if args.capacities else QUICK_CAPACITIES_KW if args.quick else FULL_CAPACITIES_KW
+    default_capacities = QUICK_CAPACITIES_KW if args.quick else FULL_CAPACITIES_KW
+    capacities = tuple(args.capacities) if args.capacities else default_capacities
     first_day = args.first_day if args.first_day is not None else QUICK_FIRST_DAY if args.quick else 0
     n_days = args.days if args.days is not None else 1 if args.quick else MONTH_DAYS
     settings = MpcSettings(
-        facets=args.facets, fine_periods=args.fine_periods or None, coarse_periods=args.coarse_periods
+        facets=args.facets,
+        fine_periods=args.fine_periods or None,
+        coarse_periods=args.coarse_periods,
+        fairness_weight=args.fairness_weight,
     )
     sessions = sessions_in_days(load_sessions(path), first_day=first_day, n_days=n_days)
     print(
@@ -94,7 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         futures: dict[Future[JobOutcome], str] = {}
         for spec in specs:
-            futures[pool.submit(_run_job, spec, sessions, n_days)] = f"{spec.algorithm} @ {spec.transformer_cap_kw:g} kW"
+            label = f"{spec.algorithm} @ {spec.transformer_cap_kw:g} kW"
+            futures[pool.submit(_run_job, spec, sessions, n_days)] = label
         for job in offline_jobs:
             label = "upper bound" if job.outer else "offline optimum"
             futures[pool.submit(_offline_job, job, sessions)] = f"{label} @ {job.transformer_cap_kw:g} kW"
@@ -185,6 +190,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--fine-periods", type=int, default=DEFAULT_MPC.fine_periods, help="5-minute slots ahead (0: all)"
     )
     parser.add_argument("--coarse-periods", type=int, default=DEFAULT_MPC.coarse_periods, help="periods per later slot")
+    parser.add_argument(
+        "--fairness-weight", type=float, default=DEFAULT_MPC.fairness_weight, help="optimiser fairness weight"
+    )
     parser.add_argument("--output", type=Path, help="JSON results path")
     parser.add_argument("--plot", type=Path, help="PNG plot path (default: docs/benchmarks/acn.png for full runs)")
     return parser.parse_args(argv)

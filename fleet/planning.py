@@ -30,6 +30,8 @@ VAN_DEFAULT_DEPARTURE = time(6, 0)
 VAN_DEFAULT_TARGET_SOC = 1.0
 UNKNOWN_VEHICLE_ENERGY_KWH = 20.0
 PRIORITY_BY_CLASS = {"van": 3.0, "car": 1.0}
+CHARGING_EFFICIENCY = 0.92
+"""Battery energy per metered (grid) energy [-]: needs are battery-side, meters count grid-side."""
 # A booking made within this long after the plug-in is taken as stated at plug-in time.
 BOOKING_AT_PLUG_IN = timedelta(minutes=2)
 
@@ -101,9 +103,10 @@ def _learned_needs(
         battery_kwh=vehicle.battery_kwh,
         delivered_kwh=tx.energy_kwh,
     )
+    # Past sessions are metered energies: the battery gets the efficiency's share of them.
     is_van = vehicle.vehicle_class == "van"
     departure = estimate.departure_p10_utc if is_van else estimate.departure_utc
-    energy_kwh = estimate.energy_p90_kwh if is_van else estimate.energy_p50_kwh
+    energy_kwh = CHARGING_EFFICIENCY * (estimate.energy_p90_kwh if is_van else estimate.energy_p50_kwh)
     source = f"forecast from {estimate.source} history ({estimate.n_sessions} sessions)"
     return max(departure, now), max(0.0, energy_kwh), PRIORITY_BY_CLASS.get(vehicle.vehicle_class, 1.0), source
 
@@ -119,14 +122,15 @@ def _needs(
     """Departure, energy still needed, priority and where they came from."""
     if booking is not None and booking.departure_at > tx.started_at - timedelta(hours=1):
         # Energy charged before the booking was made does not count against it.
-        delivered_kwh = tx.energy_kwh if booking.created_at <= tx.started_at + BOOKING_AT_PLUG_IN else 0.0
+        metered_kwh = tx.energy_kwh if booking.created_at <= tx.started_at + BOOKING_AT_PLUG_IN else 0.0
+        delivered_kwh = CHARGING_EFFICIENCY * metered_kwh
         energy_kwh = max(0.0, booking.energy_needed_kwh - delivered_kwh)
         if vehicle is not None:
             room = _room_kwh(vehicle, tx, 1.0)
             energy_kwh = energy_kwh if room is None else min(energy_kwh, room)
         return booking.departure_at, energy_kwh, booking.priority, "booking"
     if vehicle is None:
-        energy_kwh = max(0.0, UNKNOWN_VEHICLE_ENERGY_KWH - tx.energy_kwh)
+        energy_kwh = max(0.0, UNKNOWN_VEHICLE_ENERGY_KWH - CHARGING_EFFICIENCY * tx.energy_kwh)
         return tx.started_at + CAR_DEFAULT_STAY, energy_kwh, 1.0, "default"
     if history is not None:
         return _learned_needs(now, site, tx, vehicle, history)
@@ -137,7 +141,8 @@ def _needs(
         departure = tx.started_at + CAR_DEFAULT_STAY
         target_soc = CAR_DEFAULT_TARGET_SOC
     room = _room_kwh(vehicle, tx, target_soc)
-    energy_kwh = room if room is not None else max(0.0, target_soc * vehicle.battery_kwh * 0.5 - tx.energy_kwh)
+    delivered_kwh = CHARGING_EFFICIENCY * tx.energy_kwh
+    energy_kwh = room if room is not None else max(0.0, target_soc * vehicle.battery_kwh * 0.5 - delivered_kwh)
     return departure, energy_kwh, PRIORITY_BY_CLASS.get(vehicle.vehicle_class, 1.0), "default"
 
 
@@ -293,7 +298,7 @@ def build_problem(
     waiting: Sequence[WaitingEntry] = (),
 ) -> ChargingProblem:
     """The ChargingProblem for the plugged vehicles over the forecast's slots."""
-    reserve_kw = idle_connector_reserve_kw(site, plugged)
+    reserve_kw = idle_connector_reserve_kw(site, plugged) + site.planning.grid_margin_kw
     limit_kw = max(0.0, site.site.grid.import_limit_kw - reserve_kw)
     first_slot_end = forecast.slot_starts[0] + timedelta(hours=forecast.slot_duration_h[0])
     requests = []
@@ -309,6 +314,7 @@ def build_problem(
                 energy_needed_kwh=p.energy_needed_kwh,
                 available_h=_available_h(forecast.slot_starts, forecast.slot_duration_h, until),
                 priority=p.priority,
+                efficiency=CHARGING_EFFICIENCY,
                 min_power_kw=min(p.min_power_kw, p.max_power_kw),
                 power_step_kw=p.power_step_kw,
                 battery_kwh=p.battery_kwh if soc is not None else None,

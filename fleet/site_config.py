@@ -93,6 +93,8 @@ class PlanningConfig(_Strict):
     unmet_energy_penalty_eur_per_kwh: PositiveFloat = 2.0
     solver_time_limit_s: PositiveFloat = 10
     failsafe_limit_kw: PositiveFloat
+    grid_margin_kw: NonNegativeFloat = 20.0
+    """Kept free under the grid limit for base load running above its forecast until the next plan."""
     replan_debounce_s: Annotated[float, Field(ge=0)] = 1.0
     """Real seconds to wait after a trigger so that a burst of events gives one solve."""
     fairness_weight_eur: NonNegativeFloat = 0.5

@@ -67,7 +67,8 @@ def load_sessions(path: Path) -> tuple[AcnSession, ...]:
     Parameters
     ----------
     path
-        A gzip file holding the JSON string written by ``EventQueue.to_json``.
+        A gzip file holding the JSON string written by ``EventQueue.to_json`` (as a JSON string, as
+        ACN-Sim's published files do, or as the registry object itself).
 
     Returns
     -------
@@ -84,6 +85,9 @@ def load_sessions(path: Path) -> tuple[AcnSession, ...]:
     """
     with gzip.open(path, "rt", encoding="utf-8") as stream:
         document = json.load(stream)
+    # ACN-Sim's own files hold the registry as a JSON string inside JSON; accept a plain registry too
+    if not isinstance(document, str):
+        document = json.dumps(document)
     # the file is a JSON string holding the registry; acnportal warns that it was written by
     # acnportal 0.2.1 with older numpy and pandas, which does not change plain session data
     with warnings.catch_warnings():

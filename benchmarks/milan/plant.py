@@ -126,7 +126,7 @@ class Plant:
         return self._next_transaction_id != plugged_before
 
     def sessions(self) -> tuple[Session, ...]:
-        """Every vehicle on a charger, in the site's charger order."""
+        """Every vehicle on a charger, in the order they plugged in."""
         return tuple(
             Session(
                 transaction_id=stay.transaction_id,

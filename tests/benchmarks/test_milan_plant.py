@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from benchmarks.milan.conditions import STEP_H, SiteConditions, forecast_series, site_conditions
-from benchmarks.milan.controllers import MpcController, Uncontrolled
+from benchmarks.milan.controllers import MpcController, Uncontrolled, taper_breakpoints
 from benchmarks.milan.metrics import bill_eur
 from benchmarks.milan.offline import offline_optimum
 from benchmarks.milan.plant import Plant
@@ -20,7 +22,7 @@ from benchmarks.milan.stays import ready_at_max_power
 from fleet.simulation import simulated_chargers
 from fleet.site_config import SiteConfig, load_site
 from fleet.site_forecast import SiteForecast, forecast_site
-from ocpp_server.simulator.battery import CHARGING_EFFICIENCY, SimVehicleSpec
+from ocpp_server.simulator.battery import CHARGING_EFFICIENCY, SimVehicleSpec, tapered_power_kw
 from ocpp_server.simulator.day_plan import Trip
 
 START_UTC = datetime(2026, 6, 8, tzinfo=ZoneInfo("Europe/Rome")).astimezone(UTC)  # a Monday, local midnight
@@ -150,3 +152,16 @@ def test_the_bill_of_one_kwh_per_step_is_the_sum_of_the_prices(day: Scenario) ->
 
     assert bill_eur(day, one_kwh_per_step_kw) == pytest.approx(float(prices.sum()))
     assert bill_eur(day, -one_kwh_per_step_kw) == pytest.approx(-0.06 * day.n_steps)
+
+
+@given(
+    cap_kw=st.floats(1.0, 150.0),
+    rated_kw=st.floats(1.0, 150.0),
+    soc=st.floats(0.0, 1.0),
+)
+def test_the_taper_handed_to_the_optimiser_is_the_batterys(cap_kw: float, rated_kw: float, soc: float) -> None:
+    breakpoints = taper_breakpoints(cap_kw, rated_kw)
+
+    socs, powers = zip(*breakpoints, strict=True)
+    expected_kw = min(cap_kw, tapered_power_kw(rated_kw, soc))
+    assert float(np.interp(soc, socs, powers)) == pytest.approx(expected_kw, rel=1e-9, abs=1e-9)

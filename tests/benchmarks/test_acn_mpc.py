@@ -1,0 +1,136 @@
+"""The optimiser as an ACN-Sim algorithm, on a three-EVSE network and a few hand-made sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from acnportal import acnsim  # type: ignore[import-untyped]
+from acnportal.acnsim.interface import SessionInfo  # type: ignore[import-untyped]
+from acnportal.algorithms import (  # type: ignore[import-untyped]
+    BaseAlgorithm,
+    SortedSchedulingAlgo,
+    UncontrolledCharging,
+    first_come_first_served,
+)
+
+from benchmarks.acn.mpc import MpcSettings, OptimiserMPC, planning_problem, slot_grid
+from benchmarks.acn.network import infrastructure_of, network_model, phasor_limits
+from benchmarks.acn.sessions import AcnSession, event_queue
+from tests.benchmarks.acn_factories import session, tiny_network
+
+START = datetime(2019, 3, 5, 8, tzinfo=UTC)
+PERIOD_H = 5 / 60
+AB_LIMIT_A = 20.0
+KW_PER_A = 0.208
+
+
+def simulate(algorithm: BaseAlgorithm, sessions: Sequence[AcnSession], *, line_b_limit_a: float) -> acnsim.Simulator:
+    simulator = acnsim.Simulator(
+        tiny_network(line_b_limit_a=line_b_limit_a), algorithm, event_queue(sessions), START, period=5, verbose=False
+    )
+    simulator.run()
+    return simulator
+
+
+def short_stay_behind_long_stay() -> tuple[AcnSession, ...]:
+    """A car staying 3 h arrives just before one staying 1 h; each wants 4 kWh; 20 A on AB for both.
+
+    20 A at 208 V is 4.16 kW: the short stay needs the whole hour it is there (4 kWh / 4.16 kW is
+    58 min), and the long stay can take its 4 kWh after it, on the ClipperCreek's 16 A step (3.33 kW
+    for 72 min of the 2 h left).
+    """
+    return (
+        session("long", "AB-CC", arrival=0, departure=36, energy_kwh=4.0),
+        session("short", "AB-AV", arrival=1, departure=13, energy_kwh=4.0),
+    )
+
+
+def test_slot_grid_is_single_periods_then_coarse_blocks() -> None:
+    assert slot_grid(6, MpcSettings(fine_periods=2, coarse_periods=3)) == ((0, 1), (1, 1), (2, 3), (5, 1))
+    assert slot_grid(3, MpcSettings()) == ((0, 1), (1, 1), (2, 1))
+    assert slot_grid(2, MpcSettings(fine_periods=12)) == ((0, 1), (1, 1))
+
+
+def test_planning_problem_of_one_session() -> None:
+    model = network_model(infrastructure_of(tiny_network(line_b_limit_a=AB_LIMIT_A)))
+    limits = phasor_limits(model, facets=16)
+    info = SessionInfo("AB-AV", "s1", 5.0, 3.0, arrival=2, departure=14, estimated_departure=14, current_time=10)
+
+    problem = planning_problem(
+        [info], model, limits, MpcSettings(fine_periods=2, coarse_periods=3), now=10, now_utc=START, period_h=PERIOD_H
+    )
+
+    assert problem.slot_duration_h == pytest.approx((PERIOD_H, PERIOD_H, 2 * PERIOD_H))
+    (vehicle,) = problem.vehicles
+    assert vehicle.energy_needed_kwh == pytest.approx(2.0)
+    assert vehicle.max_power_kw == pytest.approx(32 * KW_PER_A)
+    assert vehicle.available_h == pytest.approx((PERIOD_H, PERIOD_H, 2 * PERIOD_H))  # 4 periods left
+    assert vehicle.efficiency == 1.0
+    assert [limit.name for limit in problem.phasor_limits] == ["Line B"]  # the pod cannot bind
+
+
+def test_one_session_alone_charges_at_full_pilot_until_met() -> None:
+    mpc = OptimiserMPC(MpcSettings(fine_periods=None))
+    simulator = simulate(mpc, [session("s1", "AB-AV", arrival=0, departure=12, energy_kwh=1.0)], line_b_limit_a=40.0)
+
+    # the battery takes 6.6 kW of the 32 A x 208 V: 0.55 kWh in the first period; the 0.45 kWh left
+    # need 25.96 A for a period, and the first allowed pilot above that is 26 A
+    assert simulator.pilot_signals[0, :2].tolist() == [32.0, 26.0]
+    assert not simulator.pilot_signals[0, 2:].any()
+    assert acnsim.total_energy_delivered(simulator) == pytest.approx(1.0)
+
+
+def test_mpc_serves_the_short_stay_first_and_meets_both_within_the_limit() -> None:
+    mpc = OptimiserMPC(MpcSettings(fine_periods=None))
+    simulator = simulate(mpc, short_stay_behind_long_stay(), line_b_limit_a=AB_LIMIT_A)
+
+    assert acnsim.total_energy_delivered(simulator) == pytest.approx(8.0, abs=1e-3)
+    assert acnsim.proportion_of_demands_met(simulator) == 1.0
+    assert all(call.feasible for call in mpc.calls)
+
+
+def test_first_come_first_served_leaves_the_short_stay_empty() -> None:
+    # the long stay takes 16 A (the ClipperCreek step below 20 A): 0.2773 kWh per period; the 4 A
+    # left are below the AeroVironment's 6 A minimum, so the short stay leaves with nothing. After
+    # 14 periods the long stay's last 0.12 kWh would need less than the 8 A step, which FCFS never
+    # rounds up to.
+    simulator = simulate(
+        SortedSchedulingAlgo(first_come_first_served), short_stay_behind_long_stay(), line_b_limit_a=AB_LIMIT_A
+    )
+    assert acnsim.total_energy_delivered(simulator) == pytest.approx(14 * 16 * KW_PER_A * PERIOD_H)
+
+
+def test_uncontrolled_meets_both_only_by_breaking_the_limit() -> None:
+    network_check = tiny_network(line_b_limit_a=AB_LIMIT_A)
+    with pytest.warns(UserWarning, match="Invalid schedule"):
+        simulator = simulate(UncontrolledCharging(), short_stay_behind_long_stay(), line_b_limit_a=AB_LIMIT_A)
+    pilots = simulator.pilot_signals
+    assert acnsim.total_energy_delivered(simulator) == pytest.approx(8.0)
+    assert any(not network_check.is_feasible(pilots[:, t : t + 1]) for t in range(pilots.shape[1]))
+
+
+def test_pilots_are_allowed_and_feasible_in_every_period_with_three_phases_in_play() -> None:
+    sessions = (
+        session("a", "AB-AV", arrival=0, departure=30, energy_kwh=5.0),
+        session("b", "AB-CC", arrival=3, departure=20, energy_kwh=3.0),
+        session("c", "BC-BASIC", arrival=2, departure=26, energy_kwh=6.0),
+    )
+    simulator = simulate(OptimiserMPC(MpcSettings(fine_periods=6, coarse_periods=4)), sessions, line_b_limit_a=30.0)
+    network = tiny_network(line_b_limit_a=30.0)
+    pilots = simulator.pilot_signals
+
+    assert set(np.unique(pilots[0])) <= {0.0, *range(6, 33)}
+    assert set(np.unique(pilots[1])) <= {0.0, 8.0, 16.0, 24.0, 32.0}
+    assert pilots[2].min() >= 0.0
+    assert pilots[2].max() <= 32.0
+    assert all(network.is_feasible(pilots[:, t : t + 1]) for t in range(pilots.shape[1]))
+
+
+def test_no_active_session_means_no_solve() -> None:
+    mpc = OptimiserMPC()
+    simulate(mpc, [session("s1", "AB-AV", arrival=3, departure=5, energy_kwh=1.0)], line_b_limit_a=40.0)
+    assert mpc.calls[0].status == "idle"
+    assert {call.status for call in mpc.calls[3:5]} == {"optimal"}
