@@ -57,7 +57,7 @@ def test_idle_connectors_keep_their_failsafe_reserve() -> None:
     assert idle_connector_reserve_kw(SITE, plugged) == pytest.approx(59 * 6.3)
     forecast = fallback_forecast(SITE, T0, 24)
     problem = build_problem(SITE, forecast, plugged)
-    assert problem.grid_import_limit_kw[0] == pytest.approx(500 - 59 * 6.3)
+    assert problem.grid_import_limit_kw[0] == pytest.approx(500 - 59 * 6.3 - SITE.planning.grid_margin_kw)
 
 
 def test_availability_follows_departure_within_the_slot() -> None:
