@@ -21,7 +21,7 @@ from forecasts import (
     pv_firm_kw,
     pv_forecast_kw,
     slot_grid,
-    tariff_band,
+    tariff_bands,
 )
 
 
@@ -96,7 +96,6 @@ def forecast_site(
         prior=inputs.base_load,
         profile=history.load_profile if history else None,
     )
-    local_starts = starts.tz_convert(inputs.location.timezone)
     prices = external.prices if external else None
     return SiteForecast(
         slot_starts=tuple(ts.to_pydatetime() for ts in starts),
@@ -111,7 +110,7 @@ def forecast_site(
             import_price_eur_per_kwh(prices or inputs.tariff, inputs.location, starts, ends, fallback=inputs.tariff)
         ),
         export_price_eur_per_kwh=_tuple(export_price_eur_per_kwh(inputs.tariff, inputs.location, starts, ends)),
-        tariff_band=tuple(str(tariff_band(ts)) for ts in local_starts),
+        tariff_band=tariff_bands(starts),
     )
 
 

@@ -24,6 +24,7 @@ from forecasts.prices import (
     export_price_eur_per_kwh,
     import_price_eur_per_kwh,
     tariff_band,
+    tariff_bands,
 )
 from forecasts.pv import ac_rating_kw, clear_sky_pv_kw, irradiance_pv_kw, pv_firm_kw
 from forecasts.pv_forecast import PV_FORECAST_COLUMNS, pv_forecast_kw
@@ -74,4 +75,5 @@ __all__ = [
     "pv_forecast_kw",
     "slot_grid",
     "tariff_band",
+    "tariff_bands",
 ]

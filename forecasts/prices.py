@@ -70,6 +70,17 @@ def tariff_band(ts_local: datetime) -> TariffBand:
     return _BAND_NAMES[int(_band_codes(local)[0])]
 
 
+def tariff_bands(times: pd.DatetimeIndex) -> tuple[TariffBand, ...]:
+    """ARERA band in force at each of many instants (timezone-aware), in one vectorised pass.
+
+    Equal to ``tariff_band`` applied to each; a plan asks for a whole horizon at once.
+    """
+    if times.tz is None:
+        raise ForecastInputError("times: must be timezone-aware")
+    codes = _band_codes(times.tz_convert(ITALIAN_LEGAL_TIME))
+    return tuple(_BAND_NAMES[int(code)] for code in codes)
+
+
 def band_price_eur_per_kwh(tariff: TariffBands, band: TariffBand) -> float:
     """Import price of one band [EUR/kWh]."""
     prices = {"F1": tariff.f1_eur_per_kwh, "F2": tariff.f2_eur_per_kwh, "F3": tariff.f3_eur_per_kwh}

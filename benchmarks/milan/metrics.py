@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from benchmarks.milan.conditions import STEP_H
-from benchmarks.milan.controllers import PlanCall
+from benchmarks.milan.controllers import PlanCall, quarter_hour_peak_kw
 from benchmarks.milan.scenario import Scenario
 from benchmarks.milan.stays import READY_TOLERANCE_KWH, Departure
 
@@ -23,8 +23,10 @@ class ControllerMetrics:
     seed: int
     energy_cost_eur: float
     """The site's energy bill over the week: import at the band price, export at the export price [EUR]."""
+    capacity_charge_eur: float
+    """The capacity charge on the week's highest quarter-hour import, as if it were the month's [EUR]."""
     ev_cost_eur: float
-    """The bill minus what the site would pay without any charging [EUR]."""
+    """The energy bill minus what the site would pay without any charging [EUR]."""
     ev_energy_kwh: float
     """Energy through the chargers [kWh]."""
     peak_import_kw: float
@@ -54,6 +56,11 @@ class ControllerMetrics:
     solve_max_s: float | None
     replan_median_s: float | None
     """Records to OCPP payloads, solve included [s]."""
+
+    @property
+    def total_cost_eur(self) -> float:
+        """Energy bill plus capacity charge [EUR]."""
+        return self.energy_cost_eur + self.capacity_charge_eur
 
     @property
     def vans_ready_pct(self) -> float:
@@ -134,6 +141,8 @@ def controller_metrics(
         controller=controller,
         seed=scenario.seed,
         energy_cost_eur=cost_eur,
+        capacity_charge_eur=scenario.site.site.tariff.capacity_charge_eur_per_kw_month
+        * quarter_hour_peak_kw(import_kw),
         ev_cost_eur=cost_eur - bill_eur(scenario, baseline_kw),
         ev_energy_kwh=float(ev_power_kw.sum() * STEP_H),
         peak_import_kw=float(import_kw.max()),

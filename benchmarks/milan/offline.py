@@ -3,10 +3,12 @@
 It takes the stays of a plant run (who is on which charger when, and the energy each booking asked
 for) and hands them to :func:`optimizer.solve` as one problem on the plant's 5-minute steps: each
 stay is a vehicle available from plug-in to departure, the grid limit is the physical one with the
-actual base load, and the actual PV is firm. Stays still running at the end of the week keep their
-booked departure, so the LP may use the days after the week for them as the MPC's horizon does;
-only the week is accounted. The plan is executed as planned: no taper, no minimum current. That makes
-it a bound for the MPC facing the same stays, not a controller that could run on site.
+actual base load, and the actual PV is firm. The capacity charge is priced on the peak of the LP's
+5-minute slots, a little stricter than the quarter hour it is billed on. Stays still running at the
+end of the week keep their booked departure, so the LP may use the days after the week for them as
+the MPC's horizon does; only the week is accounted. The plan is executed as planned: no taper, no
+minimum current. That makes it a bound for the MPC facing the same stays, not a controller that
+could run on site.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ def offline_problem(scenario: Scenario, stays: tuple[Stay, ...]) -> tuple[Chargi
         export_price_eur_per_kwh=tuple(float(v) for v in conditions.forecast.export_price_eur_per_kwh[:n_slots]),
         vehicles=tuple(vehicles),
         unmet_energy_penalty_eur_per_kwh=scenario.site.planning.unmet_energy_penalty_eur_per_kwh,
+        capacity_charge_eur_per_kw=scenario.site.site.tariff.capacity_charge_eur_per_kw_month,
     )
     return problem, planned
 

@@ -1,11 +1,4 @@
-"""One seed of the Milan week: the controllers on the same scenario, measured alike.
-
-Always no control, the MPC and the offline optimum (over the MPC's stays). Variants of the MPC
-(:class:`~benchmarks.milan.controllers.MpcController`) separate what each missing input costs:
-``rebook`` re-enters every booking before each plan with the battery energy still missing, and
-``informed`` also gives the optimiser each battery's size, state of charge and taper and repairs
-the plan into setpoints the chargers can hold.
-"""
+"""One seed of the Milan week: no control, the MPC and the offline optimum on the same scenario, measured alike."""
 
 from __future__ import annotations
 
@@ -25,14 +18,12 @@ from benchmarks.milan.scenario import Scenario, build_scenario
 from fleet.site_config import SiteConfig
 from ocpp_server.simulator.battery import CHARGING_EFFICIENCY
 
-VARIANTS = ("rebook", "informed")
-
 
 @dataclass(frozen=True, slots=True)
 class SeedResult:
     seed: int
     metrics: tuple[ControllerMetrics, ...]
-    """No control, the MPC, the offline optimum, then the MPC variants that ran."""
+    """No control, the MPC and the offline optimum."""
     import_kw: dict[str, npt.NDArray[np.float64]]
     """Net import of every step, by controller [kW]."""
     pv_kw: npt.NDArray[np.float64]
@@ -85,38 +76,15 @@ def run_seed(
     seed: int,
     days: int,
     *,
-    margin_kw: float,
     time_limit_s: float,
-    variants: tuple[str, ...] = (),
 ) -> SeedResult:
-    """Simulate the week for one seed under every controller and measure each.
-
-    ``variants`` adds MPC variants by name: ``"rebook"`` and ``"informed"`` (see
-    :class:`~benchmarks.milan.controllers.MpcController`).
-    """
-    unknown = set(variants) - set(VARIANTS)
-    if unknown:
-        raise ValueError(f"variants: unknown {', '.join(sorted(unknown))}; known: {', '.join(VARIANTS)}")
+    """Simulate the week for one seed under every controller and measure each."""
     started_s = time.perf_counter()
     scenario = build_scenario(site, forecast, seed, days)
     runs = [
         run_plant(scenario, Uncontrolled(), _progress),
-        run_plant(
-            scenario,
-            MpcController(site, scenario.conditions, margin_kw=margin_kw, time_limit_s=time_limit_s),
-            _progress,
-        ),
+        run_plant(scenario, MpcController(site, scenario.conditions, time_limit_s=time_limit_s), _progress),
     ]
-    for variant in variants:
-        controller = MpcController(
-            site,
-            scenario.conditions,
-            margin_kw=margin_kw,
-            time_limit_s=time_limit_s,
-            rebook=variant == "rebook",
-            informed=variant == "informed",
-        )
-        runs.append(run_plant(scenario, controller, _progress))
     mpc = runs[1]
     _progress(f"seed {seed}: offline optimum over {len(mpc.stays)} stays")
     offline = offline_optimum(scenario, mpc.stays)
@@ -126,7 +94,6 @@ def run_seed(
         _plant_metrics(scenario, mpc),
         _offline_metrics(scenario, mpc, offline),
     ]
-    metrics += [_plant_metrics(scenario, run) for run in runs[2:]]
     import_kw = {run.controller: run.import_kw for run in runs} | {"offline": offline.import_kw}
     return SeedResult(
         seed=seed,

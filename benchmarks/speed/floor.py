@@ -129,6 +129,43 @@ def check_floor_fields(problem: ChargingProblem) -> None:
             )
 
 
+def _defaults_outside(value: object, modelled: frozenset[str]) -> dict[str, object]:
+    """The dataclass fields of ``value`` outside ``modelled``, at their defaults."""
+    defaults: dict[str, object] = {}
+    for spec in dataclasses.fields(value):  # type: ignore[arg-type]
+        if spec.name in modelled:
+            continue
+        if spec.default is not dataclasses.MISSING:
+            defaults[spec.name] = spec.default
+        elif spec.default_factory is not dataclasses.MISSING:
+            defaults[spec.name] = spec.default_factory()
+    return defaults
+
+
+def core_problem(problem: ChargingProblem) -> ChargingProblem:
+    """The same problem with every optional term at its default: the core LP the floor models.
+
+    Parameters
+    ----------
+    problem
+        Any charging problem (taper, battery bounds, capacity charge, fairness... are dropped).
+
+    Returns
+    -------
+    ChargingProblem
+        Same slots, site, prices, vehicles, needs and availability; nothing else.
+    """
+    vehicles = tuple(
+        dataclasses.replace(v, **_defaults_outside(v, MODELLED_VEHICLE_FIELDS))  # type: ignore[arg-type]
+        for v in problem.vehicles
+    )
+    return dataclasses.replace(
+        problem,
+        vehicles=vehicles,
+        **_defaults_outside(problem, MODELLED_PROBLEM_FIELDS),  # type: ignore[arg-type]
+    )
+
+
 def build_lp(problem: ChargingProblem) -> tuple[highspy.HighsLp, npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """The charging LP of ``problem`` as a HighsLp.
 

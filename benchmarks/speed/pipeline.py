@@ -1,7 +1,8 @@
 """One full re-plan, as the control loop runs it, timed stage by stage.
 
 planning: records -> :func:`fleet.planning.plugged_vehicles` -> :func:`fleet.site_forecast.forecast_site`
--> :func:`fleet.planning.build_problem`; solve: :func:`optimizer.solve`; dispatch: a fresh
+-> :func:`fleet.planning.build_problem`; solve: :func:`optimizer.solve` from scratch, repaired into
+setpoints as the control loop asks (``dispatchable=True``); dispatch: a fresh
 :class:`fleet.dispatch.Dispatcher` turns every plan into a TxProfile and the sender converts each to
 its OCPP 1.6 payload with :func:`ocpp_server.profiles.to_ocpp16_charging_profile`, which is all the
 central system does before the payload goes on the wire.
@@ -92,7 +93,7 @@ def replan_once(site: SiteConfig, snapshot: Snapshot, runner: asyncio.Runner, *,
     forecast = forecast_site(site, snapshot.now, horizon_h(snapshot.now, site, plugged))
     problem = build_problem(site, forecast, plugged)
     planned_s = time.perf_counter()
-    schedule = solve(problem, time_limit_s=time_limit_s)
+    schedule = solve(problem, time_limit_s=time_limit_s, dispatchable=True)
     solved_s = time.perf_counter()
     sender = PayloadSender()
     runner.run(Dispatcher(site, sender).dispatch(schedule, plugged, snapshot.now))

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.speed.floor import solve_floor
+from benchmarks.speed.floor import core_problem, solve_floor
 from benchmarks.speed.snapshot import scaled_site, take_snapshot
 from benchmarks.speed.stats import repeat, time_stats
 from optimizer import ChargingProblem, VehicleRequest, solve
@@ -175,3 +175,19 @@ def test_a_scaled_site_keeps_milans_mix_with_a_charger_for_every_vehicle() -> No
     assert all(snapshot.bookings[v.id] for v in site.vehicles if v.vehicle_class == "van")
     with pytest.raises(ValueError, match="n_vehicles"):
         scaled_site(100)
+
+
+def test_the_core_problem_drops_the_optional_terms_and_keeps_the_rest() -> None:
+    van = VehicleRequest(
+        "van", "CP1/1", 11.0, 9.2, (1.0, 1.0), battery_kwh=79.0, initial_soc=0.5, taper=((0.0, 11.0), (1.0, 1.1))
+    )
+    full = dataclasses.replace(_problem([1.0, 1.0], [van], price=[0.10, 0.30]), capacity_charge_eur_per_kw=4.5)
+
+    core = core_problem(full)
+
+    assert core.capacity_charge_eur_per_kw == 0.0
+    assert (core.vehicles[0].taper, core.vehicles[0].battery_kwh, core.vehicles[0].initial_soc) == ((), None, None)
+    assert core.vehicles[0].available_h == van.available_h
+    assert solve_floor(core).objective_eur == pytest.approx(1.0, abs=1e-9)
+    with pytest.raises(ValueError, match=r"^capacity_charge_eur_per_kw"):
+        solve_floor(full)

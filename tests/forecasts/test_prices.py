@@ -20,6 +20,7 @@ from forecasts import (
     import_price_eur_per_kwh,
     slot_grid,
     tariff_band,
+    tariff_bands,
 )
 
 ROME = ZoneInfo("Europe/Rome")
@@ -205,3 +206,9 @@ def test_every_slot_pays_a_band_price_or_a_mix_of_the_two_bands_it_straddles(
         assert min(first, last) - 1e-12 <= price <= max(first, last) + 1e-12
         if first == last:
             assert price == pytest.approx(first)
+
+
+def test_bands_of_a_horizon_equal_the_band_of_each_instant() -> None:
+    # A week around the October clock change, with All Saints (1 November) in it.
+    times = pd.date_range("2026-10-24T00:00Z", "2026-11-02T00:00Z", freq="15min")
+    assert tariff_bands(times) == tuple(tariff_band(t.to_pydatetime()) for t in times)
