@@ -7,6 +7,7 @@ program refuses to start half-configured.
 from __future__ import annotations
 
 from collections import Counter
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal, Self
@@ -188,8 +189,12 @@ class SiteConfig(_Strict):
             )
         return self
 
+    @cached_property
+    def _charge_points_by_id(self) -> dict[str, ChargePointConfig]:
+        return {c.id: c for c in self.charge_points}
+
     def charge_point(self, charge_point_id: str) -> ChargePointConfig | None:
-        return next((c for c in self.charge_points if c.id == charge_point_id), None)
+        return self._charge_points_by_id.get(charge_point_id)
 
     @property
     def connector_count(self) -> int:
