@@ -139,7 +139,7 @@ def _plot_day(result: SeedResult, days: int) -> int:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="one seed over two days")
-    parser.add_argument("--seeds", default="1,2,3", help="comma-separated seeds")
+    parser.add_argument("--seeds", default="1,2", help="comma-separated seeds")
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--workers", type=int, default=2, help="seeds simulated in parallel")
     parser.add_argument("--time-limit-s", type=float, default=10.0, help="solver time limit per MPC call [s]")
