@@ -149,8 +149,8 @@ async def test_plan_reaches_sixty_chargers_within_the_grid_limit(runtime: Runtim
     for plan in schedule["connectors"]:
         planned_on = site.charge_point(plan["charge_point_id"])
         assert planned_on is not None
-        ac = planned_on.kind == "AC"
-        min_kw = planned_on.min_current_a * planned_on.voltage_v * planned_on.phases / 1000 if ac else 0.0
+        is_ac = planned_on.kind == "AC"
+        min_kw = planned_on.min_current_a * planned_on.voltage_v * planned_on.phases / 1000 if is_ac else 0.0
         assert all(kw == 0 or kw >= min_kw - 1e-6 for kw in plan["power_kw"]), plan
         enforced_kw = _effective_kw(chargers[planned_on.id], now)
         assert plan["power_kw"][t] - 0.07 <= enforced_kw <= plan["power_kw"][t] + 1e-6, plan
