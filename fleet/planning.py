@@ -198,13 +198,17 @@ def _power_step_kw(charger: ChargePointConfig) -> float:
     return 0.1 * charger.voltage_v * charger.phases / 1000.0 if charger.rate_unit == "A" else 0.0
 
 
-def generic_taper(max_power_kw: float) -> tuple[tuple[float, float], ...]:
+def generic_taper(max_power_kw: float, floor_kw: float = 0.0) -> tuple[tuple[float, float], ...]:
     """A constant-current / constant-voltage battery: full power to 80 %, then down to a tenth at 100 %.
 
     Vehicles do not report their curve; this common shape keeps the plan from counting on full
-    power into a nearly full battery.
+    power into a nearly full battery. It never drops below ``floor_kw``, the charger's minimum: a
+    charger offers at least its minimum current and the vehicle draws what it accepts, so a plan
+    below that minimum would be sent as 0 and stall the last few kWh (the battery's room still caps
+    the energy).
     """
-    return ((0.0, max_power_kw), (0.8, max_power_kw), (1.0, 0.1 * max_power_kw))
+    end_kw = min(max_power_kw, max(0.1 * max_power_kw, floor_kw))
+    return ((0.0, max_power_kw), (0.8, max_power_kw), (1.0, end_kw))
 
 
 def horizon_h(now: datetime, site: SiteConfig, plugged: Sequence[PluggedVehicle]) -> float:
@@ -319,7 +323,7 @@ def build_problem(
                 power_step_kw=p.power_step_kw,
                 battery_kwh=p.battery_kwh if soc is not None else None,
                 initial_soc=soc,
-                taper=generic_taper(p.max_power_kw) if soc is not None else (),
+                taper=generic_taper(p.max_power_kw, p.min_power_kw) if soc is not None else (),
             )
         )
     requests.extend(expected_requests(site, forecast, expected))

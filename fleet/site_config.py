@@ -98,8 +98,10 @@ class PlanningConfig(_Strict):
     """Kept free under the grid limit for base load running above its forecast until the next plan."""
     replan_debounce_s: Annotated[float, Field(ge=0)] = 1.0
     """Real seconds to wait after a trigger so that a burst of events gives one solve."""
-    fairness_weight_eur: NonNegativeFloat = 0.5
-    """Cost of the largest avoidable unmet share among vehicles of equal priority: spreads a shortfall."""
+    fairness_weight_eur: NonNegativeFloat = 0.0
+    """Cost of the largest avoidable unmet share among vehicles of equal priority: spreads a shortfall.
+
+    Off by default: at Milan size it roughly doubles the solve time (docs/benchmarks/speed.md)."""
     power_change_weight_eur_per_kw: NonNegativeFloat = 0.002
     """Cost of each kW a vehicle's power changes between slots: fewer profile changes."""
 

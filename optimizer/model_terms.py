@@ -46,11 +46,15 @@ def add_taper(m: pyo.ConcreteModel, c: LpCoefficients, index: ChargeIndex, posit
         charged_kwh = m.charge_power_kw[v, earlier] * energy_per_kw[positions[v, earlier]]
         return m.stored_energy_kwh[v, later] - m.stored_energy_kwh[v, earlier] - charged_kwh == 0.0
 
+    # Plain floats: a numpy scalar times a Pyomo variable costs about a hundred times more to build.
+    lines = {v: [(float(slope), float(intercept)) for slope, intercept in x.lines] for v, x in terms.items()}
+    battery_kwh = {v: float(x.battery_kwh) for v, x in terms.items()}
+
     def taper_rule(m: pyo.ConcreteModel, v: int, t: int, k: int) -> object:
-        slope, intercept = terms[v].lines[k]
+        slope, intercept = lines[v][k]
         if slope == 0:
             return m.charge_power_kw[v, t] <= intercept
-        return m.charge_power_kw[v, t] - (slope / terms[v].battery_kwh) * m.stored_energy_kwh[v, t] <= intercept
+        return m.charge_power_kw[v, t] - (slope / battery_kwh[v]) * m.stored_energy_kwh[v, t] <= intercept
 
     m.taper_vehicles = pyo.Set(initialize=list(terms), ordered=True)
     m.taper_pairs = pyo.Set(initialize=[(v, t) for v, x in terms.items() for t in x.slots], dimen=2, ordered=True)
