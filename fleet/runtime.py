@@ -33,6 +33,9 @@ from ocpp_server.simulator.site import SiteSimulator
 
 log = logging.getLogger(__name__)
 
+SHUTDOWN_STEP_S = 10.0
+"""Longest wait for one part to stop before the next is told to."""
+
 
 @dataclass(frozen=True, slots=True)
 class RunSettings:
@@ -166,9 +169,12 @@ class Runtime:
                 stop_task = group.create_task(self._stop.wait())
                 await asyncio.wait([stop_task, http_task, *background], return_when=asyncio.FIRST_COMPLETED)
                 log.info("stopping")
-                # Order matters: chargers first (their sockets close cleanly), then the servers.
+                # One at a time, newest first: the simulated chargers close their sockets before the
+                # OCPP server goes (else they reconnect into a server that is shutting down), and the
+                # control loop finishes with the store before the store closes.
                 for task in reversed(background):
                     task.cancel()
+                    await asyncio.wait([task], timeout=SHUTDOWN_STEP_S)
                 http.should_exit = True
                 stop_task.cancel()
         finally:

@@ -15,7 +15,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from fleet.persistence.errors import UnsupportedDatabaseError
 
-SQLITE_BUSY_TIMEOUT_MS: Final = 5_000
+SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
 """How long a SQLite connection waits for another process's write lock before failing [ms]."""
 
 WRITE_OPTION: Final = "vettabbia_write"

@@ -31,7 +31,7 @@ async def demo(tmp_path: Path) -> AsyncIterator[Runtime]:
     await asyncio.wait_for(runtime.ready.wait(), 30)
     yield runtime
     runtime.stop()
-    await asyncio.wait_for(task, 20)
+    await asyncio.wait_for(task, 60)
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
     await asyncio.wait_for(rt.ready.wait(), 30)
     yield rt
     rt.stop()
-    await asyncio.wait_for(task, 15)
+    await asyncio.wait_for(task, 60)
 
 
 def _effective_kw(cp: RecordingChargePoint, at: datetime) -> float:
