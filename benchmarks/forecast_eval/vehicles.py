@@ -20,13 +20,9 @@ from benchmarks.forecast_eval.caltech import CALTECH_TIMEZONE, caltech_data_path
 from benchmarks.forecast_eval.metrics import coverage, mae, pinball, rmse, skill
 from benchmarks.forecast_eval.rows import EvalRow
 from benchmarks.forecast_eval.vehicle_backtest import Backtest, BacktestSite, backtest_arrivals, backtest_sessions
-from fleet.site_config import SiteConfig, load_site
+from fleet.demo_history import history_site
+from fleet.site_config import load_site
 from forecasts import (
-    BaseLoadProfile,
-    HistorySite,
-    HubCharger,
-    HubVehicle,
-    PvArray,
     SiteLocation,
     generate_history,
 )
@@ -41,31 +37,6 @@ ARRIVALS = "expected_arrivals"
 SESSIONS = "estimate_departure_and_need"
 DAY_AHEAD = "day-ahead, 24 x 1 h from 00:00 local"
 AT_PLUG_IN = "at plug-in"
-
-
-def milan_history_site(site: SiteConfig) -> HistorySite:
-    """The generator's view of a site file: location, PV, base load, every connector, the fleet."""
-    info = site.site
-    return HistorySite(
-        location=SiteLocation(
-            latitude_deg=info.location.latitude_deg,
-            longitude_deg=info.location.longitude_deg,
-            altitude_m=info.location.altitude_m,
-            timezone=info.location.timezone,
-        ),
-        pv_arrays=tuple(
-            PvArray(a.name, a.peak_power_kwp, a.tilt_deg, a.azimuth_deg, a.losses_fraction) for a in info.pv_arrays
-        ),
-        base_load=BaseLoadProfile(min_kw=info.base_load.min_kw, max_kw=info.base_load.max_kw),
-        chargers=tuple(
-            HubCharger(c.id, c.kind, c.max_power_kw, connector_id=n)
-            for c in site.charge_points
-            for n in range(1, c.connectors + 1)
-        ),
-        vehicles=tuple(
-            HubVehicle(v.id, v.vehicle_class, v.battery_kwh, v.max_ac_kw, v.max_dc_kw) for v in site.vehicles
-        ),
-    )
 
 
 def score_rows(backtest: Backtest, *, forecaster: str, target: str, horizon: str) -> list[EvalRow]:
@@ -144,7 +115,7 @@ def caltech_rows(progress: Callable[[str], None]) -> list[EvalRow]:
 
 def milan_rows(*, quick: bool, seed: int, progress: Callable[[str], None]) -> list[EvalRow]:
     """Rows of the back-test on generated Milan history."""
-    site = milan_history_site(load_site())
+    site = history_site(load_site())
     days, test = (42, 7) if quick else (70, 14)
     end = date(2025, 4, 26)
     start = end - timedelta(days=days)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fleet.persistence.records import BookingRecord, TransactionRecord, VehicleClass, VehicleRecord
+from fleet.persistence.records import BookingRecord, TransactionRecord, VehicleRecord
+from fleet.runtime import vehicle_records as runtime_vehicle_records
 from fleet.site_config import SiteConfig
 
 METER_START_KWH = 1000.0
@@ -16,20 +17,8 @@ METER_START_KWH = 1000.0
 
 
 def vehicle_records(site: SiteConfig) -> dict[str, VehicleRecord]:
-    """The site file's vehicles as the store returns them, by id."""
-    return {
-        v.id: VehicleRecord(
-            id=v.id,
-            fleet=v.fleet,
-            vehicle_class=VehicleClass(v.vehicle_class),
-            name=v.name,
-            id_tag=v.id_tag,
-            battery_kwh=v.battery_kwh,
-            max_ac_kw=v.max_ac_kw,
-            max_dc_kw=v.max_dc_kw,
-        )
-        for v in site.vehicles
-    }
+    """The site file's vehicles as the store returns them, by id (what the control loop stores)."""
+    return {v.id: v for v in runtime_vehicle_records(site)}
 
 
 def active_transaction(
