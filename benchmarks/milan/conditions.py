@@ -164,8 +164,8 @@ class SiteConditions:
         starts, ends = slot_grid(now, horizon_h, self.slot_min)
         origin_ns = pd.Timestamp(self.forecast.start_utc).value
         step_ns = STEP_MIN * 60 * 1_000_000_000
-        first = (starts.asi8 - origin_ns) // step_ns
-        last = (ends.asi8 - origin_ns) // step_ns
+        first = (starts.as_unit("ns").asi8 - origin_ns) // step_ns
+        last = (ends.as_unit("ns").asi8 - origin_ns) // step_ns
         if first[0] < 0 or last[-1] > self.n_steps:
             raise ValueError(f"now, horizon_h: {now.isoformat()} + {horizon_h} h runs past the conditions")
         counts = (last - first).astype(np.float64)
