@@ -65,13 +65,25 @@ def electrical_of(charger: ChargePointConfig) -> ConnectorElectrical:
 
 
 def tx_profile(
-    schedule: Schedule, power_kw: Sequence[float], connector_id: int, transaction_id: int
+    schedule: Schedule,
+    power_kw: Sequence[float],
+    connector_id: int,
+    transaction_id: int,
+    *,
+    min_power_kw: float = 0.0,
 ) -> PowerLimitProfile:
-    """A TxProfile following ``power_kw`` over the schedule's slots, merged where the limit repeats."""
+    """A TxProfile following ``power_kw`` over the schedule's slots, merged where the limit repeats.
+
+    A planned power above 0 but below ``min_power_kw`` (the charger's minimum current) is a draw the
+    vehicle itself holds there, its taper near full: the optimiser's repair plans it only so, and
+    keeps the minimum free for it under every limit. The charger is given its minimum and the
+    vehicle takes what it accepts.
+    """
     start = schedule.slot_starts_utc[0] - PROFILE_LEAD
     periods: list[PowerPeriod] = []
-    for slot_start, limit_kw in zip(schedule.slot_starts_utc, power_kw, strict=True):
+    for slot_start, planned_kw in zip(schedule.slot_starts_utc, power_kw, strict=True):
         offset_s = 0 if not periods else int((slot_start - start).total_seconds())
+        limit_kw = min_power_kw if 0 < planned_kw < min_power_kw else planned_kw
         rounded_kw = round(max(0.0, limit_kw), 3)
         if periods and abs(periods[-1].limit_kw - rounded_kw) < 1e-9:
             continue
@@ -151,7 +163,13 @@ class Dispatcher:
             vehicle = by_key.get(plan.vehicle_id)
             if vehicle is None:
                 continue
-            profile = tx_profile(schedule, plan.power_kw, vehicle.connector_id, vehicle.transaction_id)
+            profile = tx_profile(
+                schedule,
+                plan.power_kw,
+                vehicle.connector_id,
+                vehicle.transaction_id,
+                min_power_kw=vehicle.min_power_kw,
+            )
             old = self._sent.get(vehicle.connector_key)
             if old is not None and same_plan(old, profile, now):
                 continue

@@ -198,17 +198,14 @@ def _power_step_kw(charger: ChargePointConfig) -> float:
     return 0.1 * charger.voltage_v * charger.phases / 1000.0 if charger.rate_unit == "A" else 0.0
 
 
-def generic_taper(max_power_kw: float, floor_kw: float = 0.0) -> tuple[tuple[float, float], ...]:
+def generic_taper(max_power_kw: float) -> tuple[tuple[float, float], ...]:
     """A constant-current / constant-voltage battery: full power to 80 %, then down to a tenth at 100 %.
 
     Vehicles do not report their curve; this common shape keeps the plan from counting on full
-    power into a nearly full battery. It never drops below ``floor_kw``, the charger's minimum: a
-    charger offers at least its minimum current and the vehicle draws what it accepts, so a plan
-    below that minimum would be sent as 0 and stall the last few kWh (the battery's room still caps
-    the energy).
+    power into a nearly full battery. Where it falls below the charger's minimum current the
+    optimiser's repair offers the charger its minimum and counts what the vehicle accepts.
     """
-    end_kw = min(max_power_kw, max(0.1 * max_power_kw, floor_kw))
-    return ((0.0, max_power_kw), (0.8, max_power_kw), (1.0, end_kw))
+    return ((0.0, max_power_kw), (0.8, max_power_kw), (1.0, 0.1 * max_power_kw))
 
 
 def horizon_h(now: datetime, site: SiteConfig, plugged: Sequence[PluggedVehicle]) -> float:
@@ -300,10 +297,16 @@ def build_problem(
     expected: Sequence[ExpectedArrivals] = (),
     peak_import_so_far_kw: float = 0.0,
     waiting: Sequence[WaitingEntry] = (),
+    temporary_caps_kw: Sequence[float] | None = None,
 ) -> ChargingProblem:
-    """The ChargingProblem for the plugged vehicles over the forecast's slots."""
-    reserve_kw = idle_connector_reserve_kw(site, plugged) + site.planning.grid_margin_kw
-    limit_kw = max(0.0, site.site.grid.import_limit_kw - reserve_kw)
+    """The ChargingProblem for the plugged vehicles over the forecast's slots.
+
+    ``temporary_caps_kw`` holds a grid operator's temporary import limit per slot (``inf`` where none
+    applies): the plan keeps under the lower of it and the connection's limit less the fail-safe room.
+    """
+    connection_kw = site.site.grid.import_limit_kw - idle_connector_reserve_kw(site, plugged)
+    caps_kw = temporary_caps_kw or (connection_kw,) * len(forecast.slot_starts)
+    limits_kw = tuple(max(0.0, min(connection_kw, cap) - site.planning.grid_margin_kw) for cap in caps_kw)
     first_slot_end = forecast.slot_starts[0] + timedelta(hours=forecast.slot_duration_h[0])
     requests = []
     for p in plugged:
@@ -323,15 +326,14 @@ def build_problem(
                 power_step_kw=p.power_step_kw,
                 battery_kwh=p.battery_kwh if soc is not None else None,
                 initial_soc=soc,
-                taper=generic_taper(p.max_power_kw, p.min_power_kw) if soc is not None else (),
+                taper=generic_taper(p.max_power_kw) if soc is not None else (),
             )
         )
     requests.extend(expected_requests(site, forecast, expected))
-    n = len(forecast.slot_starts)
     return ChargingProblem(
         slot_starts_utc=forecast.slot_starts,
         slot_duration_h=forecast.slot_duration_h,
-        grid_import_limit_kw=(limit_kw,) * n,
+        grid_import_limit_kw=limits_kw,
         base_load_kw=forecast.base_load_kw,
         pv_kw=forecast.pv_kw,
         pv_firm_kw=forecast.pv_firm_kw,

@@ -1,7 +1,7 @@
 """Where each number of :mod:`optimizer.coefficients` sits in the compiled LP, to update it in place.
 
-After one cold build, :func:`capture_layout` records, for every coefficient array, the HiGHS columns,
-rows or matrix entries it fills. :func:`lp_values` then lays any problem of the same structure
+The cold build (:func:`optimizer.lp_assembly.assemble_lp`) records, for every coefficient array, the
+HiGHS columns, rows or matrix entries it fills. :func:`lp_values` then lays any problem of the same structure
 (:func:`optimizer.coefficients.structure_key`) onto those positions, and :func:`push_changes` sends
 HiGHS only what differs. Rows are written as in :mod:`optimizer.model`: variables on the left with
 these very numbers, one number on the right.
@@ -10,17 +10,15 @@ these very numbers, one number on the right.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import highspy
 import numpy as np
 import numpy.typing as npt
-import pyomo.environ as pyo
 
-from optimizer.charge_index import ChargeIndex
 from optimizer.coefficients import LpCoefficients
-from optimizer.highs_backend import CompiledLp, HighsSolver
+from optimizer.highs_backend import HighsSolver
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
@@ -78,70 +76,6 @@ class LpValues:
     row_upper: FloatArray
     entries: FloatArray
     """Values of the layout's entries, group by group as :func:`_entry_groups` lists them."""
-
-
-def capture_layout(model: pyo.ConcreteModel, compiled: CompiledLp, index: ChargeIndex) -> LpLayout:
-    """Record where the model's components landed in the compiled LP."""
-    column_of = {id(var): j for j, var in enumerate(compiled.columns)}
-    row_of = {id(row.constraint): i for i, row in enumerate(compiled.rows)}
-
-    def cols(component: pyo.Component, keys: Sequence[object]) -> IntArray:
-        return np.array([column_of[id(component[k])] for k in keys], dtype=np.int32)
-
-    def rows(component: pyo.Component, keys: Sequence[object]) -> IntArray:
-        return np.array([row_of[id(component[k])] for k in keys], dtype=np.int32)
-
-    slots = list(range(len(index.vehicles_by_slot)))
-    vehicles = list(range(len(index.slots_by_vehicle)))
-    pairs = list(index.pairs)
-    grid_slots = [t for t in slots if index.vehicles_by_slot[t]]
-    anchors = list(model.taper_vehicles) if hasattr(model, "taper_vehicles") else []
-    anchor_rows = rows(model.stored_energy_anchor, anchors) if anchors else _ints([])
-    steps = list(model.stored_energy_steps) if hasattr(model, "stored_energy_steps") else []
-    members = list(model.fairness_members) if hasattr(model, "fairness_members") else []
-    changes = list(model.change_pairs) if hasattr(model, "change_pairs") else []
-    power_columns = cols(model.charge_power_kw, pairs)
-    unmet_columns = cols(model.unmet_energy_kwh, vehicles)
-    balance_rows = rows(model.site_power_balance, slots)
-    energy_rows = rows(model.vehicle_energy, vehicles)
-    position = {pair: i for i, pair in enumerate(pairs)}
-    pair_slots = np.array([t for _, t in pairs], dtype=np.int32)
-    pair_vehicles = np.array([v for v, _ in pairs], dtype=np.int32)
-    earlier = np.array([position[v, e] for v, _, e in steps], dtype=np.int32)
-    return LpLayout(
-        n_columns=len(compiled.columns),
-        n_rows=len(compiled.rows),
-        import_columns=cols(model.grid_import_kw, slots),
-        export_columns=cols(model.grid_export_kw, slots),
-        unmet_columns=unmet_columns,
-        power_columns=power_columns,
-        worst_share_columns=cols(model.worst_unmet_share, list(model.fairness_classes)) if members else _ints([]),
-        power_change_columns=(
-            np.concatenate([cols(model.power_rise_kw, changes), cols(model.power_fall_kw, changes)])
-            if changes
-            else _ints([])
-        ),
-        peak_column=column_of[id(model.peak_import_kw)] if hasattr(model, "peak_import_kw") else -1,
-        balance_rows=balance_rows,
-        grid_rows=rows(model.grid_limit, grid_slots),
-        grid_slots=_ints(grid_slots),
-        energy_rows=energy_rows,
-        site_rows=rows(model.site_limit, list(model.site_limit_rows)) if hasattr(model, "site_limit") else _ints([]),
-        fairness_rows=rows(model.fairness, members) if members else _ints([]),
-        fairness_vehicles=_ints([v for _, v in members]),
-        anchor_rows=anchor_rows,
-        balance_entries=Entries(balance_rows[pair_slots], power_columns, _ints(range(len(pairs))), -1.0),
-        energy_entries=Entries(energy_rows[pair_vehicles], power_columns, _ints(range(len(pairs))), 1.0),
-        step_entries=Entries(
-            rows(model.stored_energy_step, steps) if steps else _ints([]), power_columns[earlier], earlier, -1.0
-        ),
-        fairness_entries=Entries(
-            rows(model.fairness, members) if members else _ints([]),
-            unmet_columns[[v for _, v in members]] if members else _ints([]),
-            _ints([v for _, v in members]),
-            1.0,
-        ),
-    )
 
 
 def _ints(values: Iterable[int]) -> IntArray:

@@ -110,12 +110,21 @@ def _repair_slot(problem: ChargingProblem, vehicles: list[VehicleState], slots: 
     present = [v for v, state in enumerate(vehicles) if state.present(t)]
     aim_kw = {v: min(max(0.0, vehicles[v].aim_kw(t)), vehicles[v].upper_kw(t)) for v in present}
     for v in present:
-        slots.set(v, t, vehicles[v], vehicles[v].grid.floor(aim_kw[v]))
+        slots.set(v, t, vehicles[v], _rounded_kw(vehicles[v], t, aim_kw[v]))
     _fit_slot(problem, vehicles, slots, t, present)
     _raise_towards_aims(problem, vehicles, slots, t, aim_kw)
     _fill_to_target(problem, vehicles, slots, t, present)
     for v in present:
         vehicles[v].close_slot(t)
+
+
+def _rounded_kw(state: VehicleState, t: int, aim_kw: float) -> float:
+    """The setpoint for an aim: rounded down onto the charger's setpoints, or, where the vehicle
+    itself holds the draw below the lowest setpoint, that draw when the aim is nearer it than 0."""
+    held_kw = state.held_kw(t)
+    if held_kw > 0 and aim_kw >= held_kw / 2:
+        return held_kw
+    return state.grid.floor(aim_kw)
 
 
 def _fit_slot(
@@ -204,8 +213,12 @@ def _recover_lost_energy(problem: ChargingProblem, vehicles: list[VehicleState],
 def _raise_or_exchange(v: int, t: int, state: VehicleState, slots: SlotState, benefit_eur_per_kwh: float) -> bool:
     """Raise slot ``t`` towards the lost energy; if the next setpoint would pass the need, lower
     another slot of the vehicle by the excess (a larger setpoint there, a smaller one here)."""
+    room_kw = slots.room_kw(v, t)
+    if room_kw <= LIMIT_SLACK:
+        # no setpoint above the current one fits the slot's limits: nothing to raise or exchange
+        return False
     current_kw = state.setpoint_kw[t]
-    within_kw = min(state.limit_at_kw(t), current_kw + slots.room_kw(v, t))
+    within_kw = min(state.limit_at_kw(t), current_kw + room_kw)
     lost_kwh = state.lost_kwh()
     raised_kw = state.grid.floor(min(within_kw, state.upper_at_kw(t), current_kw + lost_kwh / state.energy_per_kw[t]))
     changes: list[tuple[int, float]] = []
@@ -218,7 +231,7 @@ def _raise_or_exchange(v: int, t: int, state: VehicleState, slots: SlotState, be
         excess_kwh = (higher_kw - current_kw) * state.energy_per_kw[t] - state.room_left_kwh()
         changes = [(t, higher_kw)]
         if excess_kwh > LIMIT_SLACK:
-            compensation = _best_cut(state, t, excess_kwh)
+            compensation = state.best_cut(t, excess_kwh)
             if compensation is None:
                 return False
             changes.append(compensation)
@@ -236,17 +249,3 @@ def _raise_or_exchange(v: int, t: int, state: VehicleState, slots: SlotState, be
     for u, p_kw in before:
         slots.set(v, u, state, p_kw)
     return False
-
-
-def _best_cut(state: VehicleState, t: int, excess_kwh: float) -> tuple[int, float] | None:
-    """The other slot whose setpoint, lowered by at least ``excess_kwh``, gives up the least."""
-    best: tuple[float, int, float] | None = None
-    for u in state.slots:
-        current_kw = state.setpoint_kw[u]
-        if u == t or current_kw <= 0:
-            continue
-        lowered_kw = state.grid.floor(current_kw - excess_kwh / state.energy_per_kw[u])
-        cut_kwh = (current_kw - lowered_kw) * state.energy_per_kw[u]
-        if best is None or cut_kwh < best[0]:
-            best = (cut_kwh, u, lowered_kw)
-    return None if best is None else (best[1], best[2])

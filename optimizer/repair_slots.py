@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,7 +13,13 @@ import numpy.typing as npt
 from optimizer.costs import can_charge
 from optimizer.limits import ev_headroom_kw, vehicle_row_matrix
 from optimizer.problem import ChargingProblem, VehicleRequest
-from optimizer.taper import deliverable_cap_kwh, taper_lines, vehicle_limit_kw
+from optimizer.taper import (
+    battery_room_kwh,
+    deliverable_cap_kwh,
+    initial_energy_kwh,
+    taper_lines,
+    vehicle_limit_kw,
+)
 
 LIMIT_SLACK = 1e-9
 """Excess [kW, kWh, or the row's unit] taken as rounding, not a violation."""
@@ -49,6 +56,11 @@ class SetpointGrid:
             return power_kw
         return _quantized(math.floor(power_kw / self.step_kw + 1e-9) * self.step_kw)
 
+    def installed_kw(self, power_kw: float) -> float:
+        """The limit a charger is given for a planned draw [kW]: the lowest setpoint for a draw the
+        vehicle holds below it (:meth:`VehicleState.held_kw`), the draw itself otherwise."""
+        return self.lowest_kw if 0 < power_kw < self.lowest_kw else power_kw
+
     def above(self, power_kw: float) -> float | None:
         """Next setpoint above ``power_kw`` [kW]; None where any higher power would do (no steps)."""
         if power_kw < self.lowest_kw - LIMIT_SLACK:
@@ -74,6 +86,12 @@ class VehicleState:
         self.last_slot = self.slots[-1] if self.slots else -1
         self.cap_kwh = deliverable_cap_kwh(vehicle)
         self.lines = taper_lines(vehicle.taper)
+        self._slot_array = np.asarray(self.slots, dtype=np.int64)
+        self._slot_energy_per_kw = np.asarray(self.energy_per_kw, dtype=np.float64)[self._slot_array]
+        self._slopes = np.array([[slope] for slope, _ in self.lines], dtype=np.float64)
+        self._intercepts = np.array([[intercept] for _, intercept in self.lines], dtype=np.float64)
+        self._delivered_by_slot_kwh: list[float] | None = None
+        """Cumulative energy of the setpoints at the end of each slot of the stay, while they stand."""
         self.delivered_kwh = 0.0
         """Delivered by the slots closed so far in the forward pass [kWh]."""
         self.target_so_far_kwh = 0.0
@@ -92,6 +110,24 @@ class VehicleState:
         left_kwh = max(0.0, self.cap_kwh - self.delivered_kwh)
         return min(vehicle_limit_kw(self.vehicle, self.lines, self.delivered_kwh), left_kwh / self.energy_per_kw[t])
 
+    def held_kw(self, t: int) -> float:
+        """What the plan counts for slot ``t`` when the charger offers the lowest setpoint and the vehicle
+        itself (its taper or its battery's room) takes less than that [kW]: its own limit, or its
+        remaining need if smaller; 0 when it would take the whole setpoint.
+
+        A charger cannot be set below its minimum current, but it need not be: it offers the
+        minimum and a nearly full battery takes what it accepts. Without this the last few percent
+        of a battery whose taper falls below 6 A would never charge.
+        """
+        accepts_kw = vehicle_limit_kw(self.vehicle, self.lines, self.delivered_kwh)
+        room_kwh = battery_room_kwh(self.vehicle) - self.delivered_kwh
+        accepts_kw = min(accepts_kw, max(0.0, room_kwh) / self.energy_per_kw[t])
+        if not 0 < accepts_kw < self.grid.lowest_kw - LIMIT_SLACK:
+            return 0.0
+        # the plan counts no more than the need; the vehicle may take a little more, never above
+        # what it accepts (less than one lowest setpoint for one slot)
+        return self.upper_kw(t)
+
     def close_slot(self, t: int) -> None:
         self.delivered_kwh += self.setpoint_kw[t] * self.energy_per_kw[t]
         self.target_so_far_kwh += self.target_kw[t] * self.energy_per_kw[t]
@@ -99,6 +135,7 @@ class VehicleState:
     def set_power(self, t: int, power_kw: float) -> None:
         self._total_kwh += (power_kw - self.setpoint_kw[t]) * self.energy_per_kw[t]
         self.setpoint_kw[t] = power_kw
+        self._delivered_by_slot_kwh = None
 
     def total_kwh(self) -> float:
         """Energy all setpoints deliver [kWh]."""
@@ -116,8 +153,37 @@ class VehicleState:
         """The vehicle's own limit in slot ``t`` (maximum power, taper) under the current setpoints [kW]."""
         if not self.lines:
             return self.vehicle.max_power_kw
-        before_kwh = sum(self.setpoint_kw[u] * self.energy_per_kw[u] for u in self.slots if u < t)
+        if self._delivered_by_slot_kwh is None:
+            self._delivered_by_slot_kwh = np.cumsum(self._slot_setpoints_kw() * self._slot_energy_per_kw).tolist()
+        earlier = bisect.bisect_left(self.slots, t)
+        before_kwh = self._delivered_by_slot_kwh[earlier - 1] if earlier else 0.0
         return vehicle_limit_kw(self.vehicle, self.lines, before_kwh)
+
+    def best_cut(self, t: int, excess_kwh: float) -> tuple[int, float] | None:
+        """The other slot whose setpoint, lowered by at least ``excess_kwh``, gives up the least:
+        ``(slot, lowered setpoint [kW])``, or None when no other slot charges."""
+        best: tuple[float, int, float] | None = None
+        for u in self.slots:
+            current_kw = self.setpoint_kw[u]
+            if u == t or current_kw <= 0:
+                continue
+            lowered_kw = self.grid.floor(current_kw - excess_kwh / self.energy_per_kw[u])
+            cut_kwh = (current_kw - lowered_kw) * self.energy_per_kw[u]
+            if best is None or cut_kwh < best[0]:
+                best = (cut_kwh, u, lowered_kw)
+        return None if best is None else (best[1], best[2])
+
+    def _slot_setpoints_kw(self) -> npt.NDArray[np.float64]:
+        return np.asarray(self.setpoint_kw, dtype=np.float64)[self._slot_array]
+
+    def _limits_after_kw(self, delivered_kwh: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """:func:`~optimizer.taper.vehicle_limit_kw` for an array of energies delivered [kW]."""
+        battery_kwh = self.vehicle.battery_kwh
+        if not self.lines or battery_kwh is None:
+            return np.full(delivered_kwh.shape, self.vehicle.max_power_kw)
+        soc = (initial_energy_kwh(self.vehicle) + delivered_kwh) / battery_kwh
+        taper_kw: npt.NDArray[np.float64] = np.min(self._slopes * soc + self._intercepts, axis=0)
+        return np.maximum(0.0, np.minimum(self.vehicle.max_power_kw, taper_kw))
 
     def upper_at_kw(self, t: int) -> float:
         """Most slot ``t`` may hold with every other setpoint as it is: own limit, need and room [kW]."""
@@ -126,15 +192,14 @@ class VehicleState:
 
     def within_limits(self) -> bool:
         """Whether every setpoint keeps the taper (at its slot's starting SoC), the need and the room."""
-        if not self.lines:
+        if not self.lines or not self.slots:
             return self._total_kwh <= self.cap_kwh + LIMIT_SLACK
-        delivered_kwh = 0.0
-        for u in self.slots:
-            p_kw = self.setpoint_kw[u]
-            if self.lines and p_kw > vehicle_limit_kw(self.vehicle, self.lines, delivered_kwh) + LIMIT_SLACK:
-                return False
-            delivered_kwh += p_kw * self.energy_per_kw[u]
-        return delivered_kwh <= self.cap_kwh + LIMIT_SLACK
+        setpoints_kw = self._slot_setpoints_kw()
+        delivered_kwh = np.cumsum(setpoints_kw * self._slot_energy_per_kw)
+        before_kwh = np.concatenate(([0.0], delivered_kwh[:-1]))
+        if bool((setpoints_kw > self._limits_after_kw(before_kwh) + LIMIT_SLACK).any()):
+            return False
+        return float(delivered_kwh[-1]) <= self.cap_kwh + LIMIT_SLACK
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,12 +223,15 @@ class SlotState:
         self.net_kw = [base - pv for base, pv in zip(problem.base_load_kw, problem.pv_kw, strict=True)]
 
     def set(self, v: int, t: int, state: VehicleState, power_kw: float) -> None:
-        delta_kw = power_kw - state.setpoint_kw[t]
+        """Plan ``power_kw`` for vehicle ``v`` in slot ``t``: the limits count what its charger is
+        given (:meth:`SetpointGrid.installed_kw`), the bill what the vehicle draws."""
+        installed_delta_kw = state.grid.installed_kw(power_kw) - state.grid.installed_kw(state.setpoint_kw[t])
+        drawn_delta_kw = power_kw - state.setpoint_kw[t]
         state.set_power(t, power_kw)
-        self.total_kw[t] += delta_kw
-        self.net_kw[t] += delta_kw * state.share[t]
+        self.total_kw[t] += installed_delta_kw
+        self.net_kw[t] += drawn_delta_kw * state.share[t]
         if self.has_rows:
-            self.lhs[:, t] += self.rows.coefficients[:, v] * delta_kw
+            self.lhs[:, t] += self.rows.coefficients[:, v] * installed_delta_kw
 
     def worst_excess(self, t: int) -> Excess | None:
         """The slot's excess over its limits, or None when it fits."""

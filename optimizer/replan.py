@@ -25,12 +25,19 @@ from optimizer.charge_index import ChargeIndex, build_charge_index
 from optimizer.coefficients import LpCoefficients, lp_coefficients, structure_key
 from optimizer.evaluation import schedule_from_power
 from optimizer.fallback import fallback_schedule
-from optimizer.highs_backend import HighsSolver, LpOutcome, compile_lp, new_highs, run_highs
-from optimizer.lp_layout import LpLayout, LpValues, capture_layout, compiled_values, lp_values, push_changes
-from optimizer.model import build_model
+from optimizer.highs_backend import HighsSolver, LpOutcome, new_highs, run_highs
+from optimizer.lp_assembly import assemble_lp
+from optimizer.lp_layout import LpLayout, LpValues, compiled_values, lp_values, push_changes
 from optimizer.problem import ChargingProblem
 from optimizer.schedule import Schedule, SolveStatus, SolveTimings
-from optimizer.solve import COSTLIER_INCUMBENT, STATUS_OF_OUTCOME, cheaper_of, finish, lp_objective_eur
+from optimizer.solve import (
+    COSTLIER_INCUMBENT,
+    STATUS_OF_OUTCOME,
+    cheaper_of,
+    finish,
+    lp_objective_eur,
+    power_from_columns,
+)
 from optimizer.validation import check_problem
 
 
@@ -146,14 +153,14 @@ class Replanner:
     def _cold(
         self, problem: ChargingProblem, index: ChargeIndex, coefficients: LpCoefficients, key: Hashable
     ) -> _LiveLp:
-        model = build_model(problem, index, coefficients)
-        compiled = compile_lp(model)
-        layout = capture_layout(model, compiled, index)
+        assembled = assemble_lp(index, coefficients)
         highs = new_highs(self._time_limit_s, self._options)
-        if highs.passModel(compiled.lp) == highspy.HighsStatus.kError:
+        if highs.passModel(assembled.lp) == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the model")
-        base = compiled_values(layout, compiled.lp, with_entries=False)
-        return _LiveLp(key=key, highs=highs, layout=layout, values=lp_values(layout, coefficients, base))
+        base = compiled_values(assembled.layout, assembled.lp, with_entries=False)
+        return _LiveLp(
+            key=key, highs=highs, layout=assembled.layout, values=lp_values(assembled.layout, coefficients, base)
+        )
 
     @staticmethod
     def _schedule(
@@ -168,10 +175,7 @@ class Replanner:
         if status is None:
             return fallback_schedule(problem, reason=f"solver found no solution ({termination})")
         column_values = np.asarray(live.highs.getSolution().col_value, dtype=np.float64)
-        power = column_values[live.layout.power_columns].tolist()
-        power_kw = [[0.0] * problem.n_slots for _ in problem.vehicles]
-        for (v, t), p_kw in zip(index.pairs, power, strict=True):
-            power_kw[v][t] = p_kw
+        power_kw = power_from_columns(problem, index, column_values[live.layout.power_columns])
         objective = float(live.highs.getInfo().objective_function_value)
         schedule = schedule_from_power(
             problem,

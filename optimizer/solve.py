@@ -10,14 +10,17 @@ import dataclasses
 import time
 from collections.abc import Sequence
 
+import highspy
 import numpy as np
+import numpy.typing as npt
 import pyomo.environ as pyo
 
 from optimizer.charge_index import ChargeIndex, build_charge_index
 from optimizer.coefficients import LpCoefficients, lp_coefficients
 from optimizer.evaluation import schedule_from_power
 from optimizer.fallback import fallback_schedule
-from optimizer.highs_backend import LpBackend, LpOutcome, solve_lp_with_highs
+from optimizer.highs_backend import LpBackend, LpOutcome, LpResult, new_highs, run_highs
+from optimizer.lp_assembly import assemble_lp
 from optimizer.model import build_model
 from optimizer.problem import ChargingProblem
 from optimizer.repair import dispatchable as make_dispatchable
@@ -32,7 +35,7 @@ def solve(
     problem: ChargingProblem,
     *,
     time_limit_s: float = 10.0,
-    backend: LpBackend = solve_lp_with_highs,
+    backend: LpBackend | None = None,
     dispatchable: bool = False,
 ) -> Schedule:
     """Plan charging power for every vehicle over the horizon at least cost.
@@ -44,7 +47,9 @@ def solve(
     time_limit_s
         Time the LP solver may spend [s]; model building comes on top.
     backend
-        The LP solver; HiGHS unless another is injected.
+        Solve the Pyomo model (:func:`optimizer.model.build_model`) with this backend (e.g.
+        :func:`~optimizer.highs_backend.solve_lp_with_highs`). By default the same LP is assembled
+        straight into HiGHS's matrices (:func:`optimizer.lp_assembly.assemble_lp`), which is faster.
     dispatchable
         Turn the LP's powers into setpoints chargers can follow (:func:`optimizer.repair.dispatchable`):
         0 or at least ``min_power_kw``, in steps of ``power_step_kw``.
@@ -73,16 +78,31 @@ def solve(
     try:
         index = build_charge_index(problem)
         coefficients = lp_coefficients(problem, index)
-        model = build_model(problem, index, coefficients)
-        built_s = time.perf_counter()
-        result = backend(model, time_limit_s=time_limit_s)
+        power_kw: list[list[float]] = []
+        if backend is None:
+            assembled = assemble_lp(index, coefficients)
+            highs = new_highs(time_limit_s)
+            if highs.passModel(assembled.lp) == highspy.HighsStatus.kError:
+                raise RuntimeError("HiGHS rejected the model")
+            built_s = time.perf_counter()
+            outcome, termination = run_highs(highs)
+            result = LpResult(outcome, termination)
+            if outcome is not LpOutcome.NO_SOLUTION:
+                result = LpResult(outcome, termination, float(highs.getInfo().objective_function_value))
+                column_values = np.asarray(highs.getSolution().col_value, dtype=np.float64)
+                power_kw = power_from_columns(problem, index, column_values[assembled.layout.power_columns])
+        else:
+            model = build_model(problem, index, coefficients)
+            built_s = time.perf_counter()
+            result = backend(model, time_limit_s=time_limit_s)
+            if result.outcome is not LpOutcome.NO_SOLUTION:
+                power_kw = power_plans(problem, index, model)
         solved_s = time.perf_counter()
         timings = SolveTimings(build_s=built_s - started_s, solve_s=solved_s - built_s)
         status = STATUS_OF_OUTCOME.get(result.outcome)
         if status is None:
             schedule = fallback_schedule(problem, reason=f"solver found no solution ({result.termination})")
         else:
-            power_kw = power_plans(problem, index, model)
             schedule = schedule_from_power(
                 problem,
                 power_kw,
@@ -119,6 +139,16 @@ def power_plans(problem: ChargingProblem, index: ChargeIndex, model: pyo.Concret
         if value is None:
             raise RuntimeError(f"charge_power_kw[{v}, {t}] has no value after the solve")
         plans[v][t] = float(value)
+    return plans
+
+
+def power_from_columns(
+    problem: ChargingProblem, index: ChargeIndex, pair_power_kw: npt.NDArray[np.float64]
+) -> list[list[float]]:
+    """Charging power per vehicle and slot [kW] from the values of the pairs' columns, in pair order."""
+    plans = [[0.0] * problem.n_slots for _ in problem.vehicles]
+    for (v, t), power_kw in zip(index.pairs, pair_power_kw.tolist(), strict=True):
+        plans[v][t] = power_kw
     return plans
 
 

@@ -184,7 +184,13 @@ class MpcController:
             if vehicle is None:  # an expected arrival: nothing to dispatch
                 continue
             charger = self._chargers[vehicle.charge_point_id]
-            profile = tx_profile(schedule, plan.power_kw, vehicle.connector_id, vehicle.transaction_id)
+            profile = tx_profile(
+                schedule,
+                plan.power_kw,
+                vehicle.connector_id,
+                vehicle.transaction_id,
+                min_power_kw=vehicle.min_power_kw,
+            )
             payload = to_ocpp16_charging_profile(
                 profile, electrical_of(charger), max_periods=charger.max_schedule_periods
             )

@@ -23,6 +23,7 @@ from benchmarks.speed.stats import TimeStats, repeat, time_stats
 from fleet.site_config import SiteConfig
 from optimizer import ChargingProblem, Schedule, solve
 from optimizer.evaluation import make_safe, plan_cost_eur
+from optimizer.highs_backend import LpBackend, solve_lp_with_highs
 from optimizer.model import build_charge_index
 from optimizer.replan import Replanner
 
@@ -80,6 +81,8 @@ class CaseResult:
     floor_total: TimeStats
     core_solve: TimeStats
     """``optimizer.solve`` on the core LP (optional terms at their defaults), the floor's problem."""
+    pyomo_solve: TimeStats
+    """``optimizer.solve`` on the core LP through the Pyomo model (compiled to matrices, then HiGHS)."""
     solver_factory: TimeStats | None
     warm: TimeStats
     """:class:`optimizer.replan.Replanner` re-solving after a meter value changed every need."""
@@ -100,6 +103,10 @@ class CaseResult:
     @property
     def solve_over_floor(self) -> float:
         return self.core_solve.median_s / self.floor_total.median_s
+
+    @property
+    def pyomo_over_floor(self) -> float:
+        return self.pyomo_solve.median_s / self.floor_total.median_s
 
     @property
     def solver_factory_over_floor(self) -> float | None:
@@ -133,6 +140,8 @@ def measure_case(
     core_runs = repeat(lambda: _timed_solve(problem), repeats=repeats, budget_s=budget_s)
     schedule = core_runs[-1][1]
     progress(f"{case.name}: {len(core_runs)} optimizer.solve on the core LP")
+    pyomo_runs = repeat(lambda: _timed_solve(problem, backend=solve_lp_with_highs), repeats=repeats, budget_s=budget_s)
+    progress(f"{case.name}: {len(pyomo_runs)} optimizer.solve on the core LP through the Pyomo model")
     median_s = time_stats([o.timing.total_s for o in outcomes]).median_s
     progress(f"{case.name}: {len(outcomes)} re-plans, median {median_s:.3f} s")
 
@@ -166,6 +175,7 @@ def measure_case(
         floor_highs=time_stats([f.run_s for f in floors]),
         floor_total=time_stats([f.total_s for f in floors]),
         core_solve=time_stats([t for t, _ in core_runs]),
+        pyomo_solve=time_stats([t for t, _ in pyomo_runs]),
         solver_factory=time_stats([f.total_s for f in factory]) if factory else None,
         warm=warm,
         warm_starts=starts,
@@ -209,7 +219,7 @@ def _warm_resolves(
     return time_stats(times_s), tuple(starts)
 
 
-def _timed_solve(problem: ChargingProblem) -> tuple[float, Schedule]:
+def _timed_solve(problem: ChargingProblem, backend: LpBackend | None = None) -> tuple[float, Schedule]:
     started_s = time.perf_counter()
-    schedule = solve(problem, time_limit_s=SOLVER_TIME_LIMIT_S)
+    schedule = solve(problem, time_limit_s=SOLVER_TIME_LIMIT_S, backend=backend)
     return time.perf_counter() - started_s, schedule

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from optimizer import ChargingProblem
+from optimizer.highs_backend import DEFAULT_OPTIONS
 from optimizer.model import TIE_BREAK_EUR_PER_KWH_PER_SLOT
 
 try:
@@ -316,6 +317,8 @@ def solve_floor(problem: ChargingProblem, *, time_limit_s: float = 60.0) -> Floo
     highs = _HighsSolver()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("time_limit", float(time_limit_s))
+    for name, value in DEFAULT_OPTIONS.items():  # the optimiser's settings: compare formulations, not options
+        highs.setOptionValue(name, value)
     if highs.passModel(lp) == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS rejected the floor's LP")
     highs.run()

@@ -49,6 +49,13 @@ def test_profile_merges_repeated_limits_and_starts_just_before_the_plan() -> Non
     assert limit_at(profile, T0 + timedelta(minutes=75)) is None
 
 
+def test_a_draw_held_below_the_minimum_is_sent_as_the_minimum() -> None:
+    # a van tapering near full draws 2.6 kW: its charger is given 6 A (4.14 kW), never 0
+    schedule = _schedule((11.0, 2.6, 1.2, 0.0))
+    profile = tx_profile(schedule, schedule.plans[0].power_kw, 1, 7, min_power_kw=4.14)
+    assert [(p.start_offset_s, p.limit_kw) for p in profile.periods] == [(0, 11.0), (910, 4.14), (2710, 0.0)]
+
+
 def test_same_plan_shifted_by_a_slot_is_not_sent_again() -> None:
     old = tx_profile(_schedule((11.0, 11.0, 4.0, 4.0)), (11.0, 11.0, 4.0, 4.0), 1, 7)
     new = tx_profile(_schedule((11.0, 4.0, 4.0), 15), (11.0, 4.0, 4.0), 1, 7)

@@ -7,6 +7,7 @@ of the phasor sum, and the taper at each slot's starting state of charge compute
 from __future__ import annotations
 
 import itertools
+import math
 
 import pytest
 
@@ -82,13 +83,53 @@ def taper_at(taper: tuple[tuple[float, float], ...], soc: float) -> float:
 
 
 def assert_dispatchable(problem: ChargingProblem, schedule: Schedule) -> None:
-    """Every setpoint is 0, or at least the minimum and a multiple of the step (to 1e-6 kW)."""
+    """Every setpoint is 0, or at least the minimum and a multiple of the step (to 1e-6 kW), or a draw
+    the vehicle itself holds below the lowest setpoint (its taper or battery room at the slot's
+    start accept less than that), counted at no more than that. The limits the chargers are then
+    given (the lowest setpoint for a held draw) keep the EV headroom and every phasor limit."""
     assert schedule.dispatchable
+    installed: list[list[float]] = []
     for vehicle, plan in zip(problem.vehicles, schedule.plans, strict=True):
-        for p_kw in plan.power_kw:
-            if p_kw == 0.0:
-                continue
-            assert p_kw >= vehicle.min_power_kw - TOLERANCE_KW
-            if vehicle.power_step_kw > 0:
-                steps = p_kw / vehicle.power_step_kw
-                assert abs(steps - round(steps)) * vehicle.power_step_kw <= TOLERANCE_KW
+        lowest_kw = _lowest_setpoint_kw(vehicle)
+        stored_kwh = (vehicle.initial_soc or 0.0) * (vehicle.battery_kwh or 0.0)
+        row: list[float] = []
+        for p_kw, hours in zip(plan.power_kw, vehicle.available_h, strict=True):
+            row.append(p_kw)
+            if p_kw >= lowest_kw - TOLERANCE_KW:
+                if vehicle.power_step_kw > 0:
+                    steps = p_kw / vehicle.power_step_kw
+                    assert abs(steps - round(steps)) * vehicle.power_step_kw <= TOLERANCE_KW
+            elif p_kw > 0:
+                accepts_kw = _accepts_kw(vehicle, stored_kwh, hours)
+                assert accepts_kw < lowest_kw, f"{vehicle.vehicle_id}: {p_kw} kW below the minimum, not held"
+                assert p_kw <= accepts_kw + TOLERANCE_KW
+                row[-1] = lowest_kw
+            stored_kwh += p_kw * hours * vehicle.efficiency
+        installed.append(row)
+    for t, headroom_kw in enumerate(ev_headroom_kw(problem)):
+        assert sum(row[t] for row in installed) <= headroom_kw + TOLERANCE_KW
+    for limit in problem.phasor_limits:
+        for t in range(problem.n_slots):
+            total = 0j
+            for key, coefficient in limit.coefficients:
+                for vehicle, row in zip(problem.vehicles, installed, strict=True):
+                    if vehicle.connector_key == key:
+                        total += complex(coefficient) * row[t]
+            assert abs(total) <= limit.limit * (1 + 1e-9) + 1e-6
+
+
+def _lowest_setpoint_kw(vehicle: VehicleRequest) -> float:
+    if vehicle.power_step_kw <= 0:
+        return vehicle.min_power_kw
+    return max(1, math.ceil(vehicle.min_power_kw / vehicle.power_step_kw - 1e-9)) * vehicle.power_step_kw
+
+
+def _accepts_kw(vehicle: VehicleRequest, stored_kwh: float, hours: float) -> float:
+    """What the vehicle takes at most at the slot's start: its taper and maximum, and its battery's room."""
+    if vehicle.battery_kwh is None or vehicle.initial_soc is None:
+        return vehicle.max_power_kw
+    accepts_kw = vehicle.max_power_kw
+    if vehicle.taper:
+        accepts_kw = min(accepts_kw, taper_at(vehicle.taper, stored_kwh / vehicle.battery_kwh))
+    room_kwh = vehicle.battery_kwh - stored_kwh
+    return max(0.0, min(accepts_kw, room_kwh / (hours * vehicle.efficiency)))

@@ -121,3 +121,56 @@ def test_a_schedule_for_another_problem_is_refused() -> None:
     other = problem(slot_duration_h=(1.0,), vehicles=[vehicle("b", available_h=(1.0,))])
     with pytest.raises(ValueError, match="schedule"):
         dispatchable(solve(other), p)
+
+
+def test_a_battery_tapering_below_the_minimum_is_offered_the_minimum_and_charges_to_full() -> None:
+    # 68 kWh van at 97 %: its taper (11 kW to 80 %, 1.1 kW at 100 %) accepts 2.6 kW now, less than
+    # 6 A (4.14 kW). The charger is offered 6 A and the van takes what it accepts, so the plan must
+    # not round it to 0: the last 2 kWh arrive within the hour.
+    taper = ((0.0, 11.0), (0.8, 11.0), (1.0, 1.1))
+    van = vehicle(
+        "van",
+        available_h=[0.25] * 4,
+        max_power_kw=11.0,
+        energy_needed_kwh=1.5,
+        min_power_kw=MIN_KW,
+        power_step_kw=STEP_KW,
+        battery_kwh=68.0,
+        initial_soc=0.97,
+        taper=taper,
+    )
+    p = problem(slot_duration_h=(0.25,) * 4, vehicles=[van], grid_import_limit_kw=100.0)
+    repaired = solve(p, dispatchable=True)
+    assert_safe(p, repaired)
+    assert_dispatchable(p, repaired)
+    plan = repaired.plans[0]
+    # at 97 % the taper allows 11 - 0.17 / 0.2 * 9.9 = 2.585 kW: every slot charges at what the van accepts
+    assert plan.power_kw[0] == pytest.approx(2.585, abs=1e-6)
+    assert all(0 < p_kw < MIN_KW for p_kw in plan.power_kw[:3])
+    assert plan.planned_energy_kwh == pytest.approx(1.5, abs=1e-6)
+    assert plan.unmet_energy_kwh == 0.0
+
+
+def test_a_held_draw_reserves_the_minimum_under_the_grid_limit() -> None:
+    # two vans held below the minimum, but only one charger's minimum fits under the grid limit:
+    # the limits the chargers are given (4.14 kW each) must fit, not the draws (2.6 kW each)
+    taper = ((0.0, 11.0), (0.8, 11.0), (1.0, 1.1))
+    vans = [
+        vehicle(
+            f"van{i}",
+            available_h=[0.25],
+            max_power_kw=11.0,
+            energy_needed_kwh=1.0,
+            min_power_kw=MIN_KW,
+            power_step_kw=STEP_KW,
+            battery_kwh=68.0,
+            initial_soc=0.97,
+            taper=taper,
+        )
+        for i in range(2)
+    ]
+    p = problem(slot_duration_h=(0.25,), vehicles=vans, grid_import_limit_kw=6.0)
+    repaired = solve(p, dispatchable=True)
+    assert_safe(p, repaired)
+    assert_dispatchable(p, repaired)
+    assert sorted(plan.power_kw[0] > 0 for plan in repaired.plans) == [False, True]

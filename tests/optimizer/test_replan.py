@@ -12,9 +12,9 @@ import pytest
 from optimizer import ChargingProblem, PhasorLimit, Replanner, ReplanStart, SolveStatus, solve
 from optimizer.charge_index import build_charge_index
 from optimizer.coefficients import lp_coefficients, structure_key
-from optimizer.highs_backend import compile_lp, new_highs
-from optimizer.lp_layout import LpValues, capture_layout, compiled_values, lp_values, push_changes
-from optimizer.model import build_model
+from optimizer.highs_backend import new_highs
+from optimizer.lp_assembly import assemble_lp
+from optimizer.lp_layout import LpValues, compiled_values, lp_values, push_changes
 from tests.optimizer.factories import problem, vehicle
 from tests.optimizer.invariants import assert_safe
 
@@ -117,13 +117,12 @@ def test_updated_lp_equals_a_fresh_build(seed: int) -> None:
     assert structure_key(first, index, lp_coefficients(first, index)) == structure_key(
         second, next_index, lp_coefficients(second, next_index)
     )
-    model = build_model(first, index)
-    compiled = compile_lp(model)
-    layout = capture_layout(model, compiled, index)
+    compiled = assemble_lp(index, lp_coefficients(first, index))
+    layout = compiled.layout
     before = compiled_values(layout, compiled.lp)
     assert _same(lp_values(layout, lp_coefficients(first, index), before), before)
 
-    fresh = compile_lp(build_model(second, next_index))
+    fresh = assemble_lp(next_index, lp_coefficients(second, next_index))
     highs = new_highs(10.0)
     highs.passModel(compiled.lp)
     after = lp_values(layout, lp_coefficients(second, next_index), before)
