@@ -103,6 +103,10 @@ class LpCoefficients:
     """Vehicles whose taper can bind, with the slots and lines where it can."""
     initial_energy_kwh: FloatArray
     """Per entry of ``taper``: energy stored at the start [kWh]."""
+    taper_power_coef: FloatArray
+    """Per taper row, in the order of ``taper`` (vehicle, then slot, then line): the coefficient of
+    ``charge_power_kw`` in ``charge_power_kw * (1 - min(0, slope) * energy_per_kw / (2 * battery_kwh))
+    - slope / battery_kwh * stored_energy_kwh <= intercept`` [-]; see :func:`taper_power_coefficients`."""
     site_rows: tuple[SiteRowTerms, ...]
     """Every (site row, slot) with a vehicle that can push the row up."""
     site_row_rhs: FloatArray
@@ -159,6 +163,7 @@ def lp_coefficients(problem: ChargingProblem, index: ChargeIndex) -> LpCoefficie
         unmet_lower_kwh=np.array([max(0.0, v.energy_needed_kwh - battery_room_kwh(v)) for v in vehicles]),
         taper=taper,
         initial_energy_kwh=np.array([initial_energy_kwh(vehicles[x.vehicle]) for x in taper], dtype=np.float64),
+        taper_power_coef=taper_power_coefficients(taper, index, energy_per_kw),
         site_rows=_site_row_terms(problem, index),
         site_row_rhs=np.array([row.rhs for row in rows], dtype=np.float64),
         fairness_weight_eur=problem.fairness_weight_eur,
@@ -169,6 +174,27 @@ def lp_coefficients(problem: ChargingProblem, index: ChargeIndex) -> LpCoefficie
         capacity_charge_eur_per_kw=problem.capacity_charge_eur_per_kw,
         peak_import_so_far_kw=problem.peak_import_so_far_kw,
     )
+
+
+def taper_power_coefficients(
+    taper: tuple[TaperTerms, ...], index: ChargeIndex, energy_per_kw: FloatArray
+) -> FloatArray:
+    """The coefficient of the charging power in each taper row (vehicle, then slot, then line).
+
+    A falling taper line is applied at the state of charge halfway through the slot, not at its
+    start: the power a battery accepts falls while it charges, so the slot's average is what the
+    taper allows halfway. With ``e = charge_power_kw * energy_per_kw`` charged in the slot, the row
+    ``p <= slope * (soc_start + e / (2 * battery_kwh)) + intercept`` stays linear. A rising line
+    (low state of charge) keeps the start of the slot, its lower point.
+    """
+    position = {pair: i for i, pair in enumerate(index.pairs)}
+    coefficients: list[float] = []
+    for terms in taper:
+        for t in terms.slots:
+            per_kw = float(energy_per_kw[position[terms.vehicle, t]])
+            for slope, _ in terms.lines:
+                coefficients.append(1.0 - min(0.0, float(slope)) * per_kw / (2.0 * float(terms.battery_kwh)))
+    return np.array(coefficients, dtype=np.float64)
 
 
 def _taper_terms(problem: ChargingProblem, index: ChargeIndex) -> tuple[TaperTerms, ...]:

@@ -101,7 +101,7 @@ def safe_plan(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]) -> 
         column[present] = np.minimum(column[present], left_kwh[present] / per_kw[present])
         for v, vehicle_lines in lines.items():
             if column[v] > 0:
-                column[v] = min(column[v], vehicle_limit_kw(vehicles[v], vehicle_lines, delivered_kwh[v]))
+                column[v] = min(column[v], vehicle_limit_kw(vehicles[v], vehicle_lines, delivered_kwh[v], per_kw[v]))
         _fit_slot(column, headroom_kw, rows)
         delivered_kwh += column * per_kw
     return safe

@@ -69,7 +69,9 @@ def fallback_schedule(problem: ChargingProblem, *, reason: str) -> Schedule:
             if left_kw <= 0 or battery_kwh_per_kw <= 0 or remaining_kwh[v] <= 0:
                 continue
             p_kw = min(
-                vehicle_limit_kw(vehicle, lines[v], delivered_kwh[v]), left_kw, remaining_kwh[v] / battery_kwh_per_kw
+                vehicle_limit_kw(vehicle, lines[v], delivered_kwh[v], battery_kwh_per_kw),
+                left_kw,
+                remaining_kwh[v] / battery_kwh_per_kw,
             )
             if has_rows:
                 p_kw = min(p_kw, rows.headroom_kw(row_lhs, v))

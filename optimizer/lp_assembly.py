@@ -155,7 +155,7 @@ def assemble_lp(index: ChargeIndex, c: LpCoefficients) -> AssembledLp:
     b.entries(energy[pair_vehicles], power, c.energy_per_kw)
     b.entries(energy, unmet, 1.0)
 
-    anchor_rows, step_rows, step_earlier = _add_taper(b, c, position, power)
+    anchor_rows, step_rows, step_earlier, taper_rows, taper_columns = _add_taper(b, c, position, power)
     site = _add_site_limits(b, c, position, power)
     fairness_rows, fairness_vehicles, worst = _add_fairness(b, c, unmet)
     changes = _add_power_change(b, c, index, position, power)
@@ -183,20 +183,26 @@ def assemble_lp(index: ChargeIndex, c: LpCoefficients) -> AssembledLp:
         energy_entries=Entries(energy[pair_vehicles], power, all_pairs, 1.0),
         step_entries=Entries(step_rows, power[step_earlier], step_earlier, -1.0),
         fairness_entries=Entries(fairness_rows, unmet[fairness_vehicles], fairness_vehicles, 1.0),
+        taper_entries=Entries(taper_rows, taper_columns, np.arange(taper_rows.size, dtype=np.int32), 1.0),
     )
     return AssembledLp(lp=b.lp(offset), layout=layout)
 
 
 def _add_taper(
     b: _Builder, c: LpCoefficients, position: dict[tuple[int, int], int], power: IntArray
-) -> tuple[IntArray, IntArray, IntArray]:
-    """Stored energy per taper slot, its anchor and steps, and the taper lines (see ``add_taper``)."""
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
+    """Stored energy per taper slot, its anchor and steps, and the taper lines (see ``add_taper``).
+
+    Returns the anchor rows, the step rows with the pair of each step's earlier slot, and the taper
+    rows with their power columns (in the order of ``LpCoefficients.taper_power_coef``)."""
     empty = np.zeros(0, dtype=np.int32)
     if not c.taper:
-        return empty, empty, empty
+        return empty, empty, empty, empty, empty
     anchors: list[int] = []
     step_rows: list[IntArray] = []
     step_earlier: list[IntArray] = []
+    limit_rows: list[IntArray] = []
+    limit_columns: list[IntArray] = []
     for terms, initial_kwh in zip(c.taper, c.initial_energy_kwh.tolist(), strict=True):
         v, slots = terms.vehicle, terms.slots
         n = len(slots)
@@ -212,15 +218,23 @@ def _add_taper(
             b.entries(steps, power[pair_at[:-1]], -c.energy_per_kw[pair_at[:-1]])
             step_rows.append(steps)
             step_earlier.append(pair_at[:-1])
-        for slope, intercept in terms.lines:
-            limit = b.rows(-math.inf, float(intercept), n)
-            b.entries(limit, power[pair_at], 1.0)
+        # rows slot-major, lines within a slot: the order of LpCoefficients.taper_power_coef
+        n_lines = len(terms.lines)
+        limits = b.rows(-math.inf, np.tile([float(i) for _, i in terms.lines], n), n * n_lines)
+        limit_rows.append(limits)
+        limit_columns.append(np.repeat(power[pair_at], n_lines))
+        for k, (slope, _) in enumerate(terms.lines):
             if slope != 0:
-                b.entries(limit, stored, -float(slope) / float(terms.battery_kwh))
+                b.entries(limits[k::n_lines], stored, -float(slope) / float(terms.battery_kwh))
+    taper_rows = np.concatenate(limit_rows)
+    taper_columns = np.concatenate(limit_columns)
+    b.entries(taper_rows, taper_columns, c.taper_power_coef)
     return (
         np.array(anchors, dtype=np.int32),
         np.concatenate(step_rows) if step_rows else empty,
         np.concatenate(step_earlier) if step_earlier else empty,
+        taper_rows,
+        taper_columns,
     )
 
 

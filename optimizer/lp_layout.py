@@ -62,6 +62,8 @@ class LpLayout:
     energy_entries: Entries
     step_entries: Entries
     fairness_entries: Entries
+    taper_entries: Entries
+    """The charging power's coefficient in each taper row (``LpCoefficients.taper_power_coef``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,7 @@ def lp_values(layout: LpLayout, c: LpCoefficients, base: LpValues) -> LpValues:
             layout.energy_entries.sign * c.energy_per_kw[layout.energy_entries.source],
             layout.step_entries.sign * c.energy_per_kw[layout.step_entries.source],
             layout.fairness_entries.sign * c.fairness_unmet_coef[layout.fairness_entries.source],
+            layout.taper_entries.sign * c.taper_power_coef[layout.taper_entries.source],
         ]
     )
     return LpValues(cost, offset, col_lower, col_upper, row_lower, row_upper, entries)
@@ -180,4 +183,5 @@ def _entry_groups(layout: LpLayout) -> tuple[Entries, ...]:
         layout.energy_entries,
         layout.step_entries,
         layout.fairness_entries,
+        layout.taper_entries,
     )

@@ -21,17 +21,18 @@ def add_taper(m: pyo.ConcreteModel, c: LpCoefficients, index: ChargeIndex, posit
     """stored_energy_kwh[v, s_0] = initial_soc[v] * battery_kwh[v];
     stored_energy_kwh[v, s_i] - stored_energy_kwh[v, s_(i-1)]
         - charge_power_kw[v, s_(i-1)] * available_h[v][s_(i-1)] * efficiency[v] = 0;
-    charge_power_kw[v, t] - slope_k / battery_kwh[v] * stored_energy_kwh[v, t] <= intercept_k
+    charge_power_kw[v, t] * (1 - min(0, slope_k) * available_h[v][t] * efficiency[v] / (2 * battery_kwh[v]))
+        - slope_k / battery_kwh[v] * stored_energy_kwh[v, t] <= intercept_k
 
     For vehicles whose taper can bind, over the slots ``s_0 < s_1 < ...`` of their stay and the lines
     that can cut below ``max_power_kw`` (:class:`~optimizer.coefficients.TaperTerms`);
     ``stored_energy_kwh[v, t]`` is the battery energy at the start of slot ``t``.
 
-    The taper is applied at the state of charge at the START of each slot: within a slot the limit
-    does not fall as the battery fills, so where the taper falls (``slope_k < 0``) the plan may exceed
-    the true curve by at most ``|slope_k| * energy charged in that slot / battery_kwh`` kW. With
-    15-minute slots and a car battery this is a few percent of the slot's power, and the next plan
-    starts from the measured state of charge.
+    A falling line (``slope_k < 0``) is applied at the state of charge HALFWAY through the slot
+    (:func:`~optimizer.coefficients.taper_power_coefficients`): the power a battery accepts falls
+    while it fills, and the slot's average is about what it accepts halfway. A rising line keeps
+    the slot's start. Planning at the start would promise a nearly full battery more than it takes,
+    slot after slot, and leave it short at departure.
     """
     if not c.taper:
         return
@@ -50,11 +51,18 @@ def add_taper(m: pyo.ConcreteModel, c: LpCoefficients, index: ChargeIndex, posit
     lines = {v: [(float(slope), float(intercept)) for slope, intercept in x.lines] for v, x in terms.items()}
     battery_kwh = {v: float(x.battery_kwh) for v, x in terms.items()}
 
+    power_coef = c.taper_power_coef.tolist()
+    row_of = {
+        key: i
+        for i, key in enumerate((v, t, k) for v, x in terms.items() for t in x.slots for k in range(len(x.lines)))
+    }
+
     def taper_rule(m: pyo.ConcreteModel, v: int, t: int, k: int) -> object:
         slope, intercept = lines[v][k]
+        power = power_coef[row_of[v, t, k]] * m.charge_power_kw[v, t]
         if slope == 0:
-            return m.charge_power_kw[v, t] <= intercept
-        return m.charge_power_kw[v, t] - (slope / battery_kwh[v]) * m.stored_energy_kwh[v, t] <= intercept
+            return power <= intercept
+        return power - (slope / battery_kwh[v]) * m.stored_energy_kwh[v, t] <= intercept
 
     m.taper_vehicles = pyo.Set(initialize=list(terms), ordered=True)
     m.taper_pairs = pyo.Set(initialize=[(v, t) for v, x in terms.items() for t in x.slots], dimen=2, ordered=True)

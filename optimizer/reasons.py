@@ -75,7 +75,7 @@ def _smallest_addition_kwh(vehicle: VehicleRequest, power_kw: Sequence[float]) -
     for p_kw, hours in zip(power_kw, vehicle.available_h, strict=True):
         if hours <= 0:
             continue
-        limit_kw = vehicle_limit_kw(vehicle, lines, delivered_kwh)
+        limit_kw = vehicle_limit_kw(vehicle, lines, delivered_kwh, hours * vehicle.efficiency)
         delivered_kwh += p_kw * hours * vehicle.efficiency
         higher_kw = grid.above(p_kw)
         if higher_kw is None:
@@ -94,7 +94,7 @@ def _held_at_vehicle_limit(vehicle: VehicleRequest, power_kw: Sequence[float], *
         if hours <= 0:
             continue
         # a setpoint one step below the limit is as close as the charger can get
-        if p_kw < vehicle_limit_kw(vehicle, lines, delivered_kwh) - step_kw - AT_LIMIT_KW:
+        if p_kw < vehicle_limit_kw(vehicle, lines, delivered_kwh, hours * vehicle.efficiency) - step_kw - AT_LIMIT_KW:
             return False
         delivered_kwh += p_kw * hours * vehicle.efficiency
     return True

@@ -108,7 +108,8 @@ class VehicleState:
     def upper_kw(self, t: int) -> float:
         """Most the vehicle accepts in slot ``t`` after the slots closed so far [kW]."""
         left_kwh = max(0.0, self.cap_kwh - self.delivered_kwh)
-        return min(vehicle_limit_kw(self.vehicle, self.lines, self.delivered_kwh), left_kwh / self.energy_per_kw[t])
+        own_kw = vehicle_limit_kw(self.vehicle, self.lines, self.delivered_kwh, self.energy_per_kw[t])
+        return min(own_kw, left_kwh / self.energy_per_kw[t])
 
     def held_kw(self, t: int) -> float:
         """What the plan counts for slot ``t`` when the charger offers the lowest setpoint and the vehicle
@@ -119,7 +120,7 @@ class VehicleState:
         minimum and a nearly full battery takes what it accepts. Without this the last few percent
         of a battery whose taper falls below 6 A would never charge.
         """
-        accepts_kw = vehicle_limit_kw(self.vehicle, self.lines, self.delivered_kwh)
+        accepts_kw = vehicle_limit_kw(self.vehicle, self.lines, self.delivered_kwh, self.energy_per_kw[t])
         room_kwh = battery_room_kwh(self.vehicle) - self.delivered_kwh
         accepts_kw = min(accepts_kw, max(0.0, room_kwh) / self.energy_per_kw[t])
         if not 0 < accepts_kw < self.grid.lowest_kw - LIMIT_SLACK:
@@ -157,7 +158,7 @@ class VehicleState:
             self._delivered_by_slot_kwh = np.cumsum(self._slot_setpoints_kw() * self._slot_energy_per_kw).tolist()
         earlier = bisect.bisect_left(self.slots, t)
         before_kwh = self._delivered_by_slot_kwh[earlier - 1] if earlier else 0.0
-        return vehicle_limit_kw(self.vehicle, self.lines, before_kwh)
+        return vehicle_limit_kw(self.vehicle, self.lines, before_kwh, self.energy_per_kw[t])
 
     def best_cut(self, t: int, excess_kwh: float) -> tuple[int, float] | None:
         """The other slot whose setpoint, lowered by at least ``excess_kwh``, gives up the least:
@@ -182,7 +183,10 @@ class VehicleState:
         if not self.lines or battery_kwh is None:
             return np.full(delivered_kwh.shape, self.vehicle.max_power_kw)
         soc = (initial_energy_kwh(self.vehicle) + delivered_kwh) / battery_kwh
-        taper_kw: npt.NDArray[np.float64] = np.min(self._slopes * soc + self._intercepts, axis=0)
+        lines_kw = self._slopes * soc + self._intercepts
+        # falling lines at the slot's midpoint, as vehicle_limit_kw
+        lines_kw /= 1.0 - np.minimum(self._slopes, 0.0) * self._slot_energy_per_kw / (2.0 * battery_kwh)
+        taper_kw: npt.NDArray[np.float64] = np.min(lines_kw, axis=0)
         return np.maximum(0.0, np.minimum(self.vehicle.max_power_kw, taper_kw))
 
     def upper_at_kw(self, t: int) -> float:

@@ -79,15 +79,27 @@ def initial_energy_kwh(vehicle: VehicleRequest) -> float:
     return vehicle.initial_soc * vehicle.battery_kwh
 
 
-def vehicle_limit_kw(vehicle: VehicleRequest, lines: Sequence[TaperLine], delivered_kwh: float) -> float:
+def vehicle_limit_kw(
+    vehicle: VehicleRequest, lines: Sequence[TaperLine], delivered_kwh: float, energy_per_kw: float = 0.0
+) -> float:
     """Highest power [kW] the vehicle accepts after ``delivered_kwh`` [kWh] charged in this horizon.
 
-    ``max_power_kw``, lowered by the taper at the state of charge reached; never negative.
+    ``max_power_kw``, lowered by the taper at the state of charge reached; never negative. For a
+    slot in which each kW delivers ``energy_per_kw`` [kWh], falling taper lines hold the slot's
+    average power at what they allow halfway through it (as the LP does,
+    :func:`optimizer.coefficients.taper_power_coefficients`); 0 gives the limit at the slot's start.
     """
-    if not lines or vehicle.battery_kwh is None:
+    battery_kwh = vehicle.battery_kwh
+    if not lines or battery_kwh is None:
         return vehicle.max_power_kw
-    soc = (initial_energy_kwh(vehicle) + delivered_kwh) / vehicle.battery_kwh
-    return max(0.0, min(vehicle.max_power_kw, taper_limit_kw(lines, soc)))
+    soc = (initial_energy_kwh(vehicle) + delivered_kwh) / battery_kwh
+    limit_kw = math.inf
+    for slope, intercept in lines:
+        line_kw = slope * soc + intercept
+        if slope < 0:
+            line_kw /= 1.0 - slope * energy_per_kw / (2.0 * battery_kwh)
+        limit_kw = min(limit_kw, line_kw)
+    return max(0.0, min(vehicle.max_power_kw, limit_kw))
 
 
 def soc_after(vehicle: VehicleRequest, delivered_kwh: float) -> float | None:
