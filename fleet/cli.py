@@ -1,9 +1,10 @@
-"""The ``vettabbia`` command: demo, serve, check-site, migrate."""
+"""The ``vettabbia`` command: demo, serve, check-site, migrate, create-account."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import os
 import signal
@@ -13,6 +14,9 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from fleet.auth import AccountExistsError, AuthService, InvalidAccountError, Role
+from fleet.auth.tokens import TokenCodec
+from fleet.persistence.access_records import AccountKind
 from fleet.persistence.store import Store
 from fleet.runtime import RunSettings, Runtime
 from fleet.site_config import SiteConfig, SiteConfigError, load_site
@@ -22,6 +26,8 @@ log = logging.getLogger("vettabbia")
 DEMO_DATABASE = Path("vettabbia-demo.db")
 SERVE_DATABASE = Path("vettabbia.db")
 DEMO_START_LOCAL = time(5, 30)
+TOKEN_KEY_VARIABLE = "VETTABBIA_TOKEN_KEY"
+SECRET_VARIABLE = "VETTABBIA_ACCOUNT_SECRET"
 
 
 def async_database_url(url: str) -> str:
@@ -77,6 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.add_argument("--database-url")
+
+    account = commands.add_parser(
+        "create-account",
+        help="create an API account (the first administrator, say); the secret is asked for, "
+        f"or read from {SECRET_VARIABLE}",
+    )
+    account.add_argument("name")
+    account.add_argument("--role", required=True, choices=[str(r) for r in Role])
+    account.add_argument("--fleet", help="the fleet a fleet manager is limited to")
+    account.add_argument("--client", action="store_true", help="a machine account (client-credentials flow)")
+    account.add_argument("--database-url")
     return parser
 
 
@@ -113,6 +130,35 @@ async def _migrate(url: str) -> None:
         await store.close()
 
 
+def _token_key() -> bytes | None:
+    """The token signing key shared by restarts and by every node, from the environment."""
+    value = os.environ.get(TOKEN_KEY_VARIABLE)
+    return value.encode("utf-8") if value else None
+
+
+def _account_secret() -> str:
+    if os.environ.get(SECRET_VARIABLE):
+        return os.environ[SECRET_VARIABLE]
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("secret: ")
+    if getpass.getpass("again: ") != first:
+        raise SystemExit("vettabbia: the two secrets differ")
+    return first
+
+
+async def _create_account(url: str, args: argparse.Namespace, secret: str) -> None:
+    store = Store.from_url(url)
+    try:
+        await store.migrate()
+        # Creating an account signs nothing: any key will do for the service.
+        auth = AuthService(store.access, TokenCodec(os.urandom(32)), lambda: datetime.now(UTC))
+        kind = AccountKind.CLIENT if args.client else AccountKind.USER
+        await auth.create_account(args.name, kind, Role(args.role), args.fleet, secret)
+    finally:
+        await store.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -127,6 +173,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "migrate":
         asyncio.run(_migrate(_database_url(args, SERVE_DATABASE)))
+        return 0
+    if args.command == "create-account":
+        try:
+            asyncio.run(_create_account(_database_url(args, SERVE_DATABASE), args, _account_secret()))
+        except (AccountExistsError, InvalidAccountError) as error:
+            print(f"vettabbia: {error}", file=sys.stderr)
+            return 2
+        print(f"created {args.role} account {args.name!r}" + (f" of fleet {args.fleet!r}" if args.fleet else ""))
         return 0
     site = _load_site_or_exit(args.site)
     simulate = args.command == "demo"
@@ -144,6 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         speedup=args.speedup if simulate else 1.0,
         start_utc=_demo_start(site, args.start) if simulate else None,
         seed=args.seed if simulate else 1,
+        token_key=_token_key(),
     )
     log.info("%s", _summary(site))
     if simulate:

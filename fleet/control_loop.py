@@ -18,7 +18,8 @@ from fleet.arrival_forecast import expected_arrivals_by_hour
 from fleet.clock import Clock
 from fleet.dispatch import Dispatcher
 from fleet.external_sources import ExternalForecasts, ExternalSources
-from fleet.persistence.records import BookingRecord, TransactionRecord, VehicleRecord
+from fleet.grid_limits import slot_caps_kw
+from fleet.persistence.records import BookingRecord, GridLimitRecord, TransactionRecord, VehicleRecord
 from fleet.persistence.store import Store
 from fleet.planning import ExpectedArrivals, PluggedVehicle, build_problem, horizon_h, plugged_vehicles
 from fleet.schedule_body import schedule_body
@@ -75,6 +76,7 @@ class Snapshot:
     history: SiteHistory | None
     external: ExternalForecasts
     waiting: tuple[WaitingEntry, ...] = ()
+    grid_limits: tuple[GridLimitRecord, ...] = ()
 
 
 def _plan(
@@ -96,7 +98,8 @@ def _plan(
         except Exception:
             log.exception("arrival forecast failed; planning without expected arrivals")
     peak_kw = history.peak_import_this_month_kw if history is not None else 0.0
-    problem = build_problem(site, forecast, plugged, expected, peak_kw, snapshot.waiting)
+    caps_kw = slot_caps_kw(snapshot.grid_limits, forecast.slot_starts, forecast.slot_duration_h)
+    problem = build_problem(site, forecast, plugged, expected, peak_kw, snapshot.waiting, caps_kw)
     try:
         schedule = solver(problem, site.planning.solver_time_limit_s)
     except Exception as exc:
@@ -182,6 +185,7 @@ class ControlLoop:
             history=history,
             external=await self._external.get(now),
             waiting=self._yard.waiting(),
+            grid_limits=tuple(await self._store.fleet.grid_limits(now)),
         )
 
     async def replan(self, reasons: tuple[str, ...]) -> PlanResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +15,10 @@ import uvicorn
 
 from fleet.api.app import create_app
 from fleet.api.context import ApiContext
+from fleet.auth import AuthService
+from fleet.auth.demo_accounts import demo_accounts_text, ensure_demo_accounts
+from fleet.auth.secrets_hashing import SecretHasher
+from fleet.auth.tokens import TokenCodec
 from fleet.clock import Clock, SystemClock
 from fleet.control_loop import ControlLoop
 from fleet.demo_history import HISTORY_DAYS, demo_meter, generate_demo_world, store_history
@@ -50,6 +55,9 @@ class RunSettings:
     """Simulated start time; None starts at the current time."""
     seed: int = 1
     log_level: str = "info"
+    token_key: bytes | None = None
+    """Key signing the API's bearer tokens (>= 32 bytes); None draws one, so tokens end with the process."""
+    token_lifetime_s: float = 3600.0
 
 
 class _Server(uvicorn.Server):
@@ -79,9 +87,10 @@ def vehicle_records(site: SiteConfig) -> list[VehicleRecord]:
 class Runtime:
     """Everything one process runs: OCPP server, API and page, control loop, monitor, simulator."""
 
-    def __init__(self, site: SiteConfig, settings: RunSettings) -> None:
+    def __init__(self, site: SiteConfig, settings: RunSettings, *, secret_hasher: SecretHasher | None = None) -> None:
         self.site = site
         self.settings = settings
+        self._secret_hasher = secret_hasher
         self.clock: Clock
         if settings.simulate:
             start = settings.start_utc or SystemClock().now()
@@ -104,7 +113,24 @@ class Runtime:
         self.central = CentralSystem(ChargerIngest(self.site, self.store, triggers, self.yard), self.clock.now)
         self.dispatcher = Dispatcher(self.site, self.central)
         self.control_loop = ControlLoop(self.site, self.store, self.dispatcher, self.clock, triggers, yard=self.yard)
-        ctx = ApiContext(self.site, self.store, self.clock, self.control_loop, self.central.connected_ids, self.yard)
+        wall_clock = SystemClock()
+        self.auth = AuthService(
+            self.store.access,
+            TokenCodec(self.settings.token_key or secrets.token_bytes(32)),
+            wall_clock.now,
+            token_lifetime=timedelta(seconds=self.settings.token_lifetime_s),
+            hasher=self._secret_hasher,
+        )
+        ctx = ApiContext(
+            self.site,
+            self.store,
+            self.clock,
+            self.control_loop,
+            self.central.connected_ids,
+            self.yard,
+            self.auth,
+            wall_clock,
+        )
         self.app = create_app(ctx)
 
     @property
@@ -130,6 +156,12 @@ class Runtime:
                 stored = await store_history(self.store, self.site, world, now)
                 log.info("stored %d days of generated site history (%d sessions)", HISTORY_DAYS, stored)
             self.meter = demo_meter(world)
+            await ensure_demo_accounts(self.auth)
+            log.info("demo accounts (token endpoint %s/api/v1/auth/token):\n%s", self.http_url, demo_accounts_text())
+        elif not await self.store.access.list_accounts():
+            log.warning("no API accounts yet: create the first with `vettabbia create-account NAME --role admin`")
+        if self.settings.token_key is None and not self.settings.simulate:
+            log.warning("no token key given (VETTABBIA_TOKEN_KEY): bearer tokens end with this process")
 
     async def run(self) -> None:
         await self._prepare()

@@ -5,32 +5,65 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from fleet.api import (
+    routes_accounts,
+    routes_alerts,
+    routes_auth,
+    routes_bookings,
     routes_charge_points,
+    routes_events,
+    routes_grid_limits,
+    routes_readiness,
     routes_schedule,
     routes_sessions,
     routes_site,
     routes_vehicles,
     routes_yard,
 )
+from fleet.api.audit import AuditMiddleware
 from fleet.api.context import ApiContext
+from fleet.api.idempotency import IdempotencyMiddleware
+from fleet.api.problems import add_problem_handlers
 from fleet.web.static_files import mount_operator_page
+
+API_PREFIX = "/api/v1"
 
 
 def create_app(ctx: ApiContext) -> FastAPI:
     app = FastAPI(
         title="Vettabbia",
         summary="Site controller for electric fleets: charge points, vehicles, schedules.",
-        version="0.1.0",
+        version="0.2.0",
     )
     app.state.ctx = ctx
-    api = APIRouter(prefix="/api/v1")
-    for module in (routes_site, routes_charge_points, routes_sessions, routes_vehicles, routes_yard, routes_schedule):
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (
+        routes_auth,
+        routes_site,
+        routes_grid_limits,
+        routes_charge_points,
+        routes_sessions,
+        routes_vehicles,
+        routes_bookings,
+        routes_readiness,
+        routes_yard,
+        routes_schedule,
+        routes_alerts,
+        routes_events,
+        routes_accounts,
+    ):
         api.include_router(module.router)
 
     @api.get("/health", tags=["health"])
     async def health() -> dict[str, str]:
+        """Whether the API answers; needs no token."""
         return {"status": "ok"}
 
     app.include_router(api)
+    add_problem_handlers(app)
+    # The last added runs first: the audit log sees replayed and refused requests too.
+    app.add_middleware(
+        IdempotencyMiddleware, store=ctx.store.access, auth=ctx.auth, now=ctx.wall_clock.now, prefix=API_PREFIX
+    )
+    app.add_middleware(AuditMiddleware, store=ctx.store.access, now=ctx.wall_clock.now, prefix=API_PREFIX)
     mount_operator_page(app)
     return app

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 
-from fleet.clock import Clock
+from fleet.auth import AuthService
+from fleet.clock import Clock, SystemClock
 from fleet.control_loop import PlanResult
 from fleet.persistence.store import Store
 from fleet.site_config import SiteConfig
@@ -29,6 +30,9 @@ class ApiContext:
     planner: Planner
     connected_ids: Callable[[], frozenset[str]]
     yard: Yard
+    auth: AuthService
+    wall_clock: Clock = field(default_factory=SystemClock)
+    """Real time, for the audit log and idempotency records, even when the site's clock is simulated."""
 
 
 def _context(request: Request) -> ApiContext:

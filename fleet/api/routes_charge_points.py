@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 
 from fleet.api.context import Ctx
+from fleet.api.problems import problem_responses
 from fleet.api.schemas import ChargePointPublic, ConnectorPublic
+from fleet.api.security import SiteReader
 from fleet.control_loop import PlanResult
 from fleet.persistence.records import ChargePointRecord, TransactionRecord
 from fleet.site_config import ChargePointConfig
@@ -15,7 +18,7 @@ from fleet.site_config import ChargePointConfig
 router = APIRouter(prefix="/charge-points", tags=["charge points"])
 
 
-def _planned_limit_kw(latest: PlanResult | None, connector_key: str, now: datetime) -> float | None:
+def planned_limit_kw(latest: PlanResult | None, connector_key: str, now: datetime) -> float | None:
     if latest is None:
         return None
     t = latest.forecast.slot_index(now)
@@ -45,7 +48,7 @@ def _public(
                 status=status.status if status else None,
                 error_code=status.error_code if status else None,
                 power_kw=tx.last_power_kw if tx else None,
-                limit_kw=_planned_limit_kw(latest, f"{config.id}/{connector_id}", now),
+                limit_kw=planned_limit_kw(latest, f"{config.id}/{connector_id}", now),
                 transaction_id=tx.id if tx else None,
                 vehicle_id=tx.vehicle_id if tx else None,
                 energy_kwh=round(tx.energy_kwh, 3) if tx else None,
@@ -75,13 +78,26 @@ async def _all(ctx: Ctx) -> list[ChargePointPublic]:
     return [_public(c, records.get(c.id), active, connected, latest, now) for c in ctx.site.charge_points]
 
 
-@router.get("")
-async def list_charge_points(ctx: Ctx) -> list[ChargePointPublic]:
-    return await _all(ctx)
+@router.get("", responses=problem_responses(401, 403, 422))
+async def list_charge_points(
+    ctx: Ctx,
+    _: SiteReader,
+    kind: Annotated[Literal["AC", "DC"] | None, Query(description="only AC or only DC chargers")] = None,
+    connected: Annotated[bool | None, Query(description="only connected (true) or offline (false) chargers")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[ChargePointPublic]:
+    """Every configured charger in site-file order, optionally filtered, a page at a time."""
+    found = [
+        cp
+        for cp in await _all(ctx)
+        if (kind is None or cp.kind == kind) and (connected is None or cp.connected == connected)
+    ]
+    return found[offset : offset + limit]
 
 
-@router.get("/{charge_point_id}", responses={404: {"description": "unknown charge point"}})
-async def get_charge_point(charge_point_id: str, ctx: Ctx) -> ChargePointPublic:
+@router.get("/{charge_point_id}", responses=problem_responses(401, 403, 404))
+async def get_charge_point(charge_point_id: str, ctx: Ctx, _: SiteReader) -> ChargePointPublic:
     found = next((cp for cp in await _all(ctx) if cp.id == charge_point_id), None)
     if found is None:
         raise HTTPException(status_code=404, detail=f"unknown charge point {charge_point_id!r}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from fleet.api.context import Ctx
+from fleet.api.problems import problem_responses
 from fleet.api.schemas import (
     ConnectorPlanPublic,
     CostPublic,
@@ -12,12 +13,13 @@ from fleet.api.schemas import (
     RecommendationPublic,
     SchedulePublic,
 )
+from fleet.api.security import SiteReader
 
 router = APIRouter(prefix="/schedule", tags=["schedule"])
 
 
-@router.get("", responses={404: {"description": "no schedule yet"}})
-async def get_schedule(ctx: Ctx) -> SchedulePublic:
+@router.get("", responses=problem_responses(401, 403, 404))
+async def get_schedule(ctx: Ctx, _: SiteReader) -> SchedulePublic:
     record = await ctx.store.latest_schedule()
     if record is None:
         raise HTTPException(status_code=404, detail="no schedule yet")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Response
+from pydantic import AwareDatetime
 
 from fleet.api.context import Ctx
+from fleet.api.problems import problem_responses
 from fleet.api.schemas import PowerPoint, SessionDetailPublic, SessionPublic
+from fleet.api.security import SiteReader
 from fleet.persistence.records import TransactionRecord
+from fleet.session_export import sessions_csv, sessions_parquet
 from ocpp_server.events import Measurand
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
@@ -30,18 +34,70 @@ def _public(tx: TransactionRecord) -> SessionPublic:
     )
 
 
-@router.get("")
+@router.get("", responses=problem_responses(401, 403, 422))
 async def list_sessions(
     ctx: Ctx,
+    _: SiteReader,
     active: Annotated[bool | None, Query(description="only live (true) or only finished (false) sessions")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[SessionPublic]:
     return [_public(tx) for tx in await ctx.store.list_transactions(active=active, limit=limit, offset=offset)]
 
 
-@router.get("/{session_id}", responses={404: {"description": "unknown session"}})
-async def get_session(session_id: int, ctx: Ctx) -> SessionDetailPublic:
+EXPORT_PAGE = 1000
+EXPORT_MAX = 200_000
+
+
+@router.get(
+    "/export",
+    responses={
+        **problem_responses(401, 403, 422),
+        200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}, "description": "the sessions"},
+    },
+    response_class=Response,
+)
+async def export_sessions(
+    ctx: Ctx,
+    _: SiteReader,
+    file_format: Annotated[Literal["csv", "parquet"], Query(alias="format")] = "csv",
+    since: Annotated[AwareDatetime | None, Query(description="sessions started at or after")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="sessions started before")] = None,
+    vehicle_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """Every session (newest first) as CSV or Parquet, optionally of one vehicle and period."""
+    found: list[TransactionRecord] = []
+    offset = 0
+    while offset < EXPORT_MAX:
+        page = await ctx.store.list_transactions(limit=EXPORT_PAGE, offset=offset)
+        found.extend(
+            tx
+            for tx in page
+            if (since is None or tx.started_at >= since)
+            and (until is None or tx.started_at < until)
+            and (vehicle_id is None or tx.vehicle_id == vehicle_id)
+        )
+        if len(page) < EXPORT_PAGE:
+            break
+        offset += EXPORT_PAGE
+    stamp = ctx.clock.now().strftime("%Y%m%d")
+    if file_format == "parquet":
+        return Response(
+            sessions_parquet(found),
+            media_type="application/vnd.apache.parquet",
+            headers={"Content-Disposition": f'attachment; filename="sessions-{stamp}.parquet"'},
+        )
+    return Response(
+        sessions_csv(found),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="sessions-{stamp}.csv"'},
+    )
+
+
+@router.get("/{session_id}", responses=problem_responses(401, 403, 404, 422))
+async def get_session(
+    session_id: Annotated[int, Path(ge=0, le=2**31 - 1)], ctx: Ctx, _: SiteReader
+) -> SessionDetailPublic:
     tx = await ctx.store.get_transaction(session_id)
     if tx is None:
         raise HTTPException(status_code=404, detail=f"unknown session {session_id}")

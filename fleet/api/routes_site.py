@@ -7,7 +7,10 @@ from datetime import datetime, timedelta
 from fastapi import APIRouter
 
 from fleet.api.context import Ctx
+from fleet.api.problems import problem_responses
 from fleet.api.schemas import HorizonPublic, MeasuredPublic, ScheduleSummary, SitePublic, SiteTimeseriesPublic
+from fleet.api.security import SiteReader
+from fleet.grid_limits import limit_now_kw
 from fleet.site_forecast import SiteForecast, fallback_forecast, forecast_site
 from fleet.site_monitor import forecast_now, measured_ev_power_kw
 
@@ -32,8 +35,8 @@ def _forecast_now(ctx: Ctx, now: datetime) -> tuple[float, float]:
     return forecast.pv_kw[0], forecast.base_load_kw[0]
 
 
-@router.get("")
-async def get_site(ctx: Ctx) -> SitePublic:
+@router.get("", responses=problem_responses(401, 403))
+async def get_site(ctx: Ctx, _: SiteReader) -> SitePublic:
     now = ctx.clock.now()
     transactions = await ctx.store.active_transactions()
     ev_kw = measured_ev_power_kw(transactions, now)
@@ -51,6 +54,9 @@ async def get_site(ctx: Ctx) -> SitePublic:
         timezone=ctx.site.site.location.timezone,
         now=now,
         grid_import_limit_kw=ctx.site.site.grid.import_limit_kw,
+        import_limit_now_kw=limit_now_kw(
+            ctx.site.site.grid.import_limit_kw, await ctx.store.fleet.grid_limits(now), now
+        ),
         ev_power_kw=round(ev_kw, 3),
         pv_kw=round(pv_kw, 3),
         base_load_kw=round(base_kw, 3),
@@ -62,8 +68,8 @@ async def get_site(ctx: Ctx) -> SitePublic:
     )
 
 
-@router.get("/timeseries")
-async def get_site_timeseries(ctx: Ctx) -> SiteTimeseriesPublic:
+@router.get("/timeseries", responses=problem_responses(401, 403))
+async def get_site_timeseries(ctx: Ctx, _: SiteReader) -> SiteTimeseriesPublic:
     now = ctx.clock.now()
     record = await ctx.store.latest_schedule()
     samples = await ctx.store.site_samples(now - MEASURED_HISTORY)

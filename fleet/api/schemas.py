@@ -14,6 +14,9 @@ class SitePublic(BaseModel):
     timezone: str
     now: datetime
     grid_import_limit_kw: float
+    """The grid connection's import limit [kW]."""
+    import_limit_now_kw: float
+    """The limit in force now [kW]: the connection's, or a lower temporary one (``site/grid-limits``)."""
     ev_power_kw: float
     pv_kw: float
     """PV output now [kW]: measured where the site has a PV meter, else forecast."""
@@ -190,9 +193,45 @@ class VehiclePublic(BaseModel):
     max_ac_kw: float
     max_dc_kw: float
     id_tag: str
+    """The RFID card the vehicle authorises with (OCPP idTag)."""
+    iso15118_id: str | None = None
+    """ISO 15118 identity (EVCCID or contract id) for Plug & Charge."""
     departure_at: datetime | None
     energy_needed_kwh: float | None
     priority: float | None
+
+
+VehicleId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+IdTag = Annotated[str, Field(min_length=1, max_length=20)]
+"""OCPP 1.6 idTag: at most 20 characters."""
+
+
+class VehicleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: VehicleId
+    fleet: Annotated[str, Field(min_length=1, max_length=64)]
+    vehicle_class: Literal["car", "van"]
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    battery_kwh: Annotated[float, Field(gt=0, le=1000)]
+    max_ac_kw: Annotated[float, Field(ge=0, le=1000)]
+    max_dc_kw: Annotated[float, Field(ge=0, le=1000)]
+    id_tag: IdTag
+    iso15118_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+class VehicleUpdate(BaseModel):
+    """The fields to change; the fleet and id stay."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vehicle_class: Literal["car", "van"] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+    battery_kwh: Annotated[float, Field(gt=0, le=1000)] | None = None
+    max_ac_kw: Annotated[float, Field(ge=0, le=1000)] | None = None
+    max_dc_kw: Annotated[float, Field(ge=0, le=1000)] | None = None
+    id_tag: IdTag | None = None
+    iso15118_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 
 
 class BookingUpdate(BaseModel):

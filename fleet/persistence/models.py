@@ -75,6 +75,7 @@ class VehicleRow(Base):
     __tablename__ = "vehicles"
     __table_args__ = (
         UniqueConstraint("id_tag", name="uq_vehicles_id_tag"),
+        UniqueConstraint("iso15118_id", name="uq_vehicles_iso15118_id"),
         CheckConstraint("vehicle_class IN ('car', 'van')", name="vehicle_class"),
     )
 
@@ -86,6 +87,8 @@ class VehicleRow(Base):
     battery_kwh: Mapped[float]
     max_ac_kw: Mapped[float]
     max_dc_kw: Mapped[float]
+    iso15118_id: Mapped[str | None] = mapped_column(String)
+    """The vehicle's ISO 15118 identity (EVCCID / contract id) for Plug & Charge, when it has one."""
 
 
 class BookingRow(Base):
@@ -177,3 +180,87 @@ class SiteSampleRow(Base):
     grid_import_kw: Mapped[float | None]
     pv_kw: Mapped[float | None]
     base_load_kw: Mapped[float | None]
+
+
+class AccountRow(Base):
+    """Who may call the API: a person (password flow) or a machine (client-credentials flow)."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint("kind IN ('user', 'client')", name="kind"),
+        CheckConstraint("role IN ('fleet_manager', 'operator', 'admin')", name="role"),
+        CheckConstraint("(role = 'fleet_manager') = (fleet IS NOT NULL)", name="fleet_scope"),
+    )
+
+    name: Mapped[str] = mapped_column(String, primary_key=True)
+    kind: Mapped[str] = mapped_column(String)
+    role: Mapped[str] = mapped_column(String)
+    fleet: Mapped[str | None] = mapped_column(String)
+    """The fleet a fleet manager is limited to; NULL for the other roles."""
+    secret_hash: Mapped[str] = mapped_column(String)
+    """Argon2id hash (PHC string) of the password or client secret; never the secret itself."""
+    created_at: Mapped[datetime]
+
+
+class AccessTokenRow(Base):
+    """Every bearer token issued, so that one can be revoked before it expires."""
+
+    __tablename__ = "access_tokens"
+    __table_args__ = (Index("ix_access_tokens_account_name", "account_name"),)
+
+    token_id: Mapped[str] = mapped_column(String, primary_key=True)
+    account_name: Mapped[str] = mapped_column(String, ForeignKey("accounts.name", ondelete="CASCADE"))
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class AuditRow(Base):
+    """One command or change made through the API: who, what, when, with which payload."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String)
+    """The account name, NULL when the request carried no valid token."""
+    role: Mapped[str | None] = mapped_column(String)
+    method: Mapped[str] = mapped_column(String)
+    path: Mapped[str] = mapped_column(String)
+    status_code: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class IdempotentAnswerRow(Base):
+    """The stored answer to a POST sent with an Idempotency-Key, replayed when the key comes back."""
+
+    __tablename__ = "idempotent_answers"
+
+    actor: Mapped[str] = mapped_column(String, primary_key=True)
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String)
+    """SHA-256 of method, path and body: the same key with another request is a conflict."""
+    status_code: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String)
+    body: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime]
+
+
+class GridLimitRow(Base):
+    """A temporary import limit below the connection's, as a grid operator sends it (e.g. a flexibility call)."""
+
+    __tablename__ = "grid_limits"
+    __table_args__ = (
+        Index("ix_grid_limits_ends_at", "ends_at"),
+        CheckConstraint("limit_kw >= 0", name="limit_kw"),
+        CheckConstraint("ends_at > starts_at", name="window"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    limit_kw: Mapped[float]
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String)
+    created_by: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime]

@@ -59,9 +59,13 @@ class VehicleRecord:
     battery_kwh: float
     max_ac_kw: float
     max_dc_kw: float
+    iso15118_id: str | None = None
+    """ISO 15118 identity (EVCCID or contract id) for Plug & Charge; ``None`` if the vehicle has none."""
 
     def __post_init__(self) -> None:
         require_text("id of vehicle", self.id)
+        if self.iso15118_id is not None:
+            require_text(f"iso15118_id of vehicle {self.id!r}", self.iso15118_id)
         require_text(f"id_tag of vehicle {self.id!r}", self.id_tag)
         if self.vehicle_class not in tuple(VehicleClass):
             allowed = ", ".join(repr(c.value) for c in VehicleClass)
@@ -72,6 +76,19 @@ class VehicleRecord:
         _check_finite("battery_kwh", self.battery_kwh, minimum=0.0, strict=True, owner=self.id)
         _check_finite("max_ac_kw", self.max_ac_kw, minimum=0.0, strict=False, owner=self.id)
         _check_finite("max_dc_kw", self.max_dc_kw, minimum=0.0, strict=False, owner=self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class GridLimitRecord:
+    """A temporary grid import limit [kW] in force from ``starts_at`` until ``ends_at`` (UTC)."""
+
+    id: int
+    limit_kw: float
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    created_by: str
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

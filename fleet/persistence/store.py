@@ -30,6 +30,7 @@ from fleet.persistence import (
     transaction_queries,
     vehicle_queries,
 )
+from fleet.persistence.access_store import AccessStore
 from fleet.persistence.checks import (
     require_connector_id,
     require_finite,
@@ -40,6 +41,7 @@ from fleet.persistence.checks import (
 )
 from fleet.persistence.engine import WRITE_OPTION, create_engine
 from fleet.persistence.errors import InvalidValueError
+from fleet.persistence.fleet_store import FleetStore
 from fleet.persistence.migration import upgrade_to_head
 from fleet.persistence.records import (
     BookingRecord,
@@ -73,6 +75,10 @@ class Store:
         # there, reads must queue behind the same lock, or two transactions would interleave on it.
         shared_connection = isinstance(engine.sync_engine.pool, StaticPool)
         self._read_lock = self._write_lock if shared_connection else None
+        self.access = AccessStore(self._writing, self._reading)
+        """Accounts, issued tokens, the audit log and idempotent answers."""
+        self.fleet = FleetStore(self._writing, self._reading)
+        """Single vehicles, bookings in bulk, temporary grid limits."""
 
     @classmethod
     def from_url(cls, url: str) -> Store:

@@ -38,13 +38,17 @@ async def upsert_vehicles(session: AsyncSession, vehicles: Sequence[VehicleRecor
                 "battery_kwh": vehicle.battery_kwh,
                 "max_ac_kw": vehicle.max_ac_kw,
                 "max_dc_kw": vehicle.max_dc_kw,
+                "iso15118_id": vehicle.iso15118_id,
             }
             for vehicle in vehicles
         ]
     )
     changed = ("fleet", "vehicle_class", "name", "id_tag", "battery_kwh", "max_ac_kw", "max_dc_kw")
+    # The site file knows no ISO 15118 identities: a vehicle given without one keeps the stored one.
+    keep_identity = func.coalesce(insert.excluded["iso15118_id"], VehicleRow.iso15118_id)
     statement = insert.on_conflict_do_update(
-        index_elements=[VehicleRow.id], set_={name: insert.excluded[name] for name in changed}
+        index_elements=[VehicleRow.id],
+        set_={**{name: insert.excluded[name] for name in changed}, "iso15118_id": keep_identity},
     )
     try:
         await session.execute(statement)
@@ -62,12 +66,12 @@ async def _vehicle_ids_with_tags(session: AsyncSession, id_tags: Sequence[str]) 
 
 async def list_vehicles(session: AsyncSession) -> list[VehicleRecord]:
     rows = await session.scalars(select(VehicleRow).order_by(VehicleRow.id))
-    return [_vehicle_record(row) for row in rows]
+    return [vehicle_record(row) for row in rows]
 
 
 async def vehicle_by_id_tag(session: AsyncSession, id_tag: str) -> VehicleRecord | None:
     row = await session.scalar(select(VehicleRow).where(VehicleRow.id_tag == id_tag))
-    return None if row is None else _vehicle_record(row)
+    return None if row is None else vehicle_record(row)
 
 
 async def require_vehicle(session: AsyncSession, vehicle_id: str) -> None:
@@ -112,7 +116,7 @@ async def current_bookings(session: AsyncSession) -> dict[str, BookingRecord]:
     return {row.vehicle_id: _booking_record(row) for row in rows}
 
 
-def _vehicle_record(row: VehicleRow) -> VehicleRecord:
+def vehicle_record(row: VehicleRow) -> VehicleRecord:
     return VehicleRecord(
         id=row.id,
         fleet=row.fleet,
@@ -122,6 +126,7 @@ def _vehicle_record(row: VehicleRow) -> VehicleRecord:
         battery_kwh=row.battery_kwh,
         max_ac_kw=row.max_ac_kw,
         max_dc_kw=row.max_dc_kw,
+        iso15118_id=row.iso15118_id,
     )
 
 

@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from fleet.auth.demo_accounts import DEMO_ACCOUNTS
 from tests.e2e.ports import free_port
 
 pytestmark = pytest.mark.e2e
@@ -20,10 +22,20 @@ pytestmark = pytest.mark.e2e
 VETTABBIA = [sys.executable, "-m", "fleet.cli"]
 
 
-def _get(url: str) -> dict[str, object]:
-    with urllib.request.urlopen(url, timeout=5) as answer:
+def _get(url: str, token: str) -> dict[str, object]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=5) as answer:
         data: dict[str, object] = json.load(answer)
         return data
+
+
+def _demo_operator_token(base_url: str) -> str:
+    operator = next(a for a in DEMO_ACCOUNTS if a.name == "operator")
+    form = {"grant_type": "password", "username": operator.name, "password": operator.secret}
+    request = urllib.request.Request(f"{base_url}/api/v1/auth/token", data=urllib.parse.urlencode(form).encode())
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        token: str = json.load(answer)["access_token"]
+        return token
 
 
 def test_check_site_names_the_bad_field(tmp_path: Path) -> None:
@@ -55,8 +67,9 @@ def test_demo_connects_sixty_chargers_plans_and_stops_on_ctrl_c(tmp_path: Path) 
         site: dict[str, object] = {}
         while time.monotonic() < deadline:
             try:
-                site = _get(f"http://127.0.0.1:{http_port}/api/v1/site")
-                schedule = _get(f"http://127.0.0.1:{http_port}/api/v1/schedule")
+                token = _demo_operator_token(f"http://127.0.0.1:{http_port}")
+                site = _get(f"http://127.0.0.1:{http_port}/api/v1/site", token)
+                schedule = _get(f"http://127.0.0.1:{http_port}/api/v1/schedule", token)
                 if site["charge_points_connected"] == 60 and schedule["connectors"]:
                     break
             except OSError:

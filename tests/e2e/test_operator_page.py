@@ -21,6 +21,7 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import BrowserContext, Page
 
+from fleet.auth.demo_accounts import DEMO_ACCOUNTS
 from fleet.runtime import Runtime
 from fleet.web.static_files import mount_operator_page, static_directory
 from tests.e2e.browser import TABLET_VIEWPORT, PageWatch, watch_page
@@ -268,6 +269,10 @@ async def _open(context: BrowserContext, demo_url: str) -> tuple[Page, PageWatch
     page = await context.new_page()
     watch = await watch_page(context, page)
     await page.goto(demo_url)
+    operator = next(a for a in DEMO_ACCOUNTS if a.name == "operator")
+    await page.get_by_test_id("sign-in-username").fill(operator.name)
+    await page.get_by_test_id("sign-in-password").fill(operator.secret)
+    await page.get_by_test_id("sign-in-submit").click()
     return page, watch
 
 

@@ -16,6 +16,8 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
+from fleet.auth import Role
+from fleet.persistence.access_records import AccountKind
 from fleet.runtime import RunSettings, Runtime
 from fleet.site_config import SiteConfig, load_site
 from tests.e2e.ports import free_port
@@ -90,7 +92,10 @@ async def test_plan_reaches_sixty_chargers_within_the_grid_limit(runtime: Runtim
                 await cp.plug_in(vehicle.id_tag, meter_start_wh=1_000_000)
                 await cp.meter(1_000_000, 0, 35)
 
-            async with httpx.AsyncClient(base_url=runtime.http_url, timeout=10) as api:
+            await runtime.auth.create_account("e2e-admin", AccountKind.USER, Role.ADMIN, None, "e2e-admin-secret")
+            issued = await runtime.auth.password_grant("e2e-admin", "e2e-admin-secret")
+            bearer = {"Authorization": f"Bearer {issued.access_token}"}
+            async with httpx.AsyncClient(base_url=runtime.http_url, timeout=10, headers=bearer) as api:
                 departure = (datetime.now(UTC) + timedelta(hours=6)).isoformat()
                 booked = await api.put(
                     f"/api/v1/vehicles/{vans[0].id}/booking",

@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 
-from fleet.runtime import RunSettings, Runtime, vehicle_records
-from fleet.site_config import load_site
-
-
-@pytest.fixture
-async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
-    rt = Runtime(load_site(), RunSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'api.db'}"))
-    await rt.store.migrate()
-    await rt.store.upsert_vehicles(vehicle_records(rt.site))
-    yield rt
-    await rt.store.close()
-
-
-@pytest.fixture
-async def api(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=runtime.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://vettabbia.test") as client:
-        yield client
+from fleet.runtime import Runtime
 
 
 async def test_site_before_anything_connected(api: httpx.AsyncClient) -> None:
@@ -62,13 +43,20 @@ async def test_charge_points_are_listed_from_the_site_file(api: httpx.AsyncClien
     ]
     missing = await api.get("/api/v1/charge-points/NOPE")
     assert missing.status_code == 404
-    assert missing.json() == {"detail": "unknown charge point 'NOPE'"}
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "unknown charge point 'NOPE'",
+        "instance": "/api/v1/charge-points/NOPE",
+    }
 
 
 async def test_no_schedule_yet_is_a_404_with_a_reason(api: httpx.AsyncClient) -> None:
     answer = await api.get("/api/v1/schedule")
     assert answer.status_code == 404
-    assert answer.json() == {"detail": "no schedule yet"}
+    assert answer.json()["detail"] == "no schedule yet"
     series = (await api.get("/api/v1/site/timeseries")).json()
     assert series["schedule"] is None
     assert series["horizon"]["slot_starts"] == []
@@ -84,15 +72,15 @@ async def test_schedule_is_served_after_a_plan(runtime: Runtime, api: httpx.Asyn
     assert len(schedule["slot_starts"]) == len(schedule["slot_duration_h"]) >= 96
 
 
-async def test_booking_round_trip_asks_for_a_new_plan(runtime: Runtime, api: httpx.AsyncClient) -> None:
+async def test_booking_round_trip_asks_for_a_new_plan(runtime: Runtime, admin: httpx.AsyncClient) -> None:
     departure = runtime.clock.now() + timedelta(hours=5)
-    answer = await api.put(
+    answer = await admin.put(
         "/api/v1/vehicles/VAN-03/booking",
         json={"departure_at": departure.isoformat(), "energy_needed_kwh": 55.5, "priority": 4},
     )
     assert answer.status_code == 200, answer.text
     assert runtime.triggers.take().reasons == ("booking for VAN-03",)
-    van = (await api.get("/api/v1/vehicles/VAN-03")).json()
+    van = (await admin.get("/api/v1/vehicles/VAN-03")).json()
     assert van["energy_needed_kwh"] == 55.5
     assert van["priority"] == 4
     assert van["vehicle_class"] == "van"
@@ -110,15 +98,16 @@ async def test_booking_round_trip_asks_for_a_new_plan(runtime: Runtime, api: htt
     ],
 )
 async def test_bad_bookings_are_refused_with_a_reason(
-    runtime: Runtime, api: httpx.AsyncClient, path: str, body: dict[str, object], status: int, message: str
+    runtime: Runtime, fleet_manager: httpx.AsyncClient, path: str, body: dict[str, object], status: int, message: str
 ) -> None:
     departure = runtime.clock.now() + timedelta(hours=float(str(body.pop("hours", 3))))
     body["departure_at"] = (
         departure.replace(tzinfo=None).isoformat() if body.pop("naive", False) else departure.isoformat()
     )
-    answer = await api.put(path, json=body)
+    answer = await fleet_manager.put(path, json=body)
     assert answer.status_code == status
-    assert message in answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert message in answer.json()["detail"]
     assert runtime.triggers.take().reasons == ()
 
 

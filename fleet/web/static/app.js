@@ -6,6 +6,7 @@ import { createChargerGrid } from "./chargers.js";
 import { createSiteChart } from "./chart.js";
 import { formatDuration, siteTimeFormat } from "./format.js";
 import { Poller } from "./poller.js";
+import { Session } from "./session.js";
 import { parseChargePoints, parseSchedule, parseSite, parseTimeseries } from "./shapes.js";
 import { createSummary } from "./summary.js";
 
@@ -30,7 +31,9 @@ function clockRate(samples) {
   return (site1 - site0) / (wall1 - wall0);
 }
 
-function startOperatorPage() {
+async function startOperatorPage() {
+  const session = new Session({ tokenUrl: `${API}/auth/token`, dialog: byTestId("sign-in") });
+  await session.ready();
   const state = { site: null, timeseries: null, chargePoints: null, schedule: null };
   const clockSamples = [];
   let timeFormat = null;
@@ -92,7 +95,12 @@ function startOperatorPage() {
     renderSummary();
   }
 
-  const options = { intervalMs: POLL_INTERVAL_MS, onStatus: renderConnection };
+  const options = {
+    intervalMs: POLL_INTERVAL_MS,
+    onStatus: renderConnection,
+    headers: () => session.headers(),
+    onUnauthorized: () => session.expired(),
+  };
   const pollers = [
     new Poller({ ...options, url: `${API}/site`, parse: parseSite, onData: onSite }),
     new Poller({ ...options, url: `${API}/site/timeseries`, parse: parseTimeseries, onData: onTimeseries }),

@@ -19,9 +19,23 @@ export class Poller {
    * @param {number} [options.intervalMs]  delay between successful polls [ms]
    * @param {number} [options.maxBackoffMs]  longest delay after repeated failures [ms]
    * @param {number} [options.timeoutMs]  a request slower than this counts as failed [ms]
+   * @param {() => object} [options.headers]  extra request headers (the bearer token)
+   * @param {() => void} [options.onUnauthorized]  called when the API refuses the token (401)
    */
-  constructor({ url, parse, onData, onStatus, intervalMs = 2000, maxBackoffMs = 30000, timeoutMs = 8000 }) {
+  constructor({
+    url,
+    parse,
+    onData,
+    onStatus,
+    intervalMs = 2000,
+    maxBackoffMs = 30000,
+    timeoutMs = 8000,
+    headers = () => ({}),
+    onUnauthorized = () => {},
+  }) {
     this.url = url;
+    this.headers = headers;
+    this.onUnauthorized = onUnauthorized;
     this.parse = parse;
     this.onData = onData;
     this.onStatus = onStatus;
@@ -119,10 +133,11 @@ export class Poller {
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     try {
       const response = await fetch(this.url, {
-        headers: { Accept: "application/json" },
+        headers: { Accept: "application/json", ...this.headers() },
         cache: "no-store",
         signal: controller.signal,
       });
+      if (response.status === 401) this.onUnauthorized();
       if (!response.ok) throw new RequestError(`${this.url}: HTTP ${response.status}`);
       return await response.json();
     } catch (error) {
