@@ -26,6 +26,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -43,9 +44,12 @@ from ocpp_server.commands import (
 )
 from ocpp_server.events import ChargerConnected, ChargerDisconnected, OcppVersion
 from ocpp_server.handlers_v16 import ChargePointV16
+from ocpp_server.json_codec import ORJSON, JsonCodec
 from ocpp_server.outbound_v16 import OutboundCalls
 from ocpp_server.ports import ChargerEventSink
 from ocpp_server.profiles import to_ocpp16_charging_profile
+from ocpp_server.raw_calls import CentralSystemAction, RawCallAnswer, RawCallOutcome, send_raw_call
+from ocpp_server.schemas import OCPP_16, CompiledSchemas, PayloadSchemas
 from ocpp_server.sessions import KeyedLocks, OwnedTasks, Session
 from ocpp_server.timestamps import require_utc
 
@@ -80,6 +84,8 @@ class CentralSystem:
         max_concurrent_calls: int = 32,
         ping_interval_s: float | None = 60.0,
         max_plausible_power_kw: float = 1000.0,
+        schemas: PayloadSchemas | None = None,
+        json_codec: JsonCodec = ORJSON,
     ) -> None:
         """
         Parameters
@@ -97,12 +103,20 @@ class CentralSystem:
         max_plausible_power_kw
             Bound [kW] on power samples of a charger whose connectors the application has not
             described yet.
+        schemas
+            Checks every CALL payload and every CALLRESULT against the OCPP 1.6 schemas; compiled
+            validators (``CompiledSchemas``) unless given (``LibrarySchemas`` is the ``ocpp``
+            library's own, slower path, kept for comparison).
+        json_codec
+            How frames are read and written: orjson unless given.
         """
         self._sink = sink
         self._now = now
         self._outbound = OutboundCalls(timeout_s=call_timeout_s, max_concurrent=max_concurrent_calls)
         self._ping_interval_s = ping_interval_s
         self._max_plausible_power_kw = max_plausible_power_kw
+        self._schemas: PayloadSchemas = CompiledSchemas(OCPP_16) if schemas is None else schemas
+        self._json_codec = json_codec
         self._sessions: dict[str, Session] = {}
         self._admitted: dict[ServerConnection, Session] = {}
         self._lifecycle = KeyedLocks()
@@ -114,6 +128,7 @@ class CentralSystem:
         ``ready`` is set once the socket listens; with ``port`` 0, ``listening_port`` then tells
         which port the system picked.
         """
+        self._schemas.prepare(ChargePointV16.handled_actions())
         async with serve(
             self._serve_connection,
             host,
@@ -186,6 +201,17 @@ class CentralSystem:
             stack_level=stack_level,
         )
 
+    async def send_call(
+        self, charge_point_id: str, action: CentralSystemAction, payload: dict[str, Any]
+    ) -> RawCallAnswer:
+        """Send ``action`` with ``payload`` in wire form, unchanged; the answer as received (see ``raw_calls``)."""
+        charge_point = self._charge_point(charge_point_id)
+        if charge_point is None:
+            return RawCallAnswer(RawCallOutcome.NOT_CONNECTED, detail=f"{charge_point_id} is not connected")
+        return await send_raw_call(
+            charge_point, action, payload, timeout_s=self._outbound.timeout_s, codec=self._json_codec
+        )
+
     def _charge_point(self, charge_point_id: str) -> ChargePointV16 | None:
         session = self._sessions.get(charge_point_id)
         return None if session is None else session.charge_point
@@ -243,6 +269,8 @@ class CentralSystem:
                 spawn=tasks.spawn,
                 boot=session.resume,
                 max_plausible_power_kw=self._max_plausible_power_kw,
+                schemas=self._schemas,
+                json_codec=self._json_codec,
             )
             session.charge_point = charge_point
             tasks.spawn(_close_when_replaced(session, connection), name=f"{session.charge_point_id}: replace")

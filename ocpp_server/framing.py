@@ -15,11 +15,12 @@ frame it could not read. Here every frame is classified once:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from ocpp.messages import Call, CallError, CallResult
+
+from ocpp_server.json_codec import ORJSON, JsonCodec
 
 UNREADABLE_UNIQUE_ID = "-1"
 
@@ -36,10 +37,10 @@ class MalformedFrame:
     """The unique id to answer with a CALLERROR, or None when the frame must not be answered."""
 
 
-def parse_frame(raw: str | bytes) -> Call | CallResult | CallError | MalformedFrame:
-    """Classify one websocket frame; never raises."""
+def parse_frame(raw: str | bytes, codec: JsonCodec = ORJSON) -> Call | CallResult | CallError | MalformedFrame:
+    """Classify one websocket frame, read with ``codec``; never raises."""
     try:
-        message = json.loads(raw)
+        message = codec.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return MalformedFrame("the frame is not valid JSON", UNREADABLE_UNIQUE_ID)
     if not isinstance(message, list) or not message or not _is_int(message[0]):
@@ -86,6 +87,23 @@ def _parse_call_error(message: list[Any]) -> CallError | MalformedFrame:
     ):
         return MalformedFrame("a CALLERROR is [4, uniqueId, errorCode, errorDescription, {errorDetails}]", None)
     return CallError(message[1], message[2], message[3], message[4])
+
+
+def encode_frame(message: Call | CallResult | CallError, codec: JsonCodec = ORJSON) -> str:
+    """The OCPP-J text of ``message``, written with ``codec``."""
+    if isinstance(message, Call):
+        return codec.dumps([Call.message_type_id, message.unique_id, message.action, message.payload])
+    if isinstance(message, CallResult):
+        return codec.dumps([CallResult.message_type_id, message.unique_id, message.payload])
+    return codec.dumps(
+        [
+            CallError.message_type_id,
+            message.unique_id,
+            message.error_code,
+            message.error_description,
+            message.error_details,
+        ]
+    )
 
 
 def _is_int(value: object) -> bool:

@@ -25,11 +25,13 @@ from ocpp_server.events import (
     TransactionStarted,
     TransactionStopped,
 )
+from ocpp_server.json_codec import JsonCodec
 from ocpp_server.meter_parsing import parse_meter_values, parse_wh
 from ocpp_server.outbound_v16 import OutboundCalls
 from ocpp_server.ports import BootDecision, ChargerEventSink
 from ocpp_server.profiles import failsafe_profile, to_ocpp16_charging_profile
 from ocpp_server.rpc_v16 import ChargePointRpcV16, Spawn, WebSocket, on_action
+from ocpp_server.schemas import PayloadSchemas
 from ocpp_server.timestamps import format_utc_timestamp, parse_utc_timestamp, require_utc
 
 LOGGER = logging.getLogger(__name__)
@@ -52,8 +54,17 @@ class ChargePointV16(ChargePointRpcV16):
         spawn: Spawn,
         boot: BootDecision | None,
         max_plausible_power_kw: float,
+        schemas: PayloadSchemas,
+        json_codec: JsonCodec,
     ) -> None:
-        super().__init__(charge_point_id, connection, spawn=spawn, call_timeout_s=outbound.timeout_s)
+        super().__init__(
+            charge_point_id,
+            connection,
+            spawn=spawn,
+            call_timeout_s=outbound.timeout_s,
+            schemas=schemas,
+            json_codec=json_codec,
+        )
         self._sink = sink
         self._now = now
         self._outbound = outbound

@@ -9,7 +9,11 @@ and replaces the library's read loop and call dispatch so that:
 * a failing handler or sink becomes one CALLERROR and the connection keeps serving;
 * work a handler wants done after its reply (a charging profile after a boot) runs as a task owned
   by the connection (``after_reply``) once the reply is on the wire, where ``@after`` would start an
-  unowned task whose errors are lost, possibly before the reply is sent.
+  unowned task whose errors are lost, possibly before the reply is sent;
+* every CALL payload and every CALLRESULT it answers with are checked against the official schemas
+  by a ``PayloadSchemas`` (compiled validators by default, see ``schemas``), and frames are read and
+  written with a ``JsonCodec`` (orjson by default), instead of the library's thread-pool jsonschema
+  and standard-library JSON, which cap one process near a thousand messages a second.
 """
 
 from __future__ import annotations
@@ -19,21 +23,22 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
-from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
+from ocpp.charge_point import remove_nones, serialize_as_dict
 from ocpp.exceptions import NotImplementedError as OcppNotImplementedError
 from ocpp.exceptions import NotSupportedError, OCPPError
-from ocpp.messages import Call, CallError, validate_payload
+from ocpp.messages import Call, CallError, CallResult
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint
 from ocpp.v16.enums import Action
 from websockets.exceptions import ConnectionClosed
 
 from ocpp_server.errors import InvalidPayloadError
-from ocpp_server.framing import FORMATION_VIOLATION, MalformedFrame, parse_frame
+from ocpp_server.framing import FORMATION_VIOLATION, MalformedFrame, encode_frame, parse_frame
+from ocpp_server.json_codec import JsonCodec
+from ocpp_server.keys import camel_to_snake_keys, snake_to_camel_keys
+from ocpp_server.schemas import PayloadSchemas
 
 LOGGER = logging.getLogger(__name__)
-
-OCPP_VERSION = "1.6"
 
 _V16_SPELLING = {
     "FormatViolation": FORMATION_VIOLATION,
@@ -95,12 +100,30 @@ class _ReplyInvalidError(Exception):
 class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package ships no types
     """One charger's OCPP 1.6 session: frames in, replies out, outbound calls correlated."""
 
-    def __init__(self, charge_point_id: str, connection: WebSocket, *, spawn: Spawn, call_timeout_s: float) -> None:
+    def __init__(
+        self,
+        charge_point_id: str,
+        connection: WebSocket,
+        *,
+        spawn: Spawn,
+        call_timeout_s: float,
+        schemas: PayloadSchemas,
+        json_codec: JsonCodec,
+    ) -> None:
+        """``schemas`` is shared by every connection: it keeps what it compiled."""
         super().__init__(charge_point_id, connection, response_timeout=call_timeout_s)
         self._spawn = spawn
+        self._schemas = schemas
+        self._json = json_codec
         self._follow_ups: list[tuple[str, FollowUp]] = []
         self.closed = asyncio.Event()
         """Set once the read loop has ended: no answer to an outbound call can arrive any more."""
+
+    @classmethod
+    def handled_actions(cls) -> frozenset[str]:
+        """The actions this class has an ``@on_action`` handler for."""
+        handlers = (getattr(cls, name) for name in dir(cls))
+        return frozenset(str(handler._on_action) for handler in handlers if hasattr(handler, "_on_action"))
 
     @property
     def charge_point_id(self) -> str:
@@ -128,7 +151,7 @@ class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package 
         self._follow_ups.append((name, follow_up))
 
     async def route_message(self, raw_msg: str | bytes) -> None:
-        frame = parse_frame(raw_msg)
+        frame = parse_frame(raw_msg, self._json)
         if isinstance(frame, MalformedFrame):
             await self._answer_malformed(frame, raw_msg)
         elif isinstance(frame, Call):
@@ -145,39 +168,39 @@ class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package 
                 "Payload for Action is syntactically incorrect or not conform the PDU structure",
                 {"cause": frame.reason},
             )
-            await self._send(error.to_json())
+            await self._send(encode_frame(error, self._json))
 
     async def _answer_call(self, call: Call) -> None:
         self._follow_ups = []
         try:
-            reply = (await self._reply_to(call)).to_json()
+            reply = encode_frame(await self._reply_to(call), self._json)
         except Exception as error:
             if isinstance(error, OCPPError | InvalidPayloadError):
                 LOGGER.warning("%s: %s refused: %s", self.id, call.action, error)
             else:
                 LOGGER.exception("%s: %s failed", self.id, call.action)
             self._follow_ups = []
-            await self._send(call_error_for(call.unique_id, error).to_json())
+            await self._send(encode_frame(call_error_for(call.unique_id, error), self._json))
             return
         await self._send(reply)
         follow_ups, self._follow_ups = self._follow_ups, []
         for name, follow_up in follow_ups:
             self._spawn(follow_up(), name=f"{self.id}: {name}")
 
-    async def _reply_to(self, call: Call) -> Any:
+    async def _reply_to(self, call: Call) -> CallResult:
         handlers = self.route_map.get(call.action, {})
         handler = handlers.get("_on_action")
         if handler is None:
             raise _unhandled_action_error(call.action)
         validate = not handlers.get("_skip_schema_validation", False)
         if validate:
-            await validate_payload(call, OCPP_VERSION)
-        response = await handler(**camel_to_snake_case(call.payload))
-        payload = snake_to_camel_case(remove_nones(serialize_as_dict(response)))
-        result = call.create_call_result(payload)
+            await self._schemas.validate(call)
+        response = await handler(**camel_to_snake_keys(call.payload))
+        payload = snake_to_camel_keys(remove_nones(serialize_as_dict(response)))
+        result = CallResult(call.unique_id, payload, call.action)
         if validate:
             try:
-                await validate_payload(result, OCPP_VERSION)
+                await self._schemas.validate(result)
             except OCPPError as error:
                 raise _ReplyInvalidError(f"reply to {call.action} fails its schema: {error}") from error
         return result

@@ -1,0 +1,1 @@
+"""Load generation and measurement for ``benchmarks.bench_ocpp``."""
