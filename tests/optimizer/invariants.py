@@ -130,6 +130,16 @@ def _accepts_kw(vehicle: VehicleRequest, stored_kwh: float, hours: float) -> flo
         return vehicle.max_power_kw
     accepts_kw = vehicle.max_power_kw
     if vehicle.taper:
-        accepts_kw = min(accepts_kw, taper_at(vehicle.taper, stored_kwh / vehicle.battery_kwh))
+        # the slot's average power as the taper allows it halfway through the slot, found by bisection:
+        # the largest p with p <= taper(soc at the start + p * hours * efficiency / 2 / battery)
+        battery_kwh, per_kw = vehicle.battery_kwh, hours * vehicle.efficiency
+        low, high = 0.0, max(0.0, taper_at(vehicle.taper, stored_kwh / battery_kwh))
+        for _ in range(60):
+            middle = (low + high) / 2
+            if middle <= taper_at(vehicle.taper, (stored_kwh + middle * per_kw / 2) / battery_kwh):
+                low = middle
+            else:
+                high = middle
+        accepts_kw = min(accepts_kw, high)
     room_kwh = vehicle.battery_kwh - stored_kwh
     return max(0.0, min(accepts_kw, room_kwh / (hours * vehicle.efficiency)))
