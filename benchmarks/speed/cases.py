@@ -76,6 +76,8 @@ class CaseResult:
     solve: TimeStats
     dispatch: TimeStats
     total: TimeStats
+    total_cpu: TimeStats
+    """CPU time of the full re-plan (all threads of the process) [s]."""
     floor_build: TimeStats
     floor_highs: TimeStats
     floor_total: TimeStats
@@ -171,6 +173,7 @@ def measure_case(
         solve=time_stats([o.timing.solve_s for o in outcomes]),
         dispatch=time_stats([o.timing.dispatch_s for o in outcomes]),
         total=time_stats([o.timing.total_s for o in outcomes]),
+        total_cpu=time_stats([o.timing.cpu_s for o in outcomes]),
         floor_build=time_stats([f.build_s for f in floors]),
         floor_highs=time_stats([f.run_s for f in floors]),
         floor_total=time_stats([f.total_s for f in floors]),
