@@ -84,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.add_argument("--database-url")
 
+    charger_log = commands.add_parser(
+        "charger-log", help="what chargers reported (firmware, diagnostics, security events) and problems flagged"
+    )
+    charger_log.add_argument("charge_point", nargs="?", help="one charge point id (default: all)")
+    charger_log.add_argument("--flagged", action="store_true", help="only the lines flagged for the operator")
+    charger_log.add_argument("--limit", type=int, default=50, help="newest lines shown (default 50)")
+    charger_log.add_argument("--database-url")
+
     account = commands.add_parser(
         "create-account",
         help="create an API account (the first administrator, say); the secret is asked for, "
@@ -130,6 +138,20 @@ async def _migrate(url: str) -> None:
         await store.close()
 
 
+async def _print_charger_log(url: str, args: argparse.Namespace) -> None:
+    store = Store.from_url(url)
+    try:
+        await store.migrate()
+        lines = await store.charger_log(charge_point_id=args.charge_point, flagged_only=args.flagged, limit=args.limit)
+    finally:
+        await store.close()
+    for line in reversed(lines):  # oldest first, as a log reads
+        flag = "!" if line.flagged else " "
+        request = f" request {line.request_id}" if line.request_id is not None else ""
+        detail = f": {line.detail}" if line.detail else ""
+        print(f"{line.at.isoformat()} {flag} {line.charge_point_id} {line.kind} {line.status}{request}{detail}")
+
+
 def _token_key() -> bytes | None:
     """The token signing key shared by restarts and by every node, from the environment."""
     value = os.environ.get(TOKEN_KEY_VARIABLE)
@@ -173,6 +195,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "migrate":
         asyncio.run(_migrate(_database_url(args, SERVE_DATABASE)))
+        return 0
+    if args.command == "charger-log":
+        if args.limit < 1:
+            print("vettabbia: --limit must be at least 1", file=sys.stderr)
+            return 2
+        asyncio.run(_print_charger_log(_database_url(args, SERVE_DATABASE), args))
         return 0
     if args.command == "create-account":
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -79,27 +79,35 @@ class Snapshot:
     grid_limits: tuple[GridLimitRecord, ...] = ()
 
 
+def plan_problem(
+    site: SiteConfig, snapshot: Snapshot, plugged: Sequence[PluggedVehicle], horizon_h_: float
+) -> tuple[SiteForecast, ChargingProblem]:
+    """The forecast over ``horizon_h_`` [h] and the problem for ``plugged`` on it (CPU-heavy)."""
+    now, history = snapshot.now, snapshot.history
+    try:
+        forecast = forecast_site(site, now, horizon_h_, history, snapshot.external)
+    except Exception:
+        log.exception("forecast failed; planning with the conservative forecast")
+        forecast = fallback_forecast(site, now, horizon_h_)
+    expected: list[ExpectedArrivals] = []
+    if history is not None:
+        try:
+            expected = expected_arrivals_by_hour(site, history, forecast, list(plugged), now)
+        except Exception:
+            log.exception("arrival forecast failed; planning without expected arrivals")
+    peak_kw = history.peak_import_this_month_kw if history is not None else 0.0
+    caps_kw = slot_caps_kw(snapshot.grid_limits, forecast.slot_starts, forecast.slot_duration_h)
+    problem = build_problem(site, forecast, plugged, expected, peak_kw, snapshot.waiting, caps_kw)
+    return forecast, problem
+
+
 def _plan(
     site: SiteConfig, snapshot: Snapshot, solver: Solver
 ) -> tuple[list[PluggedVehicle], SiteForecast, ChargingProblem, Schedule]:
     """Needs, forecasts, the problem and its solution: the CPU-heavy part, run in a worker thread."""
     now, history = snapshot.now, snapshot.history
     plugged = plugged_vehicles(now, site, snapshot.transactions, snapshot.vehicles, snapshot.bookings, history)
-    horizon = horizon_h(now, site, plugged)
-    try:
-        forecast = forecast_site(site, now, horizon, history, snapshot.external)
-    except Exception:
-        log.exception("forecast failed; planning with the conservative forecast")
-        forecast = fallback_forecast(site, now, horizon)
-    expected: list[ExpectedArrivals] = []
-    if history is not None:
-        try:
-            expected = expected_arrivals_by_hour(site, history, forecast, plugged, now)
-        except Exception:
-            log.exception("arrival forecast failed; planning without expected arrivals")
-    peak_kw = history.peak_import_this_month_kw if history is not None else 0.0
-    caps_kw = slot_caps_kw(snapshot.grid_limits, forecast.slot_starts, forecast.slot_duration_h)
-    problem = build_problem(site, forecast, plugged, expected, peak_kw, snapshot.waiting, caps_kw)
+    forecast, problem = plan_problem(site, snapshot, plugged, horizon_h(now, site, plugged))
     try:
         schedule = solver(problem, site.planning.solver_time_limit_s)
     except Exception as exc:
@@ -168,6 +176,10 @@ class ControlLoop:
             next_boundary = epoch + ((now - epoch) // slot + 1) * slot
             await self._clock.sleep((next_boundary - now).total_seconds())
             self.request_replan("new slot")
+
+    async def snapshot(self) -> Snapshot:
+        """The state the next plan would be made from (what-if questions start from it)."""
+        return await self._snapshot()
 
     async def _snapshot(self) -> Snapshot:
         try:

@@ -3,13 +3,20 @@
 Each method returns only after the store has committed, so the edge acknowledges nothing that could
 be lost. Events that change what the plan should be (plug-in, unplug, a charger back online) ask the
 control loop for a new plan; they never solve anything themselves.
+
+Transactions and meter values are always stored and answered, however odd (offline history comes
+late, backdated, after its transaction's stop); what does not add up is written to the charger's log
+as a flagged line for the operator rather than refused.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from enum import StrEnum
 
 from fleet.dispatch import electrical_of
+from fleet.persistence.records import TransactionRecord
 from fleet.persistence.store import Store
 from fleet.site_config import SiteConfig
 from fleet.triggers import PlanTriggers
@@ -18,8 +25,10 @@ from ocpp_server.events import (
     ChargerBooted,
     ChargerConnected,
     ChargerDisconnected,
+    ChargerNotice,
     ConnectorStatusChanged,
     MeterValuesReceived,
+    NoticeKind,
     TransactionStarted,
     TransactionStopped,
 )
@@ -28,6 +37,23 @@ from ocpp_server.ports import BootDecision, ConnectionDecision, IdTagStatus, Tra
 log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL_S = 300
+PENDING_RETRY_S = 60
+"""A Pending charger boots again after this long [s]: soon after the operator lists it."""
+REJECTED_RETRY_S = 900
+"""A Rejected charger stays silent this long [s] before it boots again."""
+
+FLAGGED_STATUS_WORDS = ("Failed", "Invalid", "Revoked")
+"""A reported status containing one of these (DownloadFailed, InvalidSignature, ...) is flagged."""
+
+
+class Problem(StrEnum):
+    """Kinds of the flagged lines written to a charger's log."""
+
+    STOP_OF_UNKNOWN_TRANSACTION = "StopOfUnknownTransaction"
+    STOP_BEFORE_START = "StopBeforeStart"
+    METER_VALUES_OF_UNKNOWN_TRANSACTION = "MeterValuesOfUnknownTransaction"
+    NEGATIVE_METER_READING = "NegativeMeterReading"
+    METER_WENT_BACKWARDS = "MeterWentBackwards"
 
 
 class ChargerIngest:
@@ -62,8 +88,13 @@ class ChargerIngest:
     async def charger_connected(self, event: ChargerConnected) -> ConnectionDecision:
         decision = self._boot_decision(event.charge_point_id)
         if decision is None:
-            log.warning("refused unknown charge point %s", event.charge_point_id)
-            return ConnectionDecision(accept=False, resume=None)
+            if not self._site.ocpp.auto_registration:
+                log.warning("refused unknown charge point %s", event.charge_point_id)
+                return ConnectionDecision(accept=False, resume=None)
+            log.warning("admitted unknown charge point %s as pending (auto-registration)", event.charge_point_id)
+            self._versions[event.charge_point_id] = event.ocpp_version.value
+            await self._store.record_connection(event.charge_point_id, event.ocpp_version.value, True, event.at)
+            return ConnectionDecision(accept=True, pending=True)
         known = {cp.id: cp for cp in await self._store.list_charge_points()}.get(event.charge_point_id)
         self._versions[event.charge_point_id] = event.ocpp_version.value
         await self._store.record_connection(event.charge_point_id, event.ocpp_version.value, True, event.at)
@@ -79,7 +110,7 @@ class ChargerIngest:
     async def charger_booted(self, event: ChargerBooted) -> BootDecision:
         decision = self._boot_decision(event.charge_point_id)
         if decision is None:
-            return BootDecision(False, HEARTBEAT_INTERVAL_S, {}, self._site.planning.failsafe_limit_kw)
+            return await self._unlisted_boot(event)
         await self._store.record_boot(
             event.charge_point_id,
             event.vendor,
@@ -89,6 +120,39 @@ class ChargerIngest:
             event.at,
         )
         return decision
+
+    async def _unlisted_boot(self, event: ChargerBooted) -> BootDecision:
+        """Pending with auto-registration (logged for the operator, who may list it), else Rejected."""
+        failsafe_kw = self._site.planning.failsafe_limit_kw
+        if not self._site.ocpp.auto_registration:
+            return BootDecision(False, REJECTED_RETRY_S, {}, failsafe_kw)
+        await self._store.add_charger_log(
+            event.charge_point_id,
+            event.at,
+            NoticeKind.PENDING_REGISTRATION.value,
+            "Pending",
+            flagged=True,
+            detail=f"vendor {event.vendor!r}, model {event.model!r}, serial {event.serial_number!r}, "
+            f"firmware {event.firmware_version!r}: not in the site file",
+        )
+        return BootDecision(False, PENDING_RETRY_S, {}, failsafe_kw, pending=True)
+
+    async def charger_reported(self, event: ChargerNotice) -> None:
+        flagged = event.kind is NoticeKind.SECURITY_EVENT or any(word in event.status for word in FLAGGED_STATUS_WORDS)
+        await self._store.add_charger_log(
+            event.charge_point_id,
+            event.at,
+            event.kind.value,
+            event.status,
+            flagged=flagged,
+            request_id=event.request_id,
+            detail=event.detail,
+        )
+
+    async def _flag(self, charge_point_id: str, at: datetime, problem: Problem, detail: str) -> None:
+        # A message the charger repeats with a new message id is flagged again: the log shows it came twice.
+        log.warning("%s: %s: %s", charge_point_id, problem.value, detail)
+        await self._store.add_charger_log(charge_point_id, at, problem.value, "Flagged", flagged=True, detail=detail)
 
     async def connector_status_changed(self, event: ConnectorStatusChanged) -> None:
         await self._store.record_connector_status(
@@ -100,6 +164,14 @@ class ChargerIngest:
         return IdTagStatus.ACCEPTED if vehicle is not None else IdTagStatus.INVALID
 
     async def transaction_started(self, event: TransactionStarted) -> TransactionDecision:
+        if event.meter_start_kwh < 0:
+            await self._flag(
+                event.charge_point_id,
+                event.started_at,
+                Problem.NEGATIVE_METER_READING,
+                f"StartTransaction on connector {event.connector_id} with meter start "
+                f"{event.meter_start_kwh * 1000:.0f} Wh (a charger without a meter?)",
+            )
         vehicle = await self._store.vehicle_by_id_tag(event.id_tag)
         transaction_id = await self._store.start_transaction(
             event.charge_point_id,
@@ -120,17 +192,56 @@ class ChargerIngest:
             event.transaction_id, event.meter_stop_kwh, event.stopped_at, event.reason, event.samples
         )
         if not known:
-            log.warning(
-                "StopTransaction for unknown transaction %s from %s",
-                event.transaction_id,
+            await self._flag(
                 event.charge_point_id,
+                event.stopped_at,
+                Problem.STOP_OF_UNKNOWN_TRANSACTION,
+                f"StopTransaction for transaction {event.transaction_id}, which the central system never "
+                f"started (meter stop {event.meter_stop_kwh} kWh, reason {event.reason}); answered, not stored",
             )
+        else:
+            stored = await self._store.get_transaction(event.transaction_id)
+            if stored is not None:
+                await self._check_stop(stored)
         self._triggers.request_replan(f"unplug on {event.charge_point_id}")
         if event.id_tag is None:
             return None
         return IdTagStatus.ACCEPTED if await self._store.vehicle_by_id_tag(event.id_tag) else IdTagStatus.INVALID
 
+    async def _check_stop(self, stored: TransactionRecord) -> None:
+        """Flag a stopped transaction whose times or readings do not add up."""
+        if stored.stopped_at is None or stored.meter_stop_kwh is None:
+            return
+        if stored.stopped_at < stored.started_at:
+            await self._flag(
+                stored.charge_point_id,
+                stored.stopped_at,
+                Problem.STOP_BEFORE_START,
+                f"transaction {stored.id} stopped at {stored.stopped_at.isoformat()}, "
+                f"before its start at {stored.started_at.isoformat()}",
+            )
+        if stored.meter_stop_kwh < stored.meter_start_kwh:
+            await self._flag(
+                stored.charge_point_id,
+                stored.stopped_at,
+                Problem.METER_WENT_BACKWARDS,
+                f"transaction {stored.id} stopped at meter {stored.meter_stop_kwh:.3f} kWh, "
+                f"below its start at {stored.meter_start_kwh:.3f} kWh",
+            )
+
     async def meter_values_received(self, event: MeterValuesReceived) -> None:
         await self._store.add_meter_samples(
             event.charge_point_id, event.connector_id, event.transaction_id, event.samples
         )
+        if (
+            event.samples
+            and event.transaction_id is not None
+            and await self._store.get_transaction(event.transaction_id) is None
+        ):
+            await self._flag(
+                event.charge_point_id,
+                min(sample.measured_at for sample in event.samples),
+                Problem.METER_VALUES_OF_UNKNOWN_TRANSACTION,
+                f"meter values for transaction {event.transaction_id} on connector {event.connector_id}, "
+                "which the central system never started; kept without a transaction",
+            )

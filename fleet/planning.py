@@ -84,6 +84,25 @@ def _room_kwh(vehicle: VehicleRecord, tx: TransactionRecord, target_soc: float) 
     return max(0.0, (target_soc - tx.last_soc_percent / 100.0) * vehicle.battery_kwh)
 
 
+def booking_energy_kwh(
+    booking: BookingRecord, vehicle: VehicleRecord | None, soc_percent: float | None, charged_kwh: float
+) -> float:
+    """Battery energy [kWh] the booking asks for, a target state of charge turned into energy.
+
+    A target needs (target_soc - soc) * battery_kwh from the last reported state of charge. Without a
+    reported state of charge the battery is taken as having arrived empty, less ``charged_kwh``
+    (battery side) charged since: a conservative guess that the first report replaces. A target for
+    a vehicle the site does not know (no battery) asks for nothing.
+    """
+    if booking.target_soc is None:
+        return booking.energy_needed_kwh or 0.0
+    if vehicle is None:
+        return 0.0
+    if soc_percent is not None:
+        return max(0.0, (booking.target_soc - soc_percent / 100.0) * vehicle.battery_kwh)
+    return max(0.0, booking.target_soc * vehicle.battery_kwh - charged_kwh)
+
+
 def _learned_needs(
     now: datetime, site: SiteConfig, tx: TransactionRecord, vehicle: VehicleRecord, history: SiteHistory
 ) -> tuple[datetime, float, float, str]:
@@ -124,7 +143,9 @@ def _needs(
         # Energy charged before the booking was made does not count against it.
         metered_kwh = tx.energy_kwh if booking.created_at <= tx.started_at + BOOKING_AT_PLUG_IN else 0.0
         delivered_kwh = CHARGING_EFFICIENCY * metered_kwh
-        energy_kwh = max(0.0, booking.energy_needed_kwh - delivered_kwh)
+        energy_kwh = booking_energy_kwh(booking, vehicle, tx.last_soc_percent, CHARGING_EFFICIENCY * tx.energy_kwh)
+        if booking.target_soc is None:
+            energy_kwh = max(0.0, energy_kwh - delivered_kwh)
         if vehicle is not None:
             room = _room_kwh(vehicle, tx, 1.0)
             energy_kwh = energy_kwh if room is None else min(energy_kwh, room)
@@ -178,8 +199,8 @@ def plugged_vehicles(
                 energy_needed_kwh=energy_kwh,
                 priority=priority,
                 needs_source=source,
-                min_power_kw=_min_power_kw(charger),
-                power_step_kw=_power_step_kw(charger),
+                min_power_kw=connector_min_power_kw(charger),
+                power_step_kw=connector_power_step_kw(charger),
                 battery_kwh=vehicle.battery_kwh if vehicle else None,
                 soc_percent=tx.last_soc_percent,
             )
@@ -187,13 +208,13 @@ def plugged_vehicles(
     return plugged
 
 
-def _min_power_kw(charger: ChargePointConfig) -> float:
+def connector_min_power_kw(charger: ChargePointConfig) -> float:
     if charger.rate_unit == "A":
         return charger.min_current_a * charger.voltage_v * charger.phases / 1000.0
     return 0.0
 
 
-def _power_step_kw(charger: ChargePointConfig) -> float:
+def connector_power_step_kw(charger: ChargePointConfig) -> float:
     # Limits in amps are set in 0.1 A steps; in watts the step is negligible.
     return 0.1 * charger.voltage_v * charger.phases / 1000.0 if charger.rate_unit == "A" else 0.0
 

@@ -58,6 +58,8 @@ class RunSettings:
     token_key: bytes | None = None
     """Key signing the API's bearer tokens (>= 32 bytes); None draws one, so tokens end with the process."""
     token_lifetime_s: float = 3600.0
+    ocpp_call_timeout_s: float = 30.0
+    """How long [s] a charger has to answer a command."""
 
 
 class _Server(uvicorn.Server):
@@ -110,7 +112,11 @@ class Runtime:
     def _build(self) -> None:
         self.triggers = triggers = PlanTriggers()
         self.yard = Yard()
-        self.central = CentralSystem(ChargerIngest(self.site, self.store, triggers, self.yard), self.clock.now)
+        self.central = CentralSystem(
+            ChargerIngest(self.site, self.store, triggers, self.yard),
+            self.clock.now,
+            call_timeout_s=self.settings.ocpp_call_timeout_s,
+        )
         self.dispatcher = Dispatcher(self.site, self.central)
         self.control_loop = ControlLoop(self.site, self.store, self.dispatcher, self.clock, triggers, yard=self.yard)
         wall_clock = SystemClock()
@@ -129,6 +135,7 @@ class Runtime:
             self.central.connected_ids,
             self.yard,
             self.auth,
+            self.central,
             wall_clock,
         )
         self.app = create_app(ctx)

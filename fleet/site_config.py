@@ -160,10 +160,19 @@ class ForecastSourcesConfig(_Strict):
     """Hourly import prices (timestamp, eur_per_kwh); the bands price whatever it does not cover."""
 
 
+class OcppConfig(_Strict):
+    """How the central system treats chargers."""
+
+    auto_registration: bool = False
+    """Admit chargers the site file does not list and answer their boots Pending (they stay
+    connected, retry, and are logged for the operator) instead of refusing them with HTTP 404."""
+
+
 class SiteConfig(_Strict):
     site: SiteInfo
     planning: PlanningConfig
     forecast_sources: ForecastSourcesConfig = ForecastSourcesConfig()
+    ocpp: OcppConfig = OcppConfig()
     charge_points: tuple[ChargePointConfig, ...]
     vehicles: tuple[VehicleConfig, ...] = ()
 

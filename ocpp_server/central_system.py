@@ -7,7 +7,9 @@ Connection life cycle, in the order a charger meets it:
    closed at once with 1002 (protocol error): OCPP-J 1.6 asks a central system that agrees to none
    of the offered subprotocols to complete the handshake without one and close immediately.
 3. The application is asked (``ChargerEventSink.charger_connected``); a refusal is HTTP 404 (Not
-   Found), OCPP-J's answer to an unknown charge point identity. A previous connection of the same
+   Found), OCPP-J's answer to an unknown charge point identity. The application may instead admit
+   an unknown charger as pending (auto-registration): its requests are then screened as for a
+   Pending boot. A previous connection of the same
    charger is closed (1000, "replaced") and reports no disconnect: the charger is still connected.
 4. While open, frames are served by ``ChargePointV16``; a charger the application already knows
    (``ConnectionDecision.resume``) gets its fail-safe profile straight away, since a reconnect
@@ -241,7 +243,7 @@ class CentralSystem:
             if previous is not None:
                 LOGGER.info("%s: new connection replaces the open one", charge_point_id)
                 previous.replaced.set()
-            session = Session(charge_point_id, decision.resume)
+            session = Session(charge_point_id, decision.resume, pending=decision.pending)
             self._sessions[charge_point_id] = session
             self._admitted[connection] = session
         return None
@@ -268,6 +270,7 @@ class CentralSystem:
                 outbound=self._outbound,
                 spawn=tasks.spawn,
                 boot=session.resume,
+                pending=session.pending,
                 max_plausible_power_kw=self._max_plausible_power_kw,
                 schemas=self._schemas,
                 json_codec=self._json_codec,

@@ -101,6 +101,34 @@ class MeterValuesReceived:
     samples: tuple[MeterSample, ...]
 
 
+class NoticeKind(StrEnum):
+    """What a charger reported outside charging itself, for the operator to read."""
+
+    FIRMWARE_STATUS = "FirmwareStatus"
+    DIAGNOSTICS_STATUS = "DiagnosticsStatus"
+    SECURITY_EVENT = "SecurityEvent"
+    SIGNED_FIRMWARE_STATUS = "SignedFirmwareStatus"
+    LOG_STATUS = "LogStatus"
+    PENDING_REGISTRATION = "PendingRegistration"
+    """A charger the site does not list booted while auto-registration is on; the operator decides."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerNotice:
+    """One line for the operator's log of a charger: a status report or a security event."""
+
+    charge_point_id: str
+    kind: NoticeKind
+    status: str
+    """The reported status (``Installed``, ``Uploaded``, ...) or, for a security event, its type."""
+    at: datetime
+    """When the charger says it happened (security events carry a time), else when it arrived."""
+    request_id: int | None = None
+    """The request of the central system this reports on (GetLog, SignedUpdateFirmware)."""
+    detail: str | None = None
+    """Free text from the charger, e.g. a security event's techInfo."""
+
+
 ChargerEvent = (
     ChargerConnected
     | ChargerDisconnected
@@ -109,4 +137,5 @@ ChargerEvent = (
     | TransactionStarted
     | TransactionStopped
     | MeterValuesReceived
+    | ChargerNotice
 )

@@ -1,5 +1,8 @@
 """OCPP 1.6 handlers for the messages a charger sends: translate, one sink call, respond.
 
+While a charger's boot is Pending or Rejected, its requests are screened (``refusal_for``, see
+``Registration``).
+
 Handlers never await an outbound call (the reply would be read by the loop they block); the
 fail-safe profile after an accepted boot is sent from a task the connection owns, after the
 BootNotification reply is on the wire.
@@ -10,8 +13,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
+from ocpp.exceptions import OCPPError, SecurityError
 from ocpp.v16 import call_result
 from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import Action, DataTransferStatus, RegistrationStatus
@@ -19,9 +24,11 @@ from ocpp.v16.enums import Action, DataTransferStatus, RegistrationStatus
 from ocpp_server.commands import CommandResult, CommandStatus, ConnectorElectrical
 from ocpp_server.events import (
     ChargerBooted,
+    ChargerNotice,
     ConnectorStatusChanged,
     MeterSample,
     MeterValuesReceived,
+    NoticeKind,
     TransactionStarted,
     TransactionStopped,
 )
@@ -40,6 +47,29 @@ PLAUSIBLE_POWER_FACTOR = 1.5
 """A power sample above this multiple of the connector's rated power is a metering fault."""
 
 
+class Registration(Enum):
+    """Where a charger stands with the central system on this connection."""
+
+    UNSETTLED = "unsettled"
+    """No boot on this connection and nothing known against it (a known charger reconnecting)."""
+    ACCEPTED = "Accepted"
+    PENDING = "Pending"
+    REJECTED = "Rejected"
+
+
+TRIGGERABLE_ACTIONS = frozenset(
+    {
+        Action.boot_notification.value,
+        Action.diagnostics_status_notification.value,
+        Action.firmware_status_notification.value,
+        Action.heartbeat.value,
+        Action.meter_values.value,
+        Action.status_notification.value,
+    }
+)
+"""The requests TriggerMessage.req can ask for (OCPP 1.6, 5.17)."""
+
+
 class ChargePointV16(ChargePointRpcV16):
     """The central system's side of one OCPP 1.6 charger connection."""
 
@@ -53,6 +83,7 @@ class ChargePointV16(ChargePointRpcV16):
         outbound: OutboundCalls,
         spawn: Spawn,
         boot: BootDecision | None,
+        pending: bool = False,
         max_plausible_power_kw: float,
         schemas: PayloadSchemas,
         json_codec: JsonCodec,
@@ -69,7 +100,34 @@ class ChargePointV16(ChargePointRpcV16):
         self._now = now
         self._outbound = outbound
         self._boot = boot
+        self._registration = Registration.PENDING if pending else Registration.UNSETTLED
         self._max_plausible_power_kw = max_plausible_power_kw
+
+    def refusal_for(self, action: str) -> OCPPError | None:
+        """Screen requests of a charger whose boot is Pending or Rejected.
+
+        OCPP 1.6 (4.2) forbids a Pending charger every request except BootNotification and those the
+        central system asks for with TriggerMessage.req, and a Rejected one every message until its
+        retry interval has passed; it leaves the central system's answer open. Here, while Pending,
+        the requests TriggerMessage can ask for are served (which of them were asked for is not
+        tracked: operators trigger through raw calls) and every other request is refused with
+        OCPP-J 1.6's SecurityError, so that nothing a charger not yet accepted sends (an
+        Authorize, a transaction) is taken for site business; the charger keeps such messages and
+        sends them once accepted. While Rejected, only BootNotification is served.
+        """
+        allowed: frozenset[str] | None
+        if self._registration is Registration.PENDING:
+            allowed = TRIGGERABLE_ACTIONS
+        elif self._registration is Registration.REJECTED:
+            allowed = frozenset({Action.boot_notification.value})
+        else:
+            allowed = None
+        if allowed is None or action in allowed:
+            return None
+        return SecurityError(
+            description=f"{action} refused: the charge point is not accepted",
+            details={"cause": f"registration status {self._registration.value}; send BootNotification"},
+        )
 
     def utc_now(self) -> datetime:
         return require_utc(self._now(), "now()")
@@ -118,11 +176,17 @@ class ChargePointV16(ChargePointRpcV16):
         )
         if decision.accepted:
             self._boot = decision
+            self._registration = Registration.ACCEPTED
             self.after_reply("fail-safe profile", lambda: self.install_failsafe(decision))
+            status = RegistrationStatus.accepted
+        elif decision.pending:
+            self._registration = Registration.PENDING
+            status = RegistrationStatus.pending
+        else:
+            self._registration = Registration.REJECTED
+            status = RegistrationStatus.rejected
         return call_result.BootNotification(
-            current_time=format_utc_timestamp(now),
-            interval=decision.heartbeat_interval_s,
-            status=RegistrationStatus.accepted if decision.accepted else RegistrationStatus.rejected,
+            current_time=format_utc_timestamp(now), interval=decision.heartbeat_interval_s, status=status
         )
 
     @on_action(Action.heartbeat)
@@ -228,6 +292,7 @@ class ChargePointV16(ChargePointRpcV16):
 
     @on_action(Action.data_transfer)
     async def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:
+        # The site has no vendor extension: every vendor is unknown.
         LOGGER.info("%s: DataTransfer from vendor %r not handled", self.id, vendor_id)
         return call_result.DataTransfer(status=DataTransferStatus.unknown_vendor_id)
 
@@ -235,13 +300,55 @@ class ChargePointV16(ChargePointRpcV16):
     async def on_diagnostics_status_notification(
         self, status: str, **_: Any
     ) -> call_result.DiagnosticsStatusNotification:
-        LOGGER.info("%s: diagnostics upload %s", self.id, status)
+        await self._report(NoticeKind.DIAGNOSTICS_STATUS, str(status))
         return call_result.DiagnosticsStatusNotification()
 
     @on_action(Action.firmware_status_notification)
     async def on_firmware_status_notification(self, status: str, **_: Any) -> call_result.FirmwareStatusNotification:
-        LOGGER.info("%s: firmware update %s", self.id, status)
+        await self._report(NoticeKind.FIRMWARE_STATUS, str(status))
         return call_result.FirmwareStatusNotification()
+
+    @on_action(Action.signed_firmware_status_notification)
+    async def on_signed_firmware_status_notification(
+        self, status: str, request_id: int | None = None, **_: Any
+    ) -> call_result.SignedFirmwareStatusNotification:
+        await self._report(NoticeKind.SIGNED_FIRMWARE_STATUS, str(status), request_id=request_id)
+        return call_result.SignedFirmwareStatusNotification()
+
+    @on_action(Action.log_status_notification)
+    async def on_log_status_notification(
+        self, status: str, request_id: int | None = None, **_: Any
+    ) -> call_result.LogStatusNotification:
+        await self._report(NoticeKind.LOG_STATUS, str(status), request_id=request_id)
+        return call_result.LogStatusNotification()
+
+    @on_action(Action.security_event_notification)
+    async def on_security_event_notification(
+        self, type: str, timestamp: str, tech_info: str | None = None, **_: Any
+    ) -> call_result.SecurityEventNotification:
+        at = parse_utc_timestamp(timestamp, "timestamp")
+        await self._report(NoticeKind.SECURITY_EVENT, type, at=at, detail=tech_info)
+        return call_result.SecurityEventNotification()
+
+    async def _report(
+        self,
+        kind: NoticeKind,
+        status: str,
+        *,
+        at: datetime | None = None,
+        request_id: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        LOGGER.info("%s: %s %s", self.id, kind.value, status)
+        notice = ChargerNotice(
+            charge_point_id=self.charge_point_id,
+            kind=kind,
+            status=status,
+            at=self.utc_now() if at is None else at,
+            request_id=request_id,
+            detail=detail,
+        )
+        await self._sink.charger_reported(notice)
 
     def _samples(self, meter_values: Sequence[dict[str, Any]], *, connector_id: int | None) -> tuple[MeterSample, ...]:
         parsed = parse_meter_values(meter_values, now=self.utc_now(), max_power_kw=self._power_bound_kw(connector_id))

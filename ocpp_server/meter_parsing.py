@@ -73,14 +73,18 @@ class ParsedMeterValues:
 
 
 def parse_wh(value_wh: float, field: str) -> float:
-    """Convert a meter register reading [Wh] (meterStart, meterStop) to [kWh].
+    """Convert a transaction's meter register reading [Wh] (meterStart, meterStop) to [kWh].
+
+    Any finite reading is converted, negative ones too: StartTransaction and StopTransaction are
+    never refused for their values (chargers without a meter send -1), so the application gets
+    the reading as sent and flags what does not add up.
 
     Raises
     ------
     InvalidPayloadError
-        If the reading is negative or not finite.
+        If the reading is not finite (the schema's integer rules that out; this is the last guard).
     """
-    if not math.isfinite(value_wh) or value_wh < 0:
+    if not math.isfinite(value_wh):
         raise InvalidPayloadError(f"{field}: {value_wh!r} Wh is not a meter reading")
     return value_wh / 1000.0
 

@@ -11,6 +11,7 @@ from ocpp_server.events import (
     ChargerBooted,
     ChargerConnected,
     ChargerDisconnected,
+    ChargerNotice,
     ConnectorStatusChanged,
     MeterValuesReceived,
     TransactionStarted,
@@ -28,12 +29,22 @@ class IdTagStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class BootDecision:
+    """The answer to a BootNotification: Accepted, Pending (``pending``) or Rejected (neither)."""
+
     accepted: bool
     heartbeat_interval_s: int
+    """Accepted: the heartbeat interval [s]. Pending or Rejected: how long [s] the charger waits
+    before it boots again (the BootNotification's ``interval`` means that for those)."""
     electrical: dict[int, ConnectorElectrical]
     """Per connector id (1..n): how it takes limits. Used for the fail-safe profile after boot."""
     failsafe_limit_kw: float
     """The limit installed as TxDefaultProfile on every connector once the charger is accepted."""
+    pending: bool = False
+    """Not accepted yet, not rejected either: the charger stays connected and boots again later."""
+
+    def __post_init__(self) -> None:
+        if self.accepted and self.pending:
+            raise ValueError("a boot is either accepted or pending, not both")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +54,9 @@ class ConnectionDecision:
     resume: BootDecision | None = None
     """Set when the charger booted before: the edge reinstalls the fail-safe profile as soon as the
     connection opens, since a reconnecting charger need not send a new BootNotification."""
+    pending: bool = False
+    """Admitted but not accepted (a charger the site does not list, with auto-registration on): its
+    requests are screened as for a Pending boot until it boots and is accepted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +84,6 @@ class ChargerEventSink(Protocol):
     async def transaction_stopped(self, event: TransactionStopped) -> IdTagStatus | None: ...
 
     async def meter_values_received(self, event: MeterValuesReceived) -> None: ...
+
+    async def charger_reported(self, event: ChargerNotice) -> None:
+        """Firmware, diagnostics and log upload statuses and security events, for the operator."""

@@ -127,6 +127,9 @@ async def send_raw_call(
 
 
 async def _exchange(charge_point: RawCallingChargePoint, call: Call, codec: JsonCodec, timeout_s: float) -> Any:
+    # The library's own ``call`` would reshape both ways (snake_case to camelCase, nulls dropped, the
+    # answer turned into its dataclass), so the frame is sent here; its lock still keeps one call in
+    # flight per charger, and its response queue still matches the answer by unique id.
     async with charge_point._call_lock:
         await charge_point._send(encode_frame(call, codec))
         return await charge_point._get_specific_response(call.unique_id, timeout_s)

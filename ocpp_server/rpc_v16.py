@@ -10,6 +10,10 @@ and replaces the library's read loop and call dispatch so that:
 * work a handler wants done after its reply (a charging profile after a boot) runs as a task owned
   by the connection (``after_reply``) once the reply is on the wire, where ``@after`` would start an
   unowned task whose errors are lost, possibly before the reply is sent;
+* a CALL whose unique id was answered recently on the same connection gets the same answer again
+  without being handled a second time (a charger resending a message it thinks was lost);
+* a subclass may refuse an action before it is handled (``refusal_for``), e.g. while a boot is
+  Pending;
 * every CALL payload and every CALLRESULT it answers with are checked against the official schemas
   by a ``PayloadSchemas`` (compiled validators by default, see ``schemas``), and frames are read and
   written with a ``JsonCodec`` (orjson by default), instead of the library's thread-pool jsonschema
@@ -47,6 +51,15 @@ _V16_SPELLING = {
 """Library (OCPP 2.x) error codes -> the codes OCPP-J 1.6 defines, typos included."""
 
 _KNOWN_ACTIONS = frozenset(action.value for action in Action)
+
+ANSWERS_REMEMBERED = 8
+"""Answers kept per connection for repeated unique ids. OCPP-J allows one CALL in flight per
+direction, and a charger resends one only while it waits for its answer, so a repeat is of one of
+the last few; a handful of short frames per connection keeps memory flat at thousands of chargers."""
+
+_NOT_REMEMBERED = frozenset({"InternalError", "SecurityError"})
+"""Answers that say nothing about the message itself (it failed inside the central system, or came
+while the charger was not accepted): if it comes again, it is handled again."""
 
 _Handler = TypeVar("_Handler", bound=Callable[..., Any])
 
@@ -116,6 +129,8 @@ class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package 
         self._schemas = schemas
         self._json = json_codec
         self._follow_ups: list[tuple[str, FollowUp]] = []
+        self._answers: dict[str, tuple[str, str]] = {}
+        """Recent (action, answer) by the unique id of the CALL they answer, oldest first."""
         self.closed = asyncio.Event()
         """Set once the read loop has ended: no answer to an outbound call can arrive any more."""
 
@@ -170,7 +185,17 @@ class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package 
             )
             await self._send(encode_frame(error, self._json))
 
+    def refusal_for(self, action: str) -> OCPPError | None:
+        """The error to answer ``action`` with instead of handling it; None handles it."""
+        return None
+
     async def _answer_call(self, call: Call) -> None:
+        remembered = self._answers.get(call.unique_id)
+        # The action must match too: an id reused for another message is a new message.
+        if remembered is not None and remembered[0] == call.action:
+            LOGGER.info("%s: %s %s seen before, answered again", self.id, call.action, call.unique_id)
+            await self._send(remembered[1])
+            return
         self._follow_ups = []
         try:
             reply = encode_frame(await self._reply_to(call), self._json)
@@ -180,14 +205,28 @@ class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package 
             else:
                 LOGGER.exception("%s: %s failed", self.id, call.action)
             self._follow_ups = []
-            await self._send(encode_frame(call_error_for(call.unique_id, error), self._json))
+            call_error = call_error_for(call.unique_id, error)
+            encoded = encode_frame(call_error, self._json)
+            if call_error.error_code not in _NOT_REMEMBERED:
+                self._remember(call, encoded)
+            await self._send(encoded)
             return
+        self._remember(call, reply)
         await self._send(reply)
         follow_ups, self._follow_ups = self._follow_ups, []
         for name, follow_up in follow_ups:
             self._spawn(follow_up(), name=f"{self.id}: {name}")
 
+    def _remember(self, call: Call, answer: str) -> None:
+        self._answers.pop(call.unique_id, None)  # re-inserted last: dicts keep insertion order
+        self._answers[call.unique_id] = (call.action, answer)
+        if len(self._answers) > ANSWERS_REMEMBERED:
+            del self._answers[next(iter(self._answers))]
+
     async def _reply_to(self, call: Call) -> CallResult:
+        refusal = self.refusal_for(call.action)
+        if refusal is not None:
+            raise refusal
         handlers = self.route_map.get(call.action, {})
         handler = handlers.get("_on_action")
         if handler is None:

@@ -19,9 +19,11 @@ LOGGER = logging.getLogger(__name__)
 class Session:
     """One accepted connection of one charger, from admission to disconnect."""
 
-    def __init__(self, charge_point_id: str, resume: BootDecision | None) -> None:
+    def __init__(self, charge_point_id: str, resume: BootDecision | None, *, pending: bool = False) -> None:
         self.charge_point_id = charge_point_id
         self.resume = resume
+        self.pending = pending
+        """Admitted without being accepted: requests are screened until an accepted boot."""
         self.charge_point: ChargePointV16 | None = None
         """Set once the connection is open and served."""
         self.replaced = asyncio.Event()

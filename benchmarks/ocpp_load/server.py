@@ -27,6 +27,7 @@ from ocpp_server.events import (
     ChargerBooted,
     ChargerConnected,
     ChargerDisconnected,
+    ChargerNotice,
     ConnectorStatusChanged,
     MeterValuesReceived,
     TransactionStarted,
@@ -112,6 +113,9 @@ class CountingSink:
 
     async def meter_values_received(self, event: MeterValuesReceived) -> None:
         self.meter_values += 1
+
+    async def charger_reported(self, event: ChargerNotice) -> None:
+        return None
 
 
 def resident_bytes() -> int:

@@ -10,6 +10,7 @@ from fleet.api import (
     routes_auth,
     routes_bookings,
     routes_charge_points,
+    routes_charger_commands,
     routes_events,
     routes_grid_limits,
     routes_readiness,
@@ -17,6 +18,7 @@ from fleet.api import (
     routes_sessions,
     routes_site,
     routes_vehicles,
+    routes_what_if,
     routes_yard,
 )
 from fleet.api.audit import AuditMiddleware
@@ -41,10 +43,12 @@ def create_app(ctx: ApiContext) -> FastAPI:
         routes_site,
         routes_grid_limits,
         routes_charge_points,
+        routes_charger_commands,
         routes_sessions,
         routes_vehicles,
         routes_bookings,
         routes_readiness,
+        routes_what_if,
         routes_yard,
         routes_schedule,
         routes_alerts,

@@ -4,22 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 
 from fleet.auth import AuthService
 from fleet.clock import Clock, SystemClock
-from fleet.control_loop import PlanResult
+from fleet.control_loop import PlanResult, Snapshot
 from fleet.persistence.store import Store
 from fleet.site_config import SiteConfig
 from fleet.yard import Yard
+from ocpp_server.raw_calls import CentralSystemAction, RawCallAnswer
 
 
 class Planner(Protocol):
     latest: PlanResult | None
 
     def request_replan(self, reason: str) -> None: ...
+
+    async def snapshot(self) -> Snapshot: ...
+
+
+class ChargerCommands(Protocol):
+    async def send_call(
+        self, charge_point_id: str, action: CentralSystemAction, payload: dict[str, Any]
+    ) -> RawCallAnswer: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +40,8 @@ class ApiContext:
     connected_ids: Callable[[], frozenset[str]]
     yard: Yard
     auth: AuthService
+    commands: ChargerCommands
+    """Sends operators' commands to connected chargers."""
     wall_clock: Clock = field(default_factory=SystemClock)
     """Real time, for the audit log and idempotency records, even when the site's clock is simulated."""
 

@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from fleet.api.context import Ctx
 from fleet.api.problems import InvalidField, problem_responses
-from fleet.api.schemas import BookingPublic, VehicleId
+from fleet.api.schemas import BookingPublic, BookingUpdate, VehicleId
 from fleet.api.security import FleetWriter
 
 router = APIRouter(prefix="/bookings", tags=["vehicles"])
@@ -18,13 +18,10 @@ router = APIRouter(prefix="/bookings", tags=["vehicles"])
 MAX_BATCH = 1000
 
 
-class BookingItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BookingItem(BookingUpdate):
+    """One booking of a batch: a vehicle's booking (energy or target state of charge) and its id."""
 
     vehicle_id: VehicleId
-    departure_at: AwareDatetime
-    energy_needed_kwh: Annotated[float, Field(ge=0, le=500)]
-    priority: Annotated[float, Field(gt=0, le=100)] = 1.0
 
 
 class BookingBatch(BaseModel):
@@ -44,7 +41,7 @@ def _refusals(batch: BookingBatch, batteries_kwh: dict[str, float], now: datetim
         where = f"body.bookings.{index}"
         if item.vehicle_id not in batteries_kwh:
             refusals.append(InvalidField(field=f"{where}.vehicle_id", message=f"unknown vehicle {item.vehicle_id!r}"))
-        elif item.energy_needed_kwh > batteries_kwh[item.vehicle_id]:
+        elif item.energy_needed_kwh is not None and item.energy_needed_kwh > batteries_kwh[item.vehicle_id]:
             message = f"exceeds the battery ({batteries_kwh[item.vehicle_id]} kWh)"
             refusals.append(InvalidField(field=f"{where}.energy_needed_kwh", message=message))
         if item.departure_at <= now:
@@ -63,7 +60,7 @@ async def add_bookings(batch: BookingBatch, ctx: Ctx, caller: FleetWriter) -> Bo
     refusals = _refusals(batch, visible, now)
     if refusals:
         raise HTTPException(422, detail=[r.model_dump() for r in refusals])
-    items = [(b.vehicle_id, b.departure_at, b.energy_needed_kwh, b.priority) for b in batch.bookings]
+    items = [(b.vehicle_id, b.departure_at, b.energy_needed_kwh, b.priority, b.target_soc) for b in batch.bookings]
     records = await ctx.store.fleet.add_bookings(items, now)
     ctx.planner.request_replan(f"{len(records)} bookings")
     return BookingBatchPublic(
@@ -73,6 +70,7 @@ async def add_bookings(batch: BookingBatch, ctx: Ctx, caller: FleetWriter) -> Bo
                 vehicle_id=r.vehicle_id,
                 departure_at=r.departure_at,
                 energy_needed_kwh=r.energy_needed_kwh,
+                target_soc=r.target_soc,
                 priority=r.priority,
                 created_at=r.created_at,
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
@@ -11,14 +12,21 @@ from fleet.api.context import Ctx
 from fleet.api.problems import problem_responses
 from fleet.api.schemas import PowerPoint, SessionDetailPublic, SessionPublic
 from fleet.api.security import SiteReader
+from fleet.forecast_inputs import forecast_inputs
 from fleet.persistence.records import TransactionRecord
+from fleet.session_cost import session_costs_eur
 from fleet.session_export import sessions_csv, sessions_parquet
 from ocpp_server.events import Measurand
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 
 
-def _public(tx: TransactionRecord) -> SessionPublic:
+def _costs(ctx: Ctx, sessions: Sequence[TransactionRecord]) -> list[float]:
+    inputs = forecast_inputs(ctx.site)
+    return session_costs_eur(sessions, inputs.tariff, inputs.location, ctx.clock.now())
+
+
+def _public(tx: TransactionRecord, cost_eur: float) -> SessionPublic:
     return SessionPublic(
         id=tx.id,
         charge_point_id=tx.charge_point_id,
@@ -28,6 +36,7 @@ def _public(tx: TransactionRecord) -> SessionPublic:
         started_at=tx.started_at,
         stopped_at=tx.stopped_at,
         energy_kwh=round(tx.energy_kwh, 3),
+        cost_eur=cost_eur,
         power_kw=tx.last_power_kw if tx.is_active else None,
         soc_percent=tx.last_soc_percent,
         stop_reason=tx.stop_reason,
@@ -42,7 +51,8 @@ async def list_sessions(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[SessionPublic]:
-    return [_public(tx) for tx in await ctx.store.list_transactions(active=active, limit=limit, offset=offset)]
+    found = await ctx.store.list_transactions(active=active, limit=limit, offset=offset)
+    return [_public(tx, cost) for tx, cost in zip(found, _costs(ctx, found), strict=True)]
 
 
 EXPORT_PAGE = 1000
@@ -83,12 +93,12 @@ async def export_sessions(
     stamp = ctx.clock.now().strftime("%Y%m%d")
     if file_format == "parquet":
         return Response(
-            sessions_parquet(found),
+            sessions_parquet(found, _costs(ctx, found)),
             media_type="application/vnd.apache.parquet",
             headers={"Content-Disposition": f'attachment; filename="sessions-{stamp}.parquet"'},
         )
     return Response(
-        sessions_csv(found),
+        sessions_csv(found, _costs(ctx, found)),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="sessions-{stamp}.csv"'},
     )
@@ -103,5 +113,6 @@ async def get_session(
         raise HTTPException(status_code=404, detail=f"unknown session {session_id}")
     curve = await ctx.store.meter_series(session_id, Measurand.POWER_IMPORT_KW)
     return SessionDetailPublic(
-        **_public(tx).model_dump(), power_curve=[PowerPoint(at=at, power_kw=kw) for at, kw in curve]
+        **_public(tx, _costs(ctx, [tx])[0]).model_dump(),
+        power_curve=[PowerPoint(at=at, power_kw=kw) for at, kw in curve],
     )

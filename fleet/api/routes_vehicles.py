@@ -31,9 +31,11 @@ def _public(vehicle: VehicleRecord, booking: BookingRecord | None) -> VehiclePub
         max_ac_kw=vehicle.max_ac_kw,
         max_dc_kw=vehicle.max_dc_kw,
         id_tag=vehicle.id_tag,
+        extra_id_tags=list(vehicle.extra_id_tags),
         iso15118_id=vehicle.iso15118_id,
         departure_at=booking.departure_at if booking else None,
         energy_needed_kwh=booking.energy_needed_kwh if booking else None,
+        target_soc=booking.target_soc if booking else None,
         priority=booking.priority if booking else None,
     )
 
@@ -84,6 +86,7 @@ async def create_vehicle(body: VehicleCreate, ctx: Ctx, caller: FleetWriter) -> 
         max_ac_kw=body.max_ac_kw,
         max_dc_kw=body.max_dc_kw,
         iso15118_id=body.iso15118_id,
+        extra_id_tags=tuple(body.extra_id_tags),
     )
     await ctx.store.fleet.save_vehicle(vehicle)
     ctx.planner.request_replan(f"vehicle {vehicle.id} added")
@@ -105,19 +108,25 @@ async def put_booking(vehicle_id: str, booking: BookingUpdate, ctx: Ctx, caller:
         raise HTTPException(
             status_code=422, detail=f"departure_at {booking.departure_at.isoformat()} is not in the future"
         )
-    if booking.energy_needed_kwh > vehicle.battery_kwh:
+    if booking.energy_needed_kwh is not None and booking.energy_needed_kwh > vehicle.battery_kwh:
         raise HTTPException(
             status_code=422,
             detail=f"energy_needed_kwh {booking.energy_needed_kwh} exceeds the battery ({vehicle.battery_kwh} kWh)",
         )
     record = await ctx.store.add_booking(
-        vehicle_id, booking.departure_at, booking.energy_needed_kwh, booking.priority, now
+        vehicle_id,
+        booking.departure_at,
+        booking.energy_needed_kwh,
+        booking.priority,
+        now,
+        target_soc=booking.target_soc,
     )
     ctx.planner.request_replan(f"booking for {vehicle_id}")
     return BookingPublic(
         vehicle_id=record.vehicle_id,
         departure_at=record.departure_at,
         energy_needed_kwh=record.energy_needed_kwh,
+        target_soc=record.target_soc,
         priority=record.priority,
         created_at=record.created_at,
     )
@@ -130,6 +139,8 @@ async def update_vehicle(vehicle_id: str, body: VehicleUpdate, ctx: Ctx, caller:
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     if "vehicle_class" in changes:
         changes["vehicle_class"] = VehicleClass(changes["vehicle_class"])
+    if "extra_id_tags" in changes:
+        changes["extra_id_tags"] = tuple(changes["extra_id_tags"])
     updated = dataclasses.replace(vehicle, **changes)
     await ctx.store.fleet.save_vehicle(updated)
     ctx.planner.request_replan(f"vehicle {vehicle_id} changed")

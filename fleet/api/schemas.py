@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 
 class SitePublic(BaseModel):
@@ -170,6 +170,8 @@ class SessionPublic(BaseModel):
     started_at: datetime
     stopped_at: datetime | None
     energy_kwh: float
+    cost_eur: float
+    """The metered energy at the site's tariff bands, spread evenly over the session [EUR]."""
     power_kw: float | None
     soc_percent: float | None
     stop_reason: str | None
@@ -194,16 +196,22 @@ class VehiclePublic(BaseModel):
     max_dc_kw: float
     id_tag: str
     """The RFID card the vehicle authorises with (OCPP idTag)."""
+    extra_id_tags: list[str] = []
+    """Further RFID cards it authorises with."""
     iso15118_id: str | None = None
     """ISO 15118 identity (EVCCID or contract id) for Plug & Charge."""
     departure_at: datetime | None
     energy_needed_kwh: float | None
+    target_soc: float | None = None
+    """The booking's target state of charge, when it gives one instead of an energy."""
     priority: float | None
 
 
 VehicleId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 IdTag = Annotated[str, Field(min_length=1, max_length=20)]
 """OCPP 1.6 idTag: at most 20 characters."""
+ExtraIdTags = Annotated[list[IdTag], Field(max_length=16)]
+"""Further RFID cards of a vehicle, each different from the others and from ``id_tag``."""
 
 
 class VehicleCreate(BaseModel):
@@ -217,6 +225,7 @@ class VehicleCreate(BaseModel):
     max_ac_kw: Annotated[float, Field(ge=0, le=1000)]
     max_dc_kw: Annotated[float, Field(ge=0, le=1000)]
     id_tag: IdTag
+    extra_id_tags: ExtraIdTags = []
     iso15118_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 
 
@@ -231,22 +240,33 @@ class VehicleUpdate(BaseModel):
     max_ac_kw: Annotated[float, Field(ge=0, le=1000)] | None = None
     max_dc_kw: Annotated[float, Field(ge=0, le=1000)] | None = None
     id_tag: IdTag | None = None
+    extra_id_tags: ExtraIdTags | None = None
+    """The whole list of further tags ([] removes them all)."""
     iso15118_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 
 
 class BookingUpdate(BaseModel):
-    """The vehicle's next departure and the energy it needs in the battery by then."""
+    """The vehicle's next departure and what it needs by then: the energy in the battery [kWh] or a
+    target state of charge (0-1], exactly one of them."""
 
     model_config = ConfigDict(extra="forbid")
 
     departure_at: AwareDatetime
-    energy_needed_kwh: Annotated[float, Field(ge=0, le=500)]
+    energy_needed_kwh: Annotated[float, Field(ge=0, le=500)] | None = None
+    target_soc: Annotated[float, Field(gt=0, le=1)] | None = None
     priority: Annotated[float, Field(gt=0, le=100)] = 1.0
+
+    @model_validator(mode="after")
+    def _one_need(self) -> Self:
+        if (self.energy_needed_kwh is None) == (self.target_soc is None):
+            raise ValueError("give exactly one of energy_needed_kwh and target_soc")
+        return self
 
 
 class BookingPublic(BaseModel):
     vehicle_id: str
     departure_at: datetime
-    energy_needed_kwh: float
+    energy_needed_kwh: float | None
+    target_soc: float | None = None
     priority: float
     created_at: datetime

@@ -11,6 +11,7 @@ from fleet.persistence.errors import (
 from fleet.persistence.records import (
     BookingRecord,
     ChargePointRecord,
+    ChargerLogRecord,
     ConnectorRecord,
     FinishedSession,
     ScheduleRecord,
@@ -24,6 +25,7 @@ from fleet.persistence.store import Store
 __all__ = [
     "BookingRecord",
     "ChargePointRecord",
+    "ChargerLogRecord",
     "ConnectorRecord",
     "FinishedSession",
     "IdTagConflictError",

@@ -89,3 +89,17 @@ def require_samples(field: str, samples: Sequence[MeterSample]) -> list[MeterSam
             )
         )
     return checked
+
+
+def check_booking_need(energy_needed_kwh: float | None, target_soc: float | None) -> None:
+    """A booking needs exactly one of an energy [kWh] >= 0 and a target state of charge in (0, 1]."""
+    if (energy_needed_kwh is None) == (target_soc is None):
+        raise InvalidValueError("energy_needed_kwh", "give exactly one of energy_needed_kwh and target_soc")
+    if energy_needed_kwh is not None:
+        energy_needed_kwh = require_finite("energy_needed_kwh", energy_needed_kwh)
+        if energy_needed_kwh < 0:
+            raise InvalidValueError("energy_needed_kwh", f"must be >= 0, got {energy_needed_kwh!r}")
+    if target_soc is not None:
+        target_soc = require_finite("target_soc", target_soc)
+        if not 0 < target_soc <= 1:
+            raise InvalidValueError("target_soc", f"must be in (0, 1], got {target_soc!r}")

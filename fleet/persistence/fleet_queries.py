@@ -10,22 +10,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fleet.persistence import vehicle_queries
 from fleet.persistence.errors import IdTagConflictError
-from fleet.persistence.models import BookingRow, GridLimitRow, VehicleRow
-from fleet.persistence.records import BookingRecord, GridLimitRecord, VehicleRecord
+from fleet.persistence.models import BookingRow, GridLimitRow, VehicleIdTagRow, VehicleRow
+from fleet.persistence.records import BookingRecord, GridLimitRecord, NewBooking, VehicleRecord
 
 
 async def get_vehicle(session: AsyncSession, vehicle_id: str) -> VehicleRecord | None:
     row = await session.get(VehicleRow, vehicle_id)
-    return None if row is None else vehicle_queries.vehicle_record(row)
+    if row is None:
+        return None
+    extras = await vehicle_queries.extra_id_tags(session, [vehicle_id])
+    return vehicle_queries.vehicle_record(row, extras.get(vehicle_id, ()))
 
 
 async def save_vehicle(session: AsyncSession, vehicle: VehicleRecord) -> None:
     """Insert or replace one vehicle, refusing an id tag or ISO 15118 identity held by another."""
-    clash = await session.scalar(
-        select(VehicleRow.id).where(VehicleRow.id != vehicle.id, VehicleRow.id_tag == vehicle.id_tag)
-    )
-    if clash is not None:
-        raise IdTagConflictError(f"{vehicle.id_tag!r} belongs to vehicle {clash!r}")
+    for id_tag, holder in (await vehicle_queries.holders_of_tags(session, vehicle.id_tags)).items():
+        if holder != vehicle.id:
+            raise IdTagConflictError(f"{id_tag!r} belongs to vehicle {holder!r}")
     if vehicle.iso15118_id is not None:
         clash = await session.scalar(
             select(VehicleRow.id).where(VehicleRow.id != vehicle.id, VehicleRow.iso15118_id == vehicle.iso15118_id)
@@ -45,24 +46,28 @@ async def save_vehicle(session: AsyncSession, vehicle: VehicleRecord) -> None:
     row.max_dc_kw = vehicle.max_dc_kw
     row.iso15118_id = vehicle.iso15118_id
     await session.flush()
+    await session.execute(delete(VehicleIdTagRow).where(VehicleIdTagRow.vehicle_id == vehicle.id))
+    session.add_all(VehicleIdTagRow(id_tag=id_tag, vehicle_id=vehicle.id) for id_tag in vehicle.extra_id_tags)
+    await session.flush()
 
 
 async def delete_vehicle(session: AsyncSession, vehicle_id: str) -> bool:
     """Delete a vehicle and its bookings; its past sessions stay, without the vehicle."""
     await session.execute(delete(BookingRow).where(BookingRow.vehicle_id == vehicle_id))
+    await session.execute(delete(VehicleIdTagRow).where(VehicleIdTagRow.vehicle_id == vehicle_id))
     result = await session.execute(delete(VehicleRow).where(VehicleRow.id == vehicle_id))
     return bool(getattr(result, "rowcount", 0))
 
 
 async def add_bookings(
-    session: AsyncSession, bookings: Sequence[tuple[str, datetime, float, float]], created_at: datetime
+    session: AsyncSession, bookings: Sequence[NewBooking], created_at: datetime
 ) -> list[BookingRecord]:
-    """Store (vehicle id, departure, energy, priority) bookings, all or none."""
+    """Store (vehicle id, departure, energy, priority, target SoC) bookings, all or none."""
     stored = []
-    for vehicle_id, departure_at, energy_needed_kwh, priority in bookings:
+    for vehicle_id, departure_at, energy_needed_kwh, priority, target_soc in bookings:
         stored.append(
             await vehicle_queries.add_booking(
-                session, vehicle_id, departure_at, energy_needed_kwh, priority, created_at
+                session, vehicle_id, departure_at, energy_needed_kwh, priority, created_at, target_soc
             )
         )
     return stored

@@ -11,9 +11,9 @@ from datetime import datetime
 
 from fleet.persistence import fleet_queries
 from fleet.persistence.access_store import SessionScope
-from fleet.persistence.checks import require_finite, require_text, require_utc
+from fleet.persistence.checks import check_booking_need, require_finite, require_text, require_utc
 from fleet.persistence.errors import InvalidValueError
-from fleet.persistence.records import BookingRecord, GridLimitRecord, VehicleRecord
+from fleet.persistence.records import BookingRecord, GridLimitRecord, NewBooking, VehicleRecord
 
 
 class FleetStore:
@@ -41,10 +41,10 @@ class FleetStore:
         async with self._writing() as session:
             return await fleet_queries.delete_vehicle(session, vehicle_id)
 
-    async def add_bookings(
-        self, bookings: Sequence[tuple[str, datetime, float, float]], created_at: datetime
-    ) -> list[BookingRecord]:
-        """Store many (vehicle id, departure, energy [kWh], priority) bookings in one transaction.
+    async def add_bookings(self, bookings: Sequence[NewBooking], created_at: datetime) -> list[BookingRecord]:
+        """Store many (vehicle id, departure, energy [kWh], priority, target SoC) bookings in one transaction.
+
+        Each gives exactly one of the energy and the target state of charge (0-1], the other None.
 
         Raises
         ------
@@ -52,13 +52,14 @@ class FleetStore:
             If any vehicle is unknown; then none is stored.
         """
         created_at = require_utc("created_at", created_at)
-        checked = []
-        for index, (vehicle_id, departure_at, energy_kwh, priority) in enumerate(bookings):
+        checked: list[NewBooking] = []
+        for index, (vehicle_id, departure_at, energy_kwh, priority, target_soc) in enumerate(bookings):
             departure_at = require_utc(f"bookings[{index}].departure_at", departure_at)
-            energy_kwh = require_finite(f"bookings[{index}].energy_needed_kwh", energy_kwh)
-            if energy_kwh < 0:
-                raise InvalidValueError(f"bookings[{index}].energy_needed_kwh", f"must be >= 0, got {energy_kwh!r}")
-            checked.append((vehicle_id, departure_at, energy_kwh, require_finite("priority", priority)))
+            try:
+                check_booking_need(energy_kwh, target_soc)
+            except InvalidValueError as error:
+                raise InvalidValueError(f"bookings[{index}].{error.field}", error.problem) from None
+            checked.append((vehicle_id, departure_at, energy_kwh, require_finite("priority", priority), target_soc))
         async with self._writing() as session:
             return await fleet_queries.add_bookings(session, checked, created_at)
 

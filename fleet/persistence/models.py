@@ -91,16 +91,31 @@ class VehicleRow(Base):
     """The vehicle's ISO 15118 identity (EVCCID / contract id) for Plug & Charge, when it has one."""
 
 
+class VehicleIdTagRow(Base):
+    """A vehicle's further RFID cards; its first one is ``VehicleRow.id_tag``."""
+
+    __tablename__ = "vehicle_id_tags"
+    __table_args__ = (Index("ix_vehicle_id_tags_vehicle_id", "vehicle_id"),)
+
+    id_tag: Mapped[str] = mapped_column(String, primary_key=True)
+    vehicle_id: Mapped[str] = mapped_column(String, ForeignKey("vehicles.id", ondelete="CASCADE"))
+
+
 class BookingRow(Base):
     __tablename__ = "bookings"
-    __table_args__ = (Index("ix_bookings_vehicle_id_created_at", "vehicle_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_bookings_vehicle_id_created_at", "vehicle_id", "created_at"),
+        CheckConstraint("(energy_needed_kwh IS NULL) <> (target_soc IS NULL)", name="one_need"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     vehicle_id: Mapped[str] = mapped_column(String, ForeignKey("vehicles.id", ondelete="CASCADE"))
     departure_at: Mapped[datetime]
-    energy_needed_kwh: Mapped[float]
+    energy_needed_kwh: Mapped[float | None]
     priority: Mapped[float]
     created_at: Mapped[datetime]
+    target_soc: Mapped[float | None]
+    """A target state of charge (0-1] instead of ``energy_needed_kwh``: exactly one of them is set."""
 
 
 class TransactionRow(Base):
@@ -264,3 +279,24 @@ class GridLimitRow(Base):
     reason: Mapped[str] = mapped_column(String)
     created_by: Mapped[str] = mapped_column(String)
     created_at: Mapped[datetime]
+
+
+class ChargerLogRow(Base):
+    """One line of a charger's log for the operator: a status it reported, or a problem flagged."""
+
+    __tablename__ = "charger_log"
+    __table_args__ = (
+        Index("ix_charger_log_charge_point_id_at", "charge_point_id", "at"),
+        Index("ix_charger_log_flagged_at", "flagged", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True, autoincrement=True)
+    charge_point_id: Mapped[str] = mapped_column(String)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String)
+    """FirmwareStatus, SecurityEvent, ... or the kind of problem found in what the charger sent."""
+    status: Mapped[str] = mapped_column(String)
+    flagged: Mapped[bool]
+    """True for what the operator should look at: security events and data that did not add up."""
+    request_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(String)

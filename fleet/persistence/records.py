@@ -61,12 +61,23 @@ class VehicleRecord:
     max_dc_kw: float
     iso15118_id: str | None = None
     """ISO 15118 identity (EVCCID or contract id) for Plug & Charge; ``None`` if the vehicle has none."""
+    extra_id_tags: tuple[str, ...] = ()
+    """Further RFID cards the vehicle authorises with (a driver's own card, a spare), ``id_tag`` not among them."""
+
+    @property
+    def id_tags(self) -> tuple[str, ...]:
+        """Every id tag of the vehicle, ``id_tag`` first."""
+        return (self.id_tag, *self.extra_id_tags)
 
     def __post_init__(self) -> None:
         require_text("id of vehicle", self.id)
         if self.iso15118_id is not None:
             require_text(f"iso15118_id of vehicle {self.id!r}", self.iso15118_id)
         require_text(f"id_tag of vehicle {self.id!r}", self.id_tag)
+        for extra in self.extra_id_tags:
+            require_text(f"extra_id_tags of vehicle {self.id!r}", extra)
+        if len(set(self.id_tags)) != len(self.id_tags):
+            raise InvalidValueError(f"extra_id_tags of vehicle {self.id!r}", "repeats an id tag")
         if self.vehicle_class not in tuple(VehicleClass):
             allowed = ", ".join(repr(c.value) for c in VehicleClass)
             raise InvalidValueError(
@@ -91,16 +102,25 @@ class GridLimitRecord:
     created_at: datetime
 
 
+NewBooking = tuple[str, datetime, float | None, float, float | None]
+"""A booking to store: (vehicle id, departure, energy [kWh] or None, priority, target SoC (0-1] or None)."""
+
+
 @dataclass(frozen=True, slots=True)
 class BookingRecord:
-    """A vehicle's next departure and the energy it needs by then; the newest one per vehicle counts."""
+    """A vehicle's next departure and what it needs by then; the newest one per vehicle counts.
+
+    The need is either energy [kWh] or a target state of charge (0-1], never both: the planner turns
+    a target into energy from the vehicle's battery and its last reported state of charge.
+    """
 
     id: int
     vehicle_id: str
     departure_at: datetime
-    energy_needed_kwh: float
+    energy_needed_kwh: float | None
     priority: float
     created_at: datetime
+    target_soc: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,3 +207,18 @@ def _check_finite(field: str, value: float, *, minimum: float, strict: bool, own
     if value < minimum or (strict and value == minimum):
         relation = ">" if strict else ">="
         raise InvalidValueError(f"{field} of vehicle {owner!r}", f"must be {relation} {minimum:g}, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerLogRecord:
+    """One line of a charger's log: a status it reported, or a problem flagged in what it sent."""
+
+    id: int
+    charge_point_id: str
+    at: datetime
+    kind: str
+    status: str
+    flagged: bool
+    """True for what the operator should look at."""
+    request_id: int | None
+    detail: str | None

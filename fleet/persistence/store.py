@@ -25,6 +25,7 @@ from sqlalchemy.pool import StaticPool
 
 from fleet.persistence import (
     charge_point_queries,
+    charger_log_queries,
     history_queries,
     schedule_queries,
     transaction_queries,
@@ -32,6 +33,7 @@ from fleet.persistence import (
 )
 from fleet.persistence.access_store import AccessStore
 from fleet.persistence.checks import (
+    check_booking_need,
     require_connector_id,
     require_finite,
     require_optional_finite,
@@ -46,6 +48,7 @@ from fleet.persistence.migration import upgrade_to_head
 from fleet.persistence.records import (
     BookingRecord,
     ChargePointRecord,
+    ChargerLogRecord,
     FinishedSession,
     ScheduleRecord,
     SiteSampleRecord,
@@ -154,6 +157,44 @@ class Store:
         async with self._writing() as session:
             return await charge_point_queries.mark_all_disconnected(session, at)
 
+    async def add_charger_log(
+        self,
+        charge_point_id: str,
+        at: datetime,
+        kind: str,
+        status: str,
+        *,
+        flagged: bool = False,
+        request_id: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Add a line to a charger's log: a status it reported or, ``flagged``, a problem to look at."""
+        charge_point_id = require_text("charge_point_id", charge_point_id)
+        at = require_utc("at", at)
+        kind = require_text("kind", kind)
+        async with self._writing() as session:
+            await charger_log_queries.add_entry(
+                session,
+                charge_point_id,
+                at,
+                kind,
+                str(status),
+                flagged=bool(flagged),
+                request_id=request_id,
+                detail=detail,
+            )
+
+    async def charger_log(
+        self, *, charge_point_id: str | None = None, flagged_only: bool = False, limit: int = 100
+    ) -> list[ChargerLogRecord]:
+        """The newest log lines first, of one charger or all, optionally only the flagged ones."""
+        if limit < 1:
+            raise InvalidValueError("limit", f"must be at least 1, got {limit}")
+        async with self._reading() as session:
+            return await charger_log_queries.entries(
+                session, charge_point_id=charge_point_id, flagged_only=flagged_only, limit=limit
+            )
+
     async def list_charge_points(self) -> list[ChargePointRecord]:
         """Every charge point ever seen, by id, with its connectors by number."""
         async with self._reading() as session:
@@ -193,16 +234,20 @@ class Store:
         self,
         vehicle_id: str,
         departure_at: datetime,
-        energy_needed_kwh: float,
+        energy_needed_kwh: float | None,
         priority: float,
         created_at: datetime,
+        *,
+        target_soc: float | None = None,
     ) -> BookingRecord:
         """Store a new booking; the newest by ``created_at`` is the vehicle's current one.
 
         Parameters
         ----------
         energy_needed_kwh
-            Energy to deliver before ``departure_at`` [kWh], >= 0.
+            Energy to deliver before ``departure_at`` [kWh], >= 0; None when ``target_soc`` is given.
+        target_soc
+            State of charge (0-1] to reach by ``departure_at`` instead of an energy.
         priority
             Relative weight of this vehicle's unmet energy [-].
 
@@ -213,13 +258,11 @@ class Store:
         """
         departure_at = require_utc("departure_at", departure_at)
         created_at = require_utc("created_at", created_at)
-        energy_needed_kwh = require_finite("energy_needed_kwh", energy_needed_kwh)
-        if energy_needed_kwh < 0:
-            raise InvalidValueError("energy_needed_kwh", f"must be >= 0, got {energy_needed_kwh!r}")
+        check_booking_need(energy_needed_kwh, target_soc)
         priority = require_finite("priority", priority)
         async with self._writing() as session:
             return await vehicle_queries.add_booking(
-                session, vehicle_id, departure_at, energy_needed_kwh, priority, created_at
+                session, vehicle_id, departure_at, energy_needed_kwh, priority, created_at, target_soc
             )
 
     async def current_bookings(self) -> dict[str, BookingRecord]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from fleet.persistence.dialect_insert import conflict_insert
 from fleet.persistence.errors import IdTagConflictError, UnknownVehicleError
-from fleet.persistence.models import BookingRow, VehicleRow
+from fleet.persistence.models import BookingRow, VehicleIdTagRow, VehicleRow
 from fleet.persistence.records import BookingRecord, VehicleClass, VehicleRecord
 
 
@@ -60,18 +60,43 @@ async def upsert_vehicles(session: AsyncSession, vehicles: Sequence[VehicleRecor
 
 
 async def _vehicle_ids_with_tags(session: AsyncSession, id_tags: Sequence[str]) -> dict[str, str]:
+    """The holder of each of ``id_tags`` that is taken, as first or further tag."""
     rows = await session.execute(select(VehicleRow.id_tag, VehicleRow.id).where(VehicleRow.id_tag.in_(id_tags)))
-    return {id_tag: vehicle_id for id_tag, vehicle_id in rows}
+    extra = await session.execute(
+        select(VehicleIdTagRow.id_tag, VehicleIdTagRow.vehicle_id).where(VehicleIdTagRow.id_tag.in_(id_tags))
+    )
+    return {id_tag: vehicle_id for id_tag, vehicle_id in [*rows, *extra]}
+
+
+async def holders_of_tags(session: AsyncSession, id_tags: Sequence[str]) -> dict[str, str]:
+    """Vehicle id by id tag, for those of ``id_tags`` some vehicle holds."""
+    return await _vehicle_ids_with_tags(session, id_tags)
+
+
+async def extra_id_tags(session: AsyncSession, vehicle_ids: Sequence[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """The further id tags of each vehicle that has any (of ``vehicle_ids``, or of all), sorted."""
+    query = select(VehicleIdTagRow.vehicle_id, VehicleIdTagRow.id_tag).order_by(VehicleIdTagRow.id_tag)
+    if vehicle_ids is not None:
+        query = query.where(VehicleIdTagRow.vehicle_id.in_(vehicle_ids))
+    found: dict[str, list[str]] = {}
+    for vehicle_id, id_tag in await session.execute(query):
+        found.setdefault(vehicle_id, []).append(id_tag)
+    return {vehicle_id: tuple(tags) for vehicle_id, tags in found.items()}
 
 
 async def list_vehicles(session: AsyncSession) -> list[VehicleRecord]:
     rows = await session.scalars(select(VehicleRow).order_by(VehicleRow.id))
-    return [vehicle_record(row) for row in rows]
+    extras = await extra_id_tags(session)
+    return [vehicle_record(row, extras.get(row.id, ())) for row in rows]
 
 
 async def vehicle_by_id_tag(session: AsyncSession, id_tag: str) -> VehicleRecord | None:
-    row = await session.scalar(select(VehicleRow).where(VehicleRow.id_tag == id_tag))
-    return None if row is None else vehicle_record(row)
+    """The vehicle holding ``id_tag``, as its first or a further tag."""
+    holder = (await _vehicle_ids_with_tags(session, [id_tag])).get(id_tag)
+    row = None if holder is None else await session.get(VehicleRow, holder)
+    if row is None:
+        return None
+    return vehicle_record(row, (await extra_id_tags(session, [row.id])).get(row.id, ()))
 
 
 async def require_vehicle(session: AsyncSession, vehicle_id: str) -> None:
@@ -84,9 +109,10 @@ async def add_booking(
     session: AsyncSession,
     vehicle_id: str,
     departure_at: datetime,
-    energy_needed_kwh: float,
+    energy_needed_kwh: float | None,
     priority: float,
     created_at: datetime,
+    target_soc: float | None = None,
 ) -> BookingRecord:
     await require_vehicle(session, vehicle_id)
     row = BookingRow(
@@ -95,6 +121,7 @@ async def add_booking(
         energy_needed_kwh=energy_needed_kwh,
         priority=priority,
         created_at=created_at,
+        target_soc=target_soc,
     )
     session.add(row)
     await session.flush()
@@ -116,7 +143,7 @@ async def current_bookings(session: AsyncSession) -> dict[str, BookingRecord]:
     return {row.vehicle_id: _booking_record(row) for row in rows}
 
 
-def vehicle_record(row: VehicleRow) -> VehicleRecord:
+def vehicle_record(row: VehicleRow, extra_tags: tuple[str, ...] = ()) -> VehicleRecord:
     return VehicleRecord(
         id=row.id,
         fleet=row.fleet,
@@ -127,6 +154,7 @@ def vehicle_record(row: VehicleRow) -> VehicleRecord:
         max_ac_kw=row.max_ac_kw,
         max_dc_kw=row.max_dc_kw,
         iso15118_id=row.iso15118_id,
+        extra_id_tags=extra_tags,
     )
 
 
@@ -138,4 +166,5 @@ def _booking_record(row: BookingRow) -> BookingRecord:
         energy_needed_kwh=row.energy_needed_kwh,
         priority=row.priority,
         created_at=row.created_at,
+        target_soc=row.target_soc,
     )

@@ -134,6 +134,9 @@ def cases() -> dict[tuple[str, str], Case]:
         ("GET", "/api/v1/vehicles/{vehicle_id}/readiness"): Case(
             "/api/v1/vehicles/CAR-01/readiness", EVERYONE, 200, per_role=other_fleet
         ),
+        ("POST", "/api/v1/vehicles/{vehicle_id}/what-if"): Case(
+            "/api/v1/vehicles/CAR-01/what-if", EVERYONE, 200, json=booking, per_role=other_fleet
+        ),
         ("GET", "/api/v1/alerts"): Case("/api/v1/alerts", SITE_STAFF, 200),
         ("GET", "/api/v1/events"): Case("/api/v1/events?max_events=1", SITE_STAFF, 200),
         ("GET", "/api/v1/health"): Case("/api/v1/health", EVERYONE, 200, public=True),
@@ -150,6 +153,28 @@ def cases() -> dict[tuple[str, str], Case]:
         ("GET", "/api/v1/site/timeseries"): Case("/api/v1/site/timeseries", SITE_STAFF, 200),
         ("GET", "/api/v1/charge-points"): Case("/api/v1/charge-points", SITE_STAFF, 200),
         ("GET", "/api/v1/charge-points/{charge_point_id}"): Case("/api/v1/charge-points/MI-DC-01", SITE_STAFF, 200),
+        # No charger is connected here: a command allowed by role finds it not connected (409).
+        ("POST", "/api/v1/charge-points/{charge_point_id}/ocpp/{action}"): Case(
+            "/api/v1/charge-points/MI-DC-01/ocpp/Reset", SITE_STAFF, 409, json={"type": "Soft"}
+        ),
+        ("POST", "/api/v1/charge-points/{charge_point_id}/commands/remote-start"): Case(
+            "/api/v1/charge-points/MI-DC-01/commands/remote-start", SITE_STAFF, 409, json={"id_tag": "RFID-CAR-01"}
+        ),
+        ("POST", "/api/v1/charge-points/{charge_point_id}/commands/remote-stop"): Case(
+            "/api/v1/charge-points/MI-DC-01/commands/remote-stop", SITE_STAFF, 409, json={"transaction_id": 1}
+        ),
+        ("POST", "/api/v1/charge-points/{charge_point_id}/commands/reset"): Case(
+            "/api/v1/charge-points/MI-DC-01/commands/reset", SITE_STAFF, 409, json={"type": "Hard"}
+        ),
+        ("POST", "/api/v1/charge-points/{charge_point_id}/commands/unlock-connector"): Case(
+            "/api/v1/charge-points/MI-DC-01/commands/unlock-connector", SITE_STAFF, 409, json={"connector_id": 1}
+        ),
+        ("POST", "/api/v1/charge-points/{charge_point_id}/commands/change-availability"): Case(
+            "/api/v1/charge-points/MI-DC-01/commands/change-availability",
+            SITE_STAFF,
+            409,
+            json={"connector_id": 0, "type": "Operative"},
+        ),
         ("GET", "/api/v1/sessions"): Case("/api/v1/sessions", SITE_STAFF, 200),
         ("GET", "/api/v1/sessions/{session_id}"): Case("/api/v1/sessions/1", SITE_STAFF, 404),
         ("GET", "/api/v1/vehicles"): Case("/api/v1/vehicles", EVERYONE, 200),

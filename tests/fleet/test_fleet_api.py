@@ -196,7 +196,9 @@ async def test_sessions_export_as_csv_and_parquet(runtime: Runtime, api: httpx.A
     assert csv.status_code == 200
     assert csv.headers["content-type"].startswith("text/csv")
     header, *rows = csv.text.splitlines()
-    assert header == "id,charge_point_id,connector_id,id_tag,vehicle_id,started_at,stopped_at,energy_kwh,stop_reason"
+    assert header == (
+        "id,charge_point_id,connector_id,id_tag,vehicle_id,started_at,stopped_at,energy_kwh,cost_eur,stop_reason"
+    )
     assert len(rows) == 2
     assert "+00:00" in rows[0]
     parquet = await api.get("/api/v1/sessions/export", params={"format": "parquet", "vehicle_id": "VAN-03"})

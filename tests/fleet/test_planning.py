@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
+from fleet.persistence.records import BookingRecord
 from fleet.planning import build_problem, idle_connector_reserve_kw, plugged_vehicles
 from fleet.site_config import load_site
 from fleet.site_forecast import fallback_forecast, forecast_site
@@ -31,6 +33,31 @@ def test_booking_is_capped_by_the_room_left_in_the_battery() -> None:
     b = booking("VAN-01", T0 + timedelta(hours=8), 50.0)
     [p] = plugged_vehicles(T0, SITE, [tx], {"VAN-01": vehicle(battery_kwh=80.0)}, {"VAN-01": b})
     assert p.energy_needed_kwh == pytest.approx(8.0)
+
+
+def _target(target_soc: float) -> BookingRecord:
+    return replace(booking("VAN-01", T0 + timedelta(hours=8), 0.0), energy_needed_kwh=None, target_soc=target_soc)
+
+
+def test_a_target_soc_is_energy_from_the_last_reported_soc() -> None:
+    tx = transaction(soc_percent=30.0, energy_kwh=12.0)
+    [p] = plugged_vehicles(T0, SITE, [tx], {"VAN-01": vehicle(battery_kwh=80.0)}, {"VAN-01": _target(0.8)})
+    # (0.8 - 0.3) * 80 kWh; the SoC already counts what this session charged.
+    assert p.energy_needed_kwh == pytest.approx(40.0)
+    assert p.needs_source == "booking"
+
+
+def test_a_target_soc_below_the_reported_soc_needs_nothing() -> None:
+    tx = transaction(soc_percent=95.0)
+    [p] = plugged_vehicles(T0, SITE, [tx], {"VAN-01": vehicle(battery_kwh=80.0)}, {"VAN-01": _target(0.9)})
+    assert p.energy_needed_kwh == 0.0
+
+
+def test_a_target_soc_without_a_reported_soc_assumes_an_empty_arrival() -> None:
+    tx = transaction(energy_kwh=10.0)
+    [p] = plugged_vehicles(T0, SITE, [tx], {"VAN-01": vehicle(battery_kwh=80.0)}, {"VAN-01": _target(0.5)})
+    # 0.5 * 80 kWh less the 92 % of the 10 kWh metered that reached the battery.
+    assert p.energy_needed_kwh == pytest.approx(40.0 - 9.2)
 
 
 def test_van_without_booking_leaves_at_six_next_morning_full() -> None:

@@ -22,6 +22,7 @@ from ocpp_server.events import (
     ChargerBooted,
     ChargerConnected,
     ChargerDisconnected,
+    ChargerNotice,
     ConnectorStatusChanged,
     MeterValuesReceived,
     TransactionStarted,
@@ -51,6 +52,8 @@ class RecordingSink:
     known_ids: frozenset[str] | None = None
     """None accepts every charge point id."""
     resume: dict[str, BootDecision] = field(default_factory=dict)
+    pending_ids: frozenset[str] = frozenset()
+    """Admitted as pending (auto-registration) rather than accepted."""
     boot: BootDecision = AC_BOOT
     next_transaction_id: int = 1000
     failing: frozenset[str] = frozenset()
@@ -69,7 +72,11 @@ class RecordingSink:
         self._record("charger_connected", event)
         if self.known_ids is not None and event.charge_point_id not in self.known_ids:
             return ConnectionDecision(accept=False)
-        return ConnectionDecision(accept=True, resume=self.resume.get(event.charge_point_id))
+        return ConnectionDecision(
+            accept=True,
+            resume=self.resume.get(event.charge_point_id),
+            pending=event.charge_point_id in self.pending_ids,
+        )
 
     async def charger_disconnected(self, event: ChargerDisconnected) -> None:
         self._record("charger_disconnected", event)
@@ -96,6 +103,9 @@ class RecordingSink:
 
     async def meter_values_received(self, event: MeterValuesReceived) -> None:
         self._record("meter_values_received", event)
+
+    async def charger_reported(self, event: ChargerNotice) -> None:
+        self._record("charger_reported", event)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -150,7 +151,8 @@ def test_an_unreadable_timestamp_drops_its_samples_only() -> None:
     assert parsed.dropped == ("meterValue[0]: timestamp: 'yesterday' is not an ISO-8601 date and time",)
 
 
-def test_meter_register_readings_in_wh_become_kwh() -> None:
+def test_meter_register_readings_in_wh_become_kwh_whatever_their_sign() -> None:
     assert parse_wh(12345, "meterStart") == 12.345
+    assert parse_wh(-1, "meterStart") == -0.001
     with pytest.raises(InvalidPayloadError, match="meterStop"):
-        parse_wh(-1, "meterStop")
+        parse_wh(math.inf, "meterStop")

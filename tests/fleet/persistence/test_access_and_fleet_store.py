@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fleet.persistence import IdTagConflictError, Store, UnknownVehicleError, VehicleClass, VehicleRecord
 from fleet.persistence.access_records import AccessTokenRecord, AccountKind, AccountRecord, IdempotentAnswer
+from fleet.persistence.errors import InvalidValueError
 
 from .conftest import T0
 
@@ -88,11 +89,21 @@ async def test_a_batch_of_bookings_is_stored_whole_or_not_at_all(store: Store) -
     await store.fleet.save_vehicle(CAR)
     departure = T0 + timedelta(hours=3)
     with pytest.raises(UnknownVehicleError):
-        await store.fleet.add_bookings([("car-01", departure, 5.0, 1.0), ("ghost", departure, 5.0, 1.0)], T0)
+        await store.fleet.add_bookings(
+            [("car-01", departure, 5.0, 1.0, None), ("ghost", departure, 5.0, 1.0, None)], T0
+        )
     assert await store.current_bookings() == {}
-    stored = await store.fleet.add_bookings([("car-01", departure, 5.0, 1.0), ("car-01", departure, 7.0, 2.0)], T0)
+    stored = await store.fleet.add_bookings(
+        [("car-01", departure, 5.0, 1.0, None), ("car-01", departure, None, 2.0, 0.9)], T0
+    )
     assert len(stored) == 2
-    assert (await store.current_bookings())["car-01"].energy_needed_kwh == 7.0
+    current = (await store.current_bookings())["car-01"]
+    assert (current.energy_needed_kwh, current.target_soc, current.priority) == (None, 0.9, 2.0)
+    with pytest.raises(InvalidValueError, match=r"bookings\[1\]\.energy_needed_kwh"):
+        await store.fleet.add_bookings(
+            [("car-01", departure, 5.0, 1.0, None), ("car-01", departure, 5.0, 1.0, 0.5)], T0
+        )
+    assert len(await store.fleet.add_bookings([], T0)) == 0
 
 
 async def test_grid_limits_until_they_end(store: Store) -> None:
