@@ -155,7 +155,9 @@ class Runtime:
         await self.store.migrate()
         now = self.clock.now()
         await self.store.mark_all_disconnected(now)
-        await self.store.upsert_vehicles(vehicle_records(self.site))
+        added = await self.store.add_site_file_vehicles(vehicle_records(self.site))
+        if added:
+            log.info("added %d vehicles from the site file", len(added))
         if self.settings.simulate:
             # Generating a month of the site takes a few seconds of CPU: keep the event loop free.
             world = await asyncio.to_thread(generate_demo_world, self.site, now, self.settings.seed)

@@ -91,6 +91,14 @@ class VehicleRow(Base):
     """The vehicle's ISO 15118 identity (EVCCID / contract id) for Plug & Charge, when it has one."""
 
 
+class SiteFileVehicleRow(Base):
+    """A vehicle id the site file has added to the fleet, once: afterwards the API owns the vehicle."""
+
+    __tablename__ = "site_file_vehicles"
+
+    vehicle_id: Mapped[str] = mapped_column(String, primary_key=True)
+
+
 class VehicleIdTagRow(Base):
     """A vehicle's further RFID cards; its first one is ``VehicleRow.id_tag``."""
 

@@ -220,6 +220,27 @@ class Store:
         async with self._writing() as session:
             await vehicle_queries.upsert_vehicles(session, vehicles)
 
+    async def add_site_file_vehicles(self, vehicles: Sequence[VehicleRecord]) -> list[str]:
+        """Add the site file's vehicles that it has never added before; returns their ids.
+
+        Run at every start: a vehicle new in the site file joins the fleet, while one the API has
+        changed or deleted since the site file added it stays as the API left it.
+
+        Raises
+        ------
+        InvalidValueError
+            If an id or an id tag appears twice in ``vehicles``.
+        IdTagConflictError
+            If an id tag belongs to another stored vehicle.
+        """
+        for field in ("id", "id_tag"):
+            values = [getattr(vehicle, field) for vehicle in vehicles]
+            repeated = sorted({value for value in values if values.count(value) > 1})
+            if repeated:
+                raise InvalidValueError(f"vehicles.{field}", f"given more than once: {repeated}")
+        async with self._writing() as session:
+            return await vehicle_queries.add_site_file_vehicles(session, vehicles)
+
     async def list_vehicles(self) -> list[VehicleRecord]:
         """Every vehicle, by id."""
         async with self._reading() as session:

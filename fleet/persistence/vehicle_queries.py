@@ -12,8 +12,37 @@ from sqlalchemy.orm import aliased
 
 from fleet.persistence.dialect_insert import conflict_insert
 from fleet.persistence.errors import IdTagConflictError, UnknownVehicleError
-from fleet.persistence.models import BookingRow, VehicleIdTagRow, VehicleRow
+from fleet.persistence.models import BookingRow, SiteFileVehicleRow, VehicleIdTagRow, VehicleRow
 from fleet.persistence.records import BookingRecord, VehicleClass, VehicleRecord
+
+
+async def add_site_file_vehicles(session: AsyncSession, vehicles: Sequence[VehicleRecord]) -> list[str]:
+    """Add the site file's vehicles it has never added before; returns their ids.
+
+    A vehicle added once belongs to the API from then on: changed, deleted or re-created there, it
+    is left as it is. A new vehicle whose id the API already uses keeps the API's record.
+    """
+    given = [vehicle.id for vehicle in vehicles]
+    if not given:
+        return []
+    added_before = set(
+        (await session.execute(select(SiteFileVehicleRow.vehicle_id).where(SiteFileVehicleRow.vehicle_id.in_(given))))
+        .scalars()
+        .all()
+    )
+    new = [vehicle for vehicle in vehicles if vehicle.id not in added_before]
+    if not new:
+        return []
+    stored = set(
+        (await session.execute(select(VehicleRow.id).where(VehicleRow.id.in_([v.id for v in new])))).scalars().all()
+    )
+    await upsert_vehicles(session, [vehicle for vehicle in new if vehicle.id not in stored])
+    await session.execute(
+        conflict_insert(session, SiteFileVehicleRow)
+        .values([{"vehicle_id": vehicle.id} for vehicle in new])
+        .on_conflict_do_nothing(index_elements=[SiteFileVehicleRow.vehicle_id])
+    )
+    return [vehicle.id for vehicle in new if vehicle.id not in stored]
 
 
 async def upsert_vehicles(session: AsyncSession, vehicles: Sequence[VehicleRecord]) -> None:

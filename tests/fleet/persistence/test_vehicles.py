@@ -75,3 +75,20 @@ async def test_a_booking_for_an_unknown_vehicle_is_refused(store: Store) -> None
         await store.add_booking("car-77", T0 + timedelta(hours=8), 20.0, 1.0, created_at=T0)
 
     assert await store.current_bookings() == {}
+
+
+async def test_the_site_file_adds_each_vehicle_once_then_the_api_owns_it(store: Store) -> None:
+    assert await store.add_site_file_vehicles([CAR, VAN]) == ["car-01", "van-01"]
+    # the API renames the car and deletes the van; a restart must not undo either
+    renamed = dataclasses.replace(CAR, name="Fiat 500e #1 (wrapped)")
+    await store.upsert_vehicles([renamed])
+    assert await store.fleet.delete_vehicle("van-01")
+    assert await store.add_site_file_vehicles([CAR, VAN]) == []
+    assert await store.list_vehicles() == [renamed]
+    # a vehicle new in the site file joins; one whose id the API already uses keeps the API's record
+    own = VehicleRecord("car-02", "sharing", VehicleClass.CAR, "API's own", "TAG-0002", 42.0, 11.0, 85.0)
+    await store.upsert_vehicles([own])
+    newcomer = VehicleRecord("car-03", "sharing", VehicleClass.CAR, "Fiat 500e #3", "TAG-0003", 42.0, 11.0, 85.0)
+    from_file = dataclasses.replace(own, name="site file's")
+    assert await store.add_site_file_vehicles([CAR, from_file, newcomer]) == ["car-03"]
+    assert [v.name for v in await store.list_vehicles()] == ["Fiat 500e #1 (wrapped)", "API's own", "Fiat 500e #3"]
