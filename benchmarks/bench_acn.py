@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import platform
 import sys
@@ -29,6 +30,7 @@ from benchmarks.acn.mpc import MpcSettings
 from benchmarks.acn.network import caltech_network, infrastructure_of, network_model
 from benchmarks.acn.offline import OfflineResult, offline_optimum
 from benchmarks.acn.report import OfflineBounds, check_goals, document, goals_text, plot, table, write_json
+from benchmarks.acn.reuse import ReusedResults, reusable_results
 from benchmarks.acn.runner import ALGORITHMS, OURS, PERIOD_MIN, TARIFF, RunMetrics, RunSpec, run
 from benchmarks.acn.sessions import DATA_FILE_NAME, AcnSession, data_path, load_sessions, sessions_in_days
 
@@ -41,7 +43,8 @@ QUICK_FIRST_DAY = 4
 MONTH_DAYS = 31
 UPPER_BOUND_FACETS = 64
 """Sides of the outer polygon of the upper bound: at most 1/cos(pi/64) - 1 = 0.12 % too loose."""
-DEFAULT_MPC = MpcSettings(facets=16, fine_periods=12, coarse_periods=12)
+DEFAULT_MPC = MpcSettings(facets=16, fine_periods=12, coarse_periods=12, power_change_weight=0.001, round_up_first=True)
+"""The recorded settings: steady plans while every session can be met, pilots rounded up to the plan first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +78,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         fine_periods=args.fine_periods or None,
         coarse_periods=args.coarse_periods,
         fairness_weight=args.fairness_weight,
+        price_rise_per_kwh_h=args.price_rise,
+        power_change_weight=args.power_change_weight,
+        round_up_first=args.round_up_first,
     )
     sessions = sessions_in_days(load_sessions(path), first_day=first_day, n_days=n_days)
+    data = {
+        "file": DATA_FILE_NAME,
+        "source": "ACN-Data (Caltech), as an ACN-Sim event queue; BSD-3-Clause",
+        "first_day": first_day,
+        "days": n_days,
+        "sessions": len(sessions),
+        "requested_kwh": sum(s.requested_energy_kwh for s in sessions),
+    }
+    reused: ReusedResults | None = None
+    if args.reuse_baselines is not None:
+        try:
+            reused = reusable_results(
+                json.loads(args.reuse_baselines.read_text(encoding="utf-8")),
+                data=data,
+                capacities_kw=capacities,
+                period_min=PERIOD_MIN,
+                tariff=TARIFF,
+                facets=settings.facets,
+                upper_bound_facets=UPPER_BOUND_FACETS,
+                acnportal_version=version("acnportal"),
+            )
+        except (OSError, ValueError) as error:
+            print(f"cannot reuse {args.reuse_baselines}: {error}", file=sys.stderr)
+            return 2
     print(
         f"{len(sessions)} sessions from day {first_day} for {n_days} day(s), capacities {list(capacities)} kW,"
         f" {args.workers} worker(s)",
@@ -84,16 +114,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     started_s = time.perf_counter()
-    specs = [RunSpec(name, cap, first_day, settings) for cap in capacities for name in ALGORITHMS]
+    algorithms = (OURS,) if reused is not None else ALGORITHMS
+    specs = [RunSpec(name, cap, first_day, settings) for cap in capacities for name in algorithms]
     # the MPC at small capacities takes longest: start it first so the pool stays busy
     specs.sort(key=lambda s: (s.algorithm != OURS, s.transformer_cap_kw))
     offline_jobs = [
         OfflineJob(cap, facets, outer)
         for cap in capacities
         for facets, outer in ((settings.facets, False), (UPPER_BOUND_FACETS, True))
+        if reused is None
     ]
-    runs: list[RunMetrics] = []
-    offline_results: dict[tuple[float, bool], OfflineResult] = {}
+    runs: list[RunMetrics] = list(reused.runs) if reused is not None else []
+    offline_results: dict[tuple[float, bool], OfflineResult] = dict(reused.offline) if reused is not None else {}
     total = len(specs) + len(offline_jobs)
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         futures: dict[Future[JobOutcome], str] = {}
@@ -126,14 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     metadata = {
         "benchmark": "ACN-Sim, Caltech ACN, March 2019",
-        "data": {
-            "file": DATA_FILE_NAME,
-            "source": "ACN-Data (Caltech), as an ACN-Sim event queue; BSD-3-Clause",
-            "first_day": first_day,
-            "days": n_days,
-            "sessions": len(sessions),
-            "requested_kwh": sum(s.requested_energy_kwh for s in sessions),
-        },
+        "data": data,
         "settings": {
             "capacities_kw": list(capacities),
             "period_min": PERIOD_MIN,
@@ -152,6 +177,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "wall_time_s": wall_time_s,
     }
+    if reused is not None:
+        metadata["reused"] = {
+            "file": args.reuse_baselines.name,
+            "what": "baseline runs (energy, peak, cost, violations, call times) and offline optima",
+            "wall_time_s": reused.wall_time_s,
+        }
     output = args.output or RESULTS_DIR / ("acn_quick.json" if args.quick else "acn.json")
     write_json(output, document(metadata=metadata, runs=runs, offline=bounds, checks=checks))
     print(f"wrote {output}")
@@ -192,6 +223,31 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--coarse-periods", type=int, default=DEFAULT_MPC.coarse_periods, help="periods per later slot")
     parser.add_argument(
         "--fairness-weight", type=float, default=DEFAULT_MPC.fairness_weight, help="optimiser fairness weight"
+    )
+    parser.add_argument(
+        "--price-rise",
+        type=float,
+        default=DEFAULT_MPC.price_rise_per_kwh_h,
+        help="planning price rise per hour ahead [per kWh per h]",
+    )
+    parser.add_argument(
+        "--power-change-weight",
+        type=float,
+        default=DEFAULT_MPC.power_change_weight,
+        help="weight on changes of a session's planned power, used while every session is met",
+    )
+    parser.add_argument(
+        "--round-up-first",
+        action=argparse.BooleanOptionalAction,
+        default=DEFAULT_MPC.round_up_first,
+        help="round pilots up to the plan where feasible before the least-laxity reallocation",
+    )
+    parser.add_argument(
+        "--reuse-baselines",
+        type=Path,
+        metavar="JSON",
+        help="take the baselines and offline optima from an earlier results file of the same sessions,"
+        " capacities, facets and acnportal version; run only the MPC",
     )
     parser.add_argument("--output", type=Path, help="JSON results path")
     parser.add_argument("--plot", type=Path, help="PNG plot path (default: docs/benchmarks/acn.png for full runs)")

@@ -28,6 +28,7 @@ from fleet.site_forecast import SiteForecast, fallback_forecast, forecast_site
 from fleet.site_history import HistoryCache, SiteHistory
 from fleet.triggers import PlanTriggers
 from fleet.yard import WaitingEntry, Yard
+from ocpp_server.commands import PowerLimitProfile
 from optimizer import ChargingProblem, Replanner, Schedule, fallback_schedule
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,10 @@ class ControlLoop:
 
     def request_replan(self, reason: str) -> None:
         self._triggers.request_replan(reason)
+
+    def installed_profile(self, connector_key: str) -> PowerLimitProfile | None:
+        """The TxProfile the charger last accepted for ``connector_key`` ("CP/1"), None if none is."""
+        return self._dispatcher.installed(connector_key)
 
     async def wait_for_plan(self, newer_than: int = 0) -> PlanResult:
         """Wait until a plan with an id above ``newer_than`` exists (used by tests and the API)."""

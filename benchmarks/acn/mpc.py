@@ -3,7 +3,8 @@
 At every period the active sessions become a ChargingProblem over the time until the last estimated
 departure: energy maximisation (flat price, the same unmet-energy penalty for every session, the
 optimiser's tie-break towards earlier charging), the EVSEs' maximum power, and the network's
-constraints as phasor limits. Only the first slot is applied: its power becomes a pilot, rounded to
+constraints as phasor limits. A plan that meets every session may be replaced by one at steady
+rates (:func:`plan_call`). Only the first slot is applied: its power becomes a pilot, rounded to
 what the EVSE accepts within the exact network limits (:mod:`benchmarks.acn.pilots`).
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -20,13 +21,16 @@ from acnportal.algorithms import BaseAlgorithm, infrastructure_constraints_feasi
 
 from benchmarks.acn.network import NetworkModel, limits_that_can_bind, network_model, phasor_limits
 from benchmarks.acn.pilots import ceil_pilot_a, round_to_feasible_pilots
-from optimizer import ChargingProblem, PhasorLimit, Schedule, VehicleRequest, solve
+from optimizer import ChargingProblem, PhasorLimit, Schedule, SolveStatus, VehicleRequest, solve
 
 FLAT_PRICE_PER_KWH = 0.10
 """Energy price of the planning problem [currency/kWh]: flat, so only the penalty steers the plan."""
 
 UNMET_PENALTY_PER_KWH = 2.0
 """Penalty on energy a session misses [currency/kWh], above the price: every kWh delivered pays."""
+
+ALL_MET_KWH = 0.01
+"""A plan missing at most this much energy over all sessions [kWh] meets every session."""
 
 Solver = Callable[[ChargingProblem], Schedule]
 
@@ -47,6 +51,17 @@ class MpcSettings:
         one period long.
     fairness_weight
         The optimiser's ``fairness_weight_eur``: spreads a shortfall over the sessions.
+    price_rise_per_kwh_h
+        Rise of the planning price per hour from now [currency/kWh per h]: 0 leaves the preference
+        for early charging to the optimiser's own tie-break; a positive rise states it explicitly.
+    power_change_weight
+        When positive, a call whose plan meets every session is planned again with this
+        ``power_change_weight_eur_per_kw``, which favours charging each session at a steady rate over
+        its stay instead of as early as possible (:func:`plan_call`).
+    round_up_first
+        Before handing out what rounding left unused in laxity order, raise each EVSE to the allowed
+        pilot at or above its plan where the exact limits allow
+        (:func:`~benchmarks.acn.pilots.round_to_feasible_pilots`).
     """
 
     facets: int = 32
@@ -54,6 +69,9 @@ class MpcSettings:
     fine_periods: int | None = None
     coarse_periods: int = 12
     fairness_weight: float = 0.0
+    price_rise_per_kwh_h: float = 0.0
+    power_change_weight: float = 0.0
+    round_up_first: bool = False
 
     def __post_init__(self) -> None:
         if self.facets < 4:
@@ -62,6 +80,10 @@ class MpcSettings:
             raise ValueError(f"fine_periods: at least 1 (the applied period), got {self.fine_periods}")
         if self.coarse_periods < 1:
             raise ValueError(f"coarse_periods: at least 1, got {self.coarse_periods}")
+        if self.price_rise_per_kwh_h < 0:
+            raise ValueError(f"price_rise_per_kwh_h: must not be negative, got {self.price_rise_per_kwh_h}")
+        if self.power_change_weight < 0:
+            raise ValueError(f"power_change_weight: must not be negative, got {self.power_change_weight}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +196,10 @@ def planning_problem(
     -------
     ChargingProblem
         Slots from now to the last estimated departure; no base load or PV; a grid limit no plan
-        can reach (the network limits bind instead); flat prices; only the phasor limits the
-        active sessions can reach (:func:`~benchmarks.acn.network.limits_that_can_bind`).
+        can reach (the network limits bind instead); a flat price, raised from slot to slot by
+        ``settings.price_rise_per_kwh_h`` times the hours from now to the slot's start; only the
+        phasor limits the active sessions can reach
+        (:func:`~benchmarks.acn.network.limits_that_can_bind`).
     """
     if not sessions:
         raise ValueError("sessions: a planning problem needs at least one active session")
@@ -193,13 +217,52 @@ def planning_problem(
         base_load_kw=zeros,
         pv_kw=zeros,
         pv_firm_kw=zeros,
-        import_price_eur_per_kwh=(FLAT_PRICE_PER_KWH,) * n_slots,
+        import_price_eur_per_kwh=tuple(
+            FLAT_PRICE_PER_KWH + settings.price_rise_per_kwh_h * first * period_h for first, _ in slots
+        ),
         export_price_eur_per_kwh=zeros,
         vehicles=vehicles,
         unmet_energy_penalty_eur_per_kwh=UNMET_PENALTY_PER_KWH,
         phasor_limits=in_use,
         fairness_weight_eur=settings.fairness_weight,
     )
+
+
+def plan_call(problem: ChargingProblem, settings: MpcSettings, solver: Solver) -> tuple[Schedule, float]:
+    """Plan one call: maximise energy, then, when every session is met, prefer steady rates.
+
+    Parameters
+    ----------
+    problem
+        The call's planning problem (:func:`planning_problem`).
+    settings
+        ``power_change_weight`` (0: plan once).
+    solver
+        The planner.
+
+    Returns
+    -------
+    Schedule, float
+        The plan to apply, and the optimiser time of the call [s] (both solves when planned twice).
+
+    Notes
+    -----
+    A plan that charges every session as early as possible fills some sessions at once and leaves
+    others for later; arrivals to come then find fewer sessions left to share the network's phases
+    with. While every present session can be met, the steady plan delivers the same energy and keeps
+    demand on more EVSEs. Under a shortfall the first plan is kept: a steady plan then spreads a
+    short supply thinly, many planned currents fall below the EVSEs' minimum pilots (6 A, 8 A) and
+    round to 0, and on the ACN benchmark at 10 kW that lost energy (docs/benchmarks/acn.md).
+    """
+    plan = solver(problem)
+    time_s = plan.solve_time_s
+    if settings.power_change_weight <= 0 or plan.unmet_energy_kwh > ALL_MET_KWH:
+        return plan, time_s
+    steady = solver(replace(problem, power_change_weight_eur_per_kw=settings.power_change_weight))
+    time_s += steady.solve_time_s
+    if steady.status != SolveStatus.OPTIMAL:
+        return plan, time_s
+    return steady, time_s
 
 
 class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
@@ -255,7 +318,7 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
         problem = planning_problem(
             active_sessions, model, limits, self.settings, now=now, now_utc=now_utc, period_h=period_h
         )
-        plan = self._solver(problem)
+        plan, optimiser_time_s = plan_call(problem, self.settings, self._solver)
 
         n = len(model.station_ids)
         planned_a = np.zeros(n)
@@ -275,13 +338,15 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
         def feasible(rates_a: np.ndarray) -> bool:
             return bool(infrastructure_constraints_feasible(rates_a, infrastructure))
 
-        pilots = round_to_feasible_pilots(model, planned_a, upper_a, order, feasible)
+        pilots = round_to_feasible_pilots(
+            model, planned_a, upper_a, order, feasible, round_up_first=self.settings.round_up_first
+        )
         schedule = {model.station_ids[j]: [float(pilots.pilots_a[j])] for j in sorted(laxity_h)}
         self.calls.append(
             CallRecord(
                 sessions=len(active_sessions),
                 status=str(plan.status),
-                optimiser_time_s=plan.solve_time_s,
+                optimiser_time_s=optimiser_time_s,
                 repairs=pilots.repairs,
                 raised=pilots.raised,
                 feasible=bool(self.interface.is_feasible(schedule)),

@@ -65,6 +65,8 @@ def round_to_feasible_pilots(
     upper_a: FloatArray,
     priority_order: Sequence[int],
     feasible: Feasible,
+    *,
+    round_up_first: bool = False,
 ) -> Pilots:
     """Round a planned current vector to allowed, feasible pilots, then reallocate the remainder.
 
@@ -81,6 +83,11 @@ def round_to_feasible_pilots(
         Stations in the order they may take unused capacity.
     feasible
         The network's exact feasibility test.
+    round_up_first
+        Before the reallocation, raise each station to the lowest allowed pilot at or above its plan
+        (within ``upper_a``), largest rounding loss first, wherever the exact limits allow: the
+        remainder then goes where the plan put it, instead of all to the first stations in
+        ``priority_order``.
 
     Returns
     -------
@@ -100,10 +107,31 @@ def round_to_feasible_pilots(
         pilots[j] = _step_down_a(model, j, float(pilots[j]))
         repairs += 1
     rounded = pilots.copy()
+    if round_up_first:
+        _round_up_where_feasible(model, np.minimum(planned_a, upper_a), upper_a, pilots, feasible)
     for j in priority_order:
         pilots[j] = _highest_feasible_a(model, j, pilots, float(upper_a[j]), feasible)
     raised = int(np.count_nonzero(pilots > rounded))
     return Pilots(pilots_a=pilots, repairs=repairs, raised=raised)
+
+
+def _round_up_where_feasible(
+    model: NetworkModel, target_a: FloatArray, upper_a: FloatArray, pilots: FloatArray, feasible: Feasible
+) -> None:
+    """Raise ``pilots`` in place to the allowed pilot at or above ``target_a``, largest shortfall first."""
+    shortfall_a = target_a - pilots
+    for j in sorted(range(len(pilots)), key=lambda j: (-float(shortfall_a[j]), j)):
+        if shortfall_a[j] <= PILOT_NOISE_A:
+            break
+        up_a = ceil_pilot_a(model, j, float(target_a[j]))
+        if up_a > upper_a[j] + PILOT_NOISE_A:
+            up_a = floor_pilot_a(model, j, float(upper_a[j]))
+        if up_a <= pilots[j] + PILOT_NOISE_A:
+            continue
+        trial = pilots.copy()
+        trial[j] = up_a
+        if feasible(trial):
+            pilots[j] = up_a
 
 
 def _step_down_a(model: NetworkModel, station: int, pilot_a: float) -> float:

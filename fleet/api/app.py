@@ -17,6 +17,7 @@ from fleet.api import (
     routes_schedule,
     routes_sessions,
     routes_site,
+    routes_tariff,
     routes_vehicles,
     routes_what_if,
     routes_yard,
@@ -41,6 +42,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     for module in (
         routes_auth,
         routes_site,
+        routes_tariff,
         routes_grid_limits,
         routes_charge_points,
         routes_charger_commands,

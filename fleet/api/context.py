@@ -14,6 +14,7 @@ from fleet.control_loop import PlanResult, Snapshot
 from fleet.persistence.store import Store
 from fleet.site_config import SiteConfig
 from fleet.yard import Yard
+from ocpp_server.commands import PowerLimitProfile
 from ocpp_server.raw_calls import CentralSystemAction, RawCallAnswer
 
 
@@ -23,6 +24,8 @@ class Planner(Protocol):
     def request_replan(self, reason: str) -> None: ...
 
     async def snapshot(self) -> Snapshot: ...
+
+    def installed_profile(self, connector_key: str) -> PowerLimitProfile | None: ...
 
 
 class ChargerCommands(Protocol):

@@ -1,4 +1,4 @@
-"""GET /charge-points: every configured charger, its connectors, live power and planned limit."""
+"""GET /charge-points: every configured charger, its capabilities, connectors, live power, limits and profiles."""
 
 from __future__ import annotations
 
@@ -7,13 +7,22 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
-from fleet.api.context import Ctx
+from fleet.api.context import Ctx, Planner
 from fleet.api.problems import problem_responses
-from fleet.api.schemas import ChargePointPublic, ConnectorPublic
+from fleet.api.profile_view import profile_public
+from fleet.api.schemas import (
+    ChargePointBootPublic,
+    ChargePointCapabilitiesPublic,
+    ChargePointPublic,
+    ChargingProfilePublic,
+    ConnectorPublic,
+)
 from fleet.api.security import SiteReader
 from fleet.control_loop import PlanResult
 from fleet.persistence.records import ChargePointRecord, TransactionRecord
+from fleet.planning import connector_min_power_kw
 from fleet.site_config import ChargePointConfig
+from ocpp_server.profiles import failsafe_profile
 
 router = APIRouter(prefix="/charge-points", tags=["charge points"])
 
@@ -29,14 +38,53 @@ def planned_limit_kw(latest: PlanResult | None, connector_key: str, now: datetim
     return plan.power_kw[t]
 
 
+def _capabilities(config: ChargePointConfig) -> ChargePointCapabilitiesPublic:
+    return ChargePointCapabilitiesPublic(
+        kind=config.kind,
+        max_power_kw=config.max_power_kw,
+        rate_unit=config.rate_unit,
+        phases=config.phases,
+        voltage_v=config.voltage_v,
+        min_current_a=config.min_current_a,
+        min_power_kw=round(connector_min_power_kw(config), 3),
+        max_schedule_periods=config.max_schedule_periods,
+        vendor=config.vendor or None,
+        model=config.model or None,
+    )
+
+
+def _boot(record: ChargePointRecord | None) -> ChargePointBootPublic | None:
+    if record is None or record.booted_at is None:
+        return None
+    return ChargePointBootPublic(
+        vendor=record.vendor,
+        model=record.model,
+        serial_number=record.serial_number,
+        firmware_version=record.firmware_version,
+        booted_at=record.booted_at,
+    )
+
+
+def _installed(
+    planner: Planner, config: ChargePointConfig, connector_id: int, tx: TransactionRecord | None, now: datetime
+) -> ChargingProfilePublic | None:
+    """The TxProfile in force for the connector's transaction; a charger drops it when the transaction ends."""
+    profile = planner.installed_profile(f"{config.id}/{connector_id}")
+    if profile is None or tx is None or profile.transaction_id != tx.id:
+        return None
+    return profile_public(profile, config, now)
+
+
 def _public(
     config: ChargePointConfig,
     record: ChargePointRecord | None,
     active: dict[tuple[str, int], TransactionRecord],
     connected: frozenset[str],
-    latest: PlanResult | None,
+    planner: Planner,
+    failsafe_kw: float,
     now: datetime,
 ) -> ChargePointPublic:
+    latest = planner.latest
     statuses = {c.connector_id: c for c in record.connectors} if record else {}
     connectors = []
     for connector_id in range(1, config.connectors + 1):
@@ -53,6 +101,7 @@ def _public(
                 vehicle_id=tx.vehicle_id if tx else None,
                 energy_kwh=round(tx.energy_kwh, 3) if tx else None,
                 soc_percent=tx.last_soc_percent if tx else None,
+                installed_profile=_installed(planner, config, connector_id, tx, now),
             )
         )
     return ChargePointPublic(
@@ -66,6 +115,9 @@ def _public(
         vendor=record.vendor if record and record.vendor else config.vendor,
         model=record.model if record and record.model else config.model,
         connectors=connectors,
+        capabilities=_capabilities(config),
+        boot=_boot(record),
+        failsafe_profile=profile_public(failsafe_profile(failsafe_kw), config, now),
     )
 
 
@@ -74,8 +126,10 @@ async def _all(ctx: Ctx) -> list[ChargePointPublic]:
     records = {r.id: r for r in await ctx.store.list_charge_points()}
     active = {(tx.charge_point_id, tx.connector_id): tx for tx in await ctx.store.active_transactions()}
     connected = ctx.connected_ids()
-    latest = ctx.planner.latest
-    return [_public(c, records.get(c.id), active, connected, latest, now) for c in ctx.site.charge_points]
+    failsafe_kw = ctx.site.planning.failsafe_limit_kw
+    return [
+        _public(c, records.get(c.id), active, connected, ctx.planner, failsafe_kw, now) for c in ctx.site.charge_points
+    ]
 
 
 @router.get("", responses=problem_responses(401, 403, 422))

@@ -68,6 +68,66 @@ class SiteTimeseriesPublic(BaseModel):
     schedule: ScheduleSummary | None
 
 
+class ProfilePeriodPublic(BaseModel):
+    start_offset_s: int
+    """Seconds from the profile's start (from the start of each transaction when it has none)."""
+    limit_kw: float
+    limit: float
+    """The same limit in the charger's unit (``rate_unit``, A or W), rounded down to 0.1 as sent."""
+
+
+class ChargerPeriodPublic(BaseModel):
+    """A period as the charger received it: merged to fit its ChargingScheduleMaxPeriods."""
+
+    start_offset_s: int
+    limit: float
+
+
+class ChargingProfilePublic(BaseModel):
+    profile_id: int
+    purpose: Literal["TxProfile", "TxDefaultProfile", "ChargePointMaxProfile"]
+    stack_level: int
+    connector_id: int
+    """0: every connector of the charger."""
+    transaction_id: int | None
+    start_at: datetime | None
+    """None: the schedule starts with each transaction (Relative), as the fail-safe does."""
+    duration_s: int | None
+    """None: the last period holds for ever."""
+    rate_unit: Literal["A", "W"]
+    periods: list[ProfilePeriodPublic]
+    charger_periods: list[ChargerPeriodPublic]
+    limit_now_kw: float | None
+    """The limit in force now [kW]; None outside the schedule (or, relative, before it starts)."""
+
+
+class ChargePointCapabilitiesPublic(BaseModel):
+    """What the site file states about the charger."""
+
+    kind: Literal["AC", "DC"]
+    max_power_kw: float
+    rate_unit: Literal["A", "W"]
+    phases: int
+    voltage_v: float
+    min_current_a: float
+    min_power_kw: float
+    """The least power a limit in amps can ask for (the minimum current); 0 for chargers set in watts."""
+    max_schedule_periods: int
+    """ChargingScheduleMaxPeriods: longer plans are merged, keeping the lower limit, to fit."""
+    vendor: str | None
+    model: str | None
+
+
+class ChargePointBootPublic(BaseModel):
+    """What the charger said of itself in its last BootNotification."""
+
+    vendor: str | None
+    model: str | None
+    serial_number: str | None
+    firmware_version: str | None
+    booted_at: datetime | None
+
+
 class ConnectorPublic(BaseModel):
     connector_id: int
     status: str | None
@@ -78,6 +138,8 @@ class ConnectorPublic(BaseModel):
     vehicle_id: str | None
     energy_kwh: float | None
     soc_percent: float | None
+    installed_profile: ChargingProfilePublic | None = None
+    """The TxProfile the charger last accepted for the current transaction; None while the fail-safe rules."""
 
 
 class ChargePointPublic(BaseModel):
@@ -91,6 +153,50 @@ class ChargePointPublic(BaseModel):
     vendor: str | None
     model: str | None
     connectors: list[ConnectorPublic]
+    capabilities: ChargePointCapabilitiesPublic
+    boot: ChargePointBootPublic | None
+    """None until the charger has sent a BootNotification."""
+    failsafe_profile: ChargingProfilePublic
+    """The TxDefaultProfile sent at every accepted boot and reconnect: the limit when no plan reaches it."""
+
+
+class TariffPublic(BaseModel):
+    """The supply tariff as the site file states it."""
+
+    f1_eur_per_kwh: float
+    f2_eur_per_kwh: float
+    f3_eur_per_kwh: float
+    export_eur_per_kwh: float
+    capacity_charge_eur_per_kw_month: float
+    hourly_prices_csv: str | None
+    """File name of the hourly import prices, when configured; the bands price whatever it does not cover."""
+
+
+class TariffNowPublic(BaseModel):
+    at: datetime
+    tariff_band: Literal["F1", "F2", "F3"]
+    import_price_eur_per_kwh: float
+    export_price_eur_per_kwh: float
+    price_source: Literal["plan", "bands"]
+    """``plan``: the current plan's price for this slot (hourly prices where they reach); ``bands``: no plan
+    covers now, so the band price."""
+
+
+class TariffHorizonPublic(BaseModel):
+    schedule_id: int | None = None
+    slot_starts: list[datetime] = []
+    slot_duration_h: list[float] = []
+    tariff_band: list[Literal["F1", "F2", "F3"]] = []
+    import_price_eur_per_kwh: list[float] = []
+    export_price_eur_per_kwh: list[float] = []
+
+
+class SiteTariffPublic(BaseModel):
+    timezone: str
+    tariff: TariffPublic
+    now: TariffNowPublic
+    horizon: TariffHorizonPublic
+    """The current plan's slots; empty before the first plan."""
 
 
 class ConnectorPlanPublic(BaseModel):

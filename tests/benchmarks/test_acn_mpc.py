@@ -16,9 +16,10 @@ from acnportal.algorithms import (  # type: ignore[import-untyped]
     first_come_first_served,
 )
 
-from benchmarks.acn.mpc import MpcSettings, OptimiserMPC, planning_problem, slot_grid
+from benchmarks.acn.mpc import MpcSettings, OptimiserMPC, plan_call, planning_problem, slot_grid
 from benchmarks.acn.network import infrastructure_of, network_model, phasor_limits
 from benchmarks.acn.sessions import AcnSession, event_queue
+from optimizer import ChargingProblem, Schedule, solve
 from tests.benchmarks.acn_factories import session, tiny_network
 
 START = datetime(2019, 3, 5, 8, tzinfo=UTC)
@@ -70,6 +71,77 @@ def test_planning_problem_of_one_session() -> None:
     assert vehicle.available_h == pytest.approx((PERIOD_H, PERIOD_H, 2 * PERIOD_H))  # 4 periods left
     assert vehicle.efficiency == 1.0
     assert [limit.name for limit in problem.phasor_limits] == ["Line B"]  # the pod cannot bind
+    assert problem.import_price_eur_per_kwh == (0.10, 0.10, 0.10)  # flat unless a rise is asked for
+    assert problem.power_change_weight_eur_per_kw == 0.0
+
+
+def test_price_rises_with_the_hours_from_now_to_each_slot() -> None:
+    model = network_model(infrastructure_of(tiny_network(line_b_limit_a=AB_LIMIT_A)))
+    info = SessionInfo("AB-AV", "s1", 5.0, 3.0, arrival=2, departure=14, estimated_departure=14, current_time=10)
+    settings = MpcSettings(fine_periods=2, coarse_periods=3, price_rise_per_kwh_h=0.6)
+
+    problem = planning_problem(
+        [info], model, phasor_limits(model, facets=16), settings, now=10, now_utc=START, period_h=PERIOD_H
+    )
+
+    # slots start 0, 5 and 10 minutes from now: 0.10 + 0.6 x (0, 1/12, 2/12)
+    assert problem.import_price_eur_per_kwh == pytest.approx((0.10, 0.15, 0.20))
+
+
+class CountingSolver:
+    """The real optimiser, counting its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, problem: ChargingProblem) -> Schedule:
+        self.calls += 1
+        return solve(problem)
+
+
+@pytest.mark.parametrize(("weight", "solves", "first_slot_kw"), [(0.0, 1, 32 * KW_PER_A), (0.001, 2, 3.0)])
+def test_a_session_that_can_be_met_is_planned_again_at_a_steady_rate(
+    weight: float, solves: int, first_slot_kw: float
+) -> None:
+    # 1 kWh in the 4 periods (1/3 h) left: at once at the EVSE's 6.656 kW, or steadily at 3 kW
+    model = network_model(infrastructure_of(tiny_network(line_b_limit_a=40.0)))
+    info = SessionInfo("AB-AV", "s1", 1.0, 0.0, arrival=10, departure=14, estimated_departure=14, current_time=10)
+    settings = MpcSettings(power_change_weight=weight)
+    problem = planning_problem(
+        [info], model, phasor_limits(model, facets=16), settings, now=10, now_utc=START, period_h=PERIOD_H
+    )
+    solver = CountingSolver()
+
+    plan, _ = plan_call(problem, settings, solver)
+
+    vehicle_plan = plan.plan_for("s1")
+    assert vehicle_plan is not None
+    assert solver.calls == solves
+    assert vehicle_plan.power_kw[0] == pytest.approx(first_slot_kw, abs=1e-6)
+    assert vehicle_plan.planned_energy_kwh == pytest.approx(1.0, abs=1e-6)
+
+
+def test_a_shortfall_keeps_the_plan_that_charges_early() -> None:
+    # 2 kWh in 4 periods needs 6 kW, but the 20 A pod allows 4.16 kW: 1.39 kWh at most
+    model = network_model(infrastructure_of(tiny_network(line_b_limit_a=40.0, ab_pod_limit_a=20.0)))
+    info = SessionInfo("AB-AV", "s1", 2.0, 0.0, arrival=10, departure=14, estimated_departure=14, current_time=10)
+    settings = MpcSettings(power_change_weight=0.001)
+    problem = planning_problem(
+        [info], model, phasor_limits(model, facets=16), settings, now=10, now_utc=START, period_h=PERIOD_H
+    )
+    solver = CountingSolver()
+
+    plan, _ = plan_call(problem, settings, solver)
+
+    assert solver.calls == 1
+    assert plan.unmet_energy_kwh == pytest.approx(2.0 - 20 * KW_PER_A / 3, abs=1e-6)
+
+
+def test_settings_reject_a_negative_rise_or_weight() -> None:
+    with pytest.raises(ValueError, match="price_rise_per_kwh_h"):
+        MpcSettings(price_rise_per_kwh_h=-0.1)
+    with pytest.raises(ValueError, match="power_change_weight"):
+        MpcSettings(power_change_weight=-0.1)
 
 
 def test_one_session_alone_charges_at_full_pilot_until_met() -> None:

@@ -60,6 +60,27 @@ def test_rounding_down_then_the_remainder_goes_to_the_first_station_that_can_tak
     assert pilots.repairs == 0
 
 
+@pytest.mark.parametrize(("round_up_first", "expected_a"), [(False, [20.0, 0.0, 0.0]), (True, [12.0, 8.0, 0.0])])
+def test_rounding_up_first_keeps_the_planned_sessions_charging(round_up_first: bool, expected_a: list[float]) -> None:
+    infrastructure = infrastructure_of(tiny_network(line_b_limit_a=40.0, ab_pod_limit_a=20.0))
+    model = network_model(infrastructure)
+
+    pilots = round_to_feasible_pilots(
+        model,
+        np.array([3.0, 5.0, 0.0]),
+        np.array([32.0, 32.0, 0.0]),
+        [AV, CC],
+        lambda rates: bool(infrastructure_constraints_feasible(rates, infrastructure)),
+        round_up_first=round_up_first,
+    )
+
+    # both plans are below the minimum pilot and floor to 0 A. Without rounding up, the
+    # AeroVironment (first in order) takes the whole 20 A of the pod. Rounding up, the ClipperCreek
+    # (5 A short of its plan) gets its 8 A step, the AeroVironment its 6 A minimum, and the 6 A
+    # still free on the pod then go to the AeroVironment: 12 + 8 = 20 A.
+    assert pilots.pilots_a.tolist() == expected_a
+
+
 def test_pilots_never_exceed_the_useful_upper_bound() -> None:
     infrastructure = infrastructure_of(tiny_network(line_b_limit_a=100.0, ab_pod_limit_a=100.0))
     model = network_model(infrastructure)
@@ -81,9 +102,10 @@ def test_pilots_never_exceed_the_useful_upper_bound() -> None:
     upper=st.lists(st.floats(0.0, 32.0), min_size=54, max_size=54),
     transformer_cap_kw=st.sampled_from([10.0, 20.0, 50.0]),
     seed=st.integers(0, 2**16),
+    round_up_first=st.booleans(),
 )
 def test_pilots_are_allowed_feasible_and_bounded(
-    planned: list[float], upper: list[float], transformer_cap_kw: float, seed: int
+    planned: list[float], upper: list[float], transformer_cap_kw: float, seed: int, round_up_first: bool
 ) -> None:
     network = caltech_network(transformer_cap_kw)
     infrastructure = infrastructure_of(network)
@@ -96,6 +118,7 @@ def test_pilots_are_allowed_feasible_and_bounded(
         np.array(upper),
         order,
         lambda rates: bool(infrastructure_constraints_feasible(rates, infrastructure)),
+        round_up_first=round_up_first,
     )
 
     assert network.is_feasible(pilots.pilots_a[:, None])

@@ -151,6 +151,8 @@ def cases() -> dict[tuple[str, str], Case]:
         ("GET", "/api/v1/auth/me"): Case("/api/v1/auth/me", EVERYONE, 200),
         ("GET", "/api/v1/site"): Case("/api/v1/site", SITE_STAFF, 200),
         ("GET", "/api/v1/site/timeseries"): Case("/api/v1/site/timeseries", SITE_STAFF, 200),
+        # The supply contract is the site's business, not the fleets' (their costs come with what-if).
+        ("GET", "/api/v1/site/tariff"): Case("/api/v1/site/tariff", SITE_STAFF, 200),
         ("GET", "/api/v1/charge-points"): Case("/api/v1/charge-points", SITE_STAFF, 200),
         ("GET", "/api/v1/charge-points/{charge_point_id}"): Case("/api/v1/charge-points/MI-DC-01", SITE_STAFF, 200),
         # No charger is connected here: a command allowed by role finds it not connected (409).

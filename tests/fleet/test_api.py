@@ -39,6 +39,7 @@ async def test_charge_points_are_listed_from_the_site_file(api: httpx.AsyncClien
             "vehicle_id": None,
             "energy_kwh": None,
             "soc_percent": None,
+            "installed_profile": None,
         }
     ]
     missing = await api.get("/api/v1/charge-points/NOPE")
