@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
 
 from optimizer.problem import ChargingProblem, VehicleRequest
 
@@ -26,6 +29,15 @@ class ChargeIndex:
     """For each slot, the vehicles that may charge in it."""
     slots_by_vehicle: tuple[tuple[int, ...], ...]
     """For each vehicle, the slots it may charge in."""
+    pair_vehicles: npt.NDArray[np.int32] = field(init=False, compare=False, repr=False)
+    """The vehicle of each pair, as an array."""
+    pair_slots: npt.NDArray[np.int32] = field(init=False, compare=False, repr=False)
+    """The slot of each pair, as an array."""
+
+    def __post_init__(self) -> None:
+        n = len(self.pairs)
+        object.__setattr__(self, "pair_vehicles", np.fromiter((v for v, _ in self.pairs), dtype=np.int32, count=n))
+        object.__setattr__(self, "pair_slots", np.fromiter((t for _, t in self.pairs), dtype=np.int32, count=n))
 
     def adjacent_pairs(self) -> tuple[tuple[int, int], ...]:
         """(v, t) for every pair whose vehicle may also charge in the next slot, t + 1."""
@@ -48,20 +60,22 @@ def build_charge_index(problem: ChargingProblem) -> ChargeIndex:
         Pairs where the vehicle is plugged in (``available_h > 0``), may draw power
         (``max_power_kw > 0``) and still wants energy (``energy_needed_kwh`` above 1e-6 kWh).
     """
-    vehicles_by_slot: list[list[int]] = [[] for _ in range(problem.n_slots)]
-    slots_by_vehicle: list[tuple[int, ...]] = []
-    pairs: list[tuple[int, int]] = []
-    for v, vehicle in enumerate(problem.vehicles):
-        if not may_charge(vehicle):
-            slots_by_vehicle.append(())
-            continue
-        slots = tuple(t for t, hours in enumerate(vehicle.available_h) if hours > 0)
-        slots_by_vehicle.append(slots)
-        for t in slots:
-            pairs.append((v, t))
-            vehicles_by_slot[t].append(v)
+    n_slots = problem.n_slots
+    if not problem.vehicles:
+        return ChargeIndex(pairs=(), vehicles_by_slot=((),) * n_slots, slots_by_vehicle=())
+    charging = np.array([may_charge(vehicle) for vehicle in problem.vehicles])
+    present = (np.array([v.available_h for v in problem.vehicles], dtype=np.float64) > 0) & charging[:, None]
+    # row-major order: vehicle-major pairs, each vehicle's slots ascending
+    pair_vehicles, pair_slots = (a.tolist() for a in np.nonzero(present))
+    by_slot_slots, by_slot_vehicles = (a.tolist() for a in np.nonzero(present.T))
+    by_vehicle: list[list[int]] = [[] for _ in problem.vehicles]
+    for v, t in zip(pair_vehicles, pair_slots, strict=True):
+        by_vehicle[v].append(t)
+    by_slot: list[list[int]] = [[] for _ in range(n_slots)]
+    for t, v in zip(by_slot_slots, by_slot_vehicles, strict=True):
+        by_slot[t].append(v)
     return ChargeIndex(
-        pairs=tuple(pairs),
-        vehicles_by_slot=tuple(tuple(vs) for vs in vehicles_by_slot),
-        slots_by_vehicle=tuple(slots_by_vehicle),
+        pairs=tuple(zip(pair_vehicles, pair_slots, strict=True)),
+        vehicles_by_slot=tuple(tuple(vs) for vs in by_slot),
+        slots_by_vehicle=tuple(tuple(ts) for ts in by_vehicle),
     )

@@ -132,18 +132,16 @@ def lp_coefficients(problem: ChargingProblem, index: ChargeIndex) -> LpCoefficie
     export_upper = np.minimum(pv_kw, problem.export_limit_kw) if problem.export_limit_kw else pv_kw
 
     vehicles = problem.vehicles
-    n_pairs = len(index.pairs)
-    share = np.empty(n_pairs)
-    energy_per_kw = np.empty(n_pairs)
-    tie_cost = np.empty(n_pairs)
-    power_upper = np.empty(n_pairs)
-    for i, (v, t) in enumerate(index.pairs):
-        vehicle = vehicles[v]
-        hours = vehicle.available_h[t]
-        share[i] = hours / problem.slot_duration_h[t]
-        energy_per_kw[i] = hours * vehicle.efficiency
-        tie_cost[i] = TIE_BREAK_EUR_PER_KWH_PER_SLOT * t * energy_per_kw[i]
-        power_upper[i] = vehicle.max_power_kw
+    pair_vehicles, pair_slots = index.pair_vehicles, index.pair_slots
+    if vehicles:
+        hours = np.array([v.available_h for v in vehicles], dtype=np.float64)[pair_vehicles, pair_slots]
+    else:
+        hours = np.zeros(0)
+    efficiency = np.array([v.efficiency for v in vehicles], dtype=np.float64)
+    share = hours / durations[pair_slots]
+    energy_per_kw = hours * efficiency[pair_vehicles]
+    tie_cost = TIE_BREAK_EUR_PER_KWH_PER_SLOT * pair_slots * energy_per_kw
+    power_upper = np.array([v.max_power_kw for v in vehicles], dtype=np.float64)[pair_vehicles]
 
     taper = _taper_terms(problem, index)
     rows = site_rows(problem)

@@ -172,7 +172,8 @@ def schedule_from_power(
     safe = safe_plan(problem, power_kw)
     rows = safe.tolist()
     net_kw = grid_import_kw(problem, rows)
-    energy_per_kw = np.array([[h * v.efficiency for h in v.available_h] for v in problem.vehicles]).reshape(safe.shape)
+    hours = np.array([v.available_h for v in problem.vehicles], dtype=np.float64).reshape(safe.shape)
+    energy_per_kw = hours * np.array([v.efficiency for v in problem.vehicles], dtype=np.float64)[:, None]
     delivered = (safe * energy_per_kw).sum(axis=1).tolist()
     unmet = [
         missing if (missing := v.energy_needed_kwh - d) > ENERGY_NOISE_KWH else 0.0

@@ -127,8 +127,7 @@ def assemble_lp(index: ChargeIndex, c: LpCoefficients) -> AssembledLp:
     n_slots = len(index.vehicles_by_slot)
     n_vehicles = len(index.slots_by_vehicle)
     n_pairs = len(index.pairs)
-    pair_vehicles = np.fromiter((v for v, _ in index.pairs), dtype=np.int32, count=n_pairs)
-    pair_slots = np.fromiter((t for _, t in index.pairs), dtype=np.int32, count=n_pairs)
+    pair_vehicles, pair_slots = index.pair_vehicles, index.pair_slots
     position = {pair: i for i, pair in enumerate(index.pairs)}
     all_pairs = np.arange(n_pairs, dtype=np.int32)
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+import numpy as np
+
 
 class ProblemError(ValueError):
     """A ChargingProblem whose fields are inconsistent (wrong lengths, negative powers...)."""
@@ -246,9 +248,16 @@ class ChargingProblem:
                 raise ProblemError(f"{where}.available_h: {len(v.available_h)} values for {n} slots")
             if v.max_power_kw < 0 or v.energy_needed_kwh < 0:
                 raise ProblemError(f"{where}: negative max_power_kw or energy_needed_kwh")
-            if any(a < 0 or a > d + 1e-9 for a, d in zip(v.available_h, self.slot_duration_h, strict=True)):
-                raise ProblemError(f"{where}.available_h: must lie between 0 and the slot duration")
             if not 0 < v.efficiency <= 1:
                 raise ProblemError(f"{where}.efficiency: must be in (0, 1]")
             if v.priority <= 0:
                 raise ProblemError(f"{where}.priority: must be positive")
+        if self.vehicles:
+            # one array for every vehicle and slot: a site of thousands of vehicles is checked at once
+            hours = np.array([v.available_h for v in self.vehicles], dtype=np.float64)
+            outside = (hours < 0) | (hours > np.asarray(self.slot_duration_h, dtype=np.float64) + 1e-9)
+            if outside.any():
+                first = self.vehicles[int(np.argmax(outside.any(axis=1)))]
+                raise ProblemError(
+                    f"vehicles[{first.vehicle_id}].available_h: must lie between 0 and the slot duration"
+                )

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
+
 from optimizer.problem import ChargingProblem, ProblemError, VehicleRequest
 from optimizer.taper import check_taper
 
@@ -53,6 +55,12 @@ def check_problem(problem: ChargingProblem) -> None:
         _check_finite(name, (value,))
         if value < 0:
             raise ProblemError(f"{name}: must not be negative")
+    if problem.vehicles:
+        finite = np.isfinite(np.array([v.available_h for v in problem.vehicles], dtype=np.float64)).all(axis=1)
+        if not finite.all():
+            first = problem.vehicles[int(np.argmin(finite))]
+            bad = next(h for h in first.available_h if not math.isfinite(h))
+            raise ProblemError(f"vehicles[{first.vehicle_id}].available_h: not a finite number ({bad})")
     for vehicle in problem.vehicles:
         _check_vehicle(vehicle)
     _check_phasor_limits(problem)
@@ -61,7 +69,6 @@ def check_problem(problem: ChargingProblem) -> None:
 
 def _check_vehicle(vehicle: VehicleRequest) -> None:
     where = f"vehicles[{vehicle.vehicle_id}]"
-    _check_finite(f"{where}.available_h", vehicle.available_h)
     for name in ("max_power_kw", "energy_needed_kwh", "priority", "efficiency", "min_power_kw", "power_step_kw"):
         _check_finite(f"{where}.{name}", (getattr(vehicle, name),))
     if vehicle.min_power_kw < 0 or vehicle.power_step_kw < 0:
