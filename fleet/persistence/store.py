@@ -212,11 +212,7 @@ class Store:
         IdTagConflictError
             If an id tag belongs to another stored vehicle.
         """
-        for field in ("id", "id_tag"):
-            values = [getattr(vehicle, field) for vehicle in vehicles]
-            repeated = sorted({value for value in values if values.count(value) > 1})
-            if repeated:
-                raise InvalidValueError(f"vehicles.{field}", f"given more than once: {repeated}")
+        _check_unique_vehicles(vehicles)
         async with self._writing() as session:
             await vehicle_queries.upsert_vehicles(session, vehicles)
 
@@ -233,11 +229,7 @@ class Store:
         IdTagConflictError
             If an id tag belongs to another stored vehicle.
         """
-        for field in ("id", "id_tag"):
-            values = [getattr(vehicle, field) for vehicle in vehicles]
-            repeated = sorted({value for value in values if values.count(value) > 1})
-            if repeated:
-                raise InvalidValueError(f"vehicles.{field}", f"given more than once: {repeated}")
+        _check_unique_vehicles(vehicles)
         async with self._writing() as session:
             return await vehicle_queries.add_site_file_vehicles(session, vehicles)
 
@@ -519,3 +511,12 @@ class Store:
     async def _reading(self) -> AsyncIterator[AsyncSession]:
         async with self._exclusive_if_one_connection(), self._read_sessions() as session, session.begin():
             yield session
+
+
+def _check_unique_vehicles(vehicles: Sequence[VehicleRecord]) -> None:
+    """Raise InvalidValueError if an id or an id tag appears twice in ``vehicles``."""
+    for field in ("id", "id_tag"):
+        values = [getattr(vehicle, field) for vehicle in vehicles]
+        repeated = sorted({value for value in values if values.count(value) > 1})
+        if repeated:
+            raise InvalidValueError(f"vehicles.{field}", f"given more than once: {repeated}")
