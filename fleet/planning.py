@@ -332,7 +332,8 @@ def build_problem(
     requests = []
     for p in plugged:
         # A vehicle past its announced departure is still here: plan it for the current slot only.
-        until = max(p.departure_utc, first_slot_end)
+        # One leaving within the current slot is planned until it leaves, not to the slot's end.
+        until = p.departure_utc if p.departure_utc > forecast.slot_starts[0] else first_slot_end
         soc = None if p.soc_percent is None or p.battery_kwh is None else min(1.0, max(0.0, p.soc_percent / 100))
         requests.append(
             VehicleRequest(

@@ -96,6 +96,17 @@ def test_availability_follows_departure_within_the_slot() -> None:
     assert problem.vehicles[0].available_h[:4] == pytest.approx((10 / 60, 0.25, 0.25, 0.0))
 
 
+def test_a_vehicle_leaving_within_the_current_slot_is_planned_until_it_leaves() -> None:
+    # 10:05 now, the van leaves at 10:12: seven minutes, not the ten to the slot's end, so the plan
+    # gives it all it needs before it goes
+    now = T0 + timedelta(minutes=5)
+    b = booking("VAN-01", now + timedelta(minutes=7), 1.0)
+    plugged = plugged_vehicles(now, SITE, [transaction()], {"VAN-01": vehicle()}, {"VAN-01": b})
+    problem = build_problem(SITE, fallback_forecast(SITE, now, 24), plugged)
+    assert problem.vehicles[0].available_h[0] == pytest.approx(7 / 60)
+    assert sum(problem.vehicles[0].available_h[1:]) == 0
+
+
 def test_overdue_vehicle_is_planned_for_the_current_slot_only() -> None:
     b = booking("VAN-01", T0 - timedelta(minutes=1), 5.0, created_at=T0 - timedelta(hours=2))
     tx = transaction(started_at=T0 - timedelta(minutes=30))
