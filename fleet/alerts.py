@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from fleet.over_limit import Excess
 from fleet.persistence.records import ChargePointRecord, TransactionRecord
 from fleet.site_config import SiteConfig
 
 FAULT_STATUSES = frozenset({"Faulted", "Unavailable"})
 AT_RISK_KWH = 0.05
 """Unmet energy below this is rounding, not a shortfall [kWh]."""
-OVER_LIMIT_TOLERANCE_KW = 0.5
-OVER_LIMIT_TOLERANCE_SHARE = 0.05
-"""A charger counts as ignoring its limit above limit x (1 + share) + tolerance: meters and current
-rounding make a few percent normal."""
-FRESH_SAMPLE = timedelta(minutes=5)
 
 
 class AlertKind(StrEnum):
@@ -92,27 +88,23 @@ def vehicles_at_risk(schedule_body: Mapping[str, Any] | None) -> list[Alert]:
     ]
 
 
-def chargers_over_limit(
-    transactions: Sequence[TransactionRecord], planned_limit_kw: Mapping[str, float], now: datetime
-) -> list[Alert]:
-    """Charging connectors drawing clearly more than the plan's limit for the current slot."""
+def chargers_over_limit(transactions: Sequence[TransactionRecord], excesses: Mapping[int, Excess]) -> list[Alert]:
+    """Charging connectors drawing more than the limit installed on them, sustained (see ``fleet.over_limit``)."""
     found = []
     for tx in transactions:
-        limit_kw = planned_limit_kw.get(f"{tx.charge_point_id}/{tx.connector_id}")
-        fresh = tx.last_sample_at is not None and now - tx.last_sample_at <= FRESH_SAMPLE
-        if limit_kw is None or tx.last_power_kw is None or not fresh:
+        excess = excesses.get(tx.id)
+        if excess is None:
             continue
-        if tx.last_power_kw > limit_kw * (1 + OVER_LIMIT_TOLERANCE_SHARE) + OVER_LIMIT_TOLERANCE_KW:
-            found.append(
-                Alert(
-                    AlertKind.CHARGER_OVER_LIMIT,
-                    "critical",
-                    f"{tx.charge_point_id} connector {tx.connector_id} draws {tx.last_power_kw:.1f} kW "
-                    f"against a limit of {limit_kw:.1f} kW",
-                    charge_point_id=tx.charge_point_id,
-                    connector_id=tx.connector_id,
-                    vehicle_id=tx.vehicle_id,
-                    since=tx.last_sample_at,
-                )
+        found.append(
+            Alert(
+                AlertKind.CHARGER_OVER_LIMIT,
+                "critical",
+                f"{tx.charge_point_id} connector {tx.connector_id} draws {excess.power_kw:.1f} kW "
+                f"against an installed limit of {excess.limit_kw:.1f} kW",
+                charge_point_id=tx.charge_point_id,
+                connector_id=tx.connector_id,
+                vehicle_id=tx.vehicle_id,
+                since=excess.since,
             )
+        )
     return found

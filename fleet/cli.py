@@ -20,6 +20,7 @@ from fleet.persistence.access_records import AccountKind
 from fleet.persistence.store import Store
 from fleet.runtime import RunSettings, Runtime
 from fleet.site_config import SiteConfig, SiteConfigError, load_site
+from ocpp_server.tls import TlsSettings
 
 log = logging.getLogger("vettabbia")
 
@@ -67,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--ocpp-port", type=int, default=9000)
         sub.add_argument("--http-host", default="127.0.0.1")
         sub.add_argument("--http-port", type=int, default=8000)
+        tls = sub.add_argument_group("OCPP over TLS (security profiles 2 and 3, see docs/security.md)")
+        tls.add_argument("--ocpp-tls-port", type=int, help="port of the wss listener, next to the plain ws one")
+        tls.add_argument("--ocpp-tls-cert", type=Path, help="the central system's certificate chain (PEM)")
+        tls.add_argument("--ocpp-tls-key", type=Path, help="its private key (PEM, unencrypted)")
+        tls.add_argument("--ocpp-ca-cert", type=Path, help="CA of the chargers' client certificates (PEM)")
+        tls.add_argument("--ocpp-ca-key", type=Path, help="that CA's key: signs chargers' SignCertificate requests")
 
     demo = commands.add_parser("demo", help="the site with 60 simulated charge points and 72 vehicles")
     common(demo)
@@ -120,6 +127,26 @@ def _summary(site: SiteConfig) -> str:
         f"{site.site.name}: {len(site.charge_points)} charge points ({kinds['DC']} DC, {kinds['AC']} AC), "
         f"{classes['car']} cars, {classes['van']} vans, grid limit {site.site.grid.import_limit_kw:g} kW, "
         f"PV {sum(a.peak_power_kwp for a in site.site.pv_arrays):g} kWp"
+    )
+
+
+def _tls_settings(args: argparse.Namespace) -> TlsSettings | None:
+    """The wss listener's settings; exits with a message when they are incomplete."""
+    given = [args.ocpp_tls_cert, args.ocpp_tls_key, args.ocpp_ca_cert, args.ocpp_ca_key]
+    if args.ocpp_tls_port is None:
+        if any(path is not None for path in given):
+            raise SystemExit("vettabbia: the TLS files need --ocpp-tls-port")
+        return None
+    if args.ocpp_tls_cert is None or args.ocpp_tls_key is None:
+        raise SystemExit("vettabbia: --ocpp-tls-port needs --ocpp-tls-cert and --ocpp-tls-key")
+    if args.ocpp_ca_key is not None and args.ocpp_ca_cert is None:
+        raise SystemExit("vettabbia: --ocpp-ca-key needs --ocpp-ca-cert")
+    return TlsSettings(
+        port=args.ocpp_tls_port,
+        cert_path=args.ocpp_tls_cert,
+        key_path=args.ocpp_tls_key,
+        ca_cert_path=args.ocpp_ca_cert,
+        ca_key_path=args.ocpp_ca_key,
     )
 
 
@@ -227,11 +254,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         start_utc=_demo_start(site, args.start) if simulate else None,
         seed=args.seed if simulate else 1,
         token_key=_token_key(),
+        ocpp_tls=_tls_settings(args),
     )
     log.info("%s", _summary(site))
     if simulate:
         log.info("simulated time starts %s, %gx real time", settings.start_utc, settings.speedup)
-    asyncio.run(_run(Runtime(site, settings)))
+    try:
+        runtime = Runtime(site, settings)
+    except (OSError, ValueError) as error:
+        # Unreadable or mismatched TLS files (ssl.SSLError is an OSError), for one, end here with their reason.
+        print(f"vettabbia: cannot start: {error}", file=sys.stderr)
+        return 2
+    asyncio.run(_run(runtime))
     return 0
 
 

@@ -1,14 +1,20 @@
-"""Schedule -> one TxProfile per charging connector, sent only when it changed."""
+"""Schedule -> one TxProfile per charging connector, sent only when it changed.
+
+What each connector should hold is also kept as desired state (``Store.capabilities``, when given):
+``reinstall`` sends it again to a charger that rebooted or reconnected, or whose last answer was
+not Accepted, without waiting for the plan to change (see ``fleet.desired_profiles``).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from fleet.persistence.capability_queries import CapabilityStore, DesiredProfile
 from fleet.planning import PluggedVehicle
 from fleet.site_config import ChargePointConfig, SiteConfig
 from ocpp_server.commands import (
@@ -30,6 +36,9 @@ PROFILE_LEAD = timedelta(seconds=10)
 TX_PROFILE_STACK_LEVEL = 1
 TX_PROFILE_ID_BASE = 1000
 SAME_LIMIT_KW = 0.05
+RETRIED_STATUSES = frozenset(s.value for s in (CommandStatus.REJECTED, CommandStatus.TIMEOUT, CommandStatus.CALL_ERROR))
+"""Answers after which a desired profile is sent again on the next pass; a profile NOT_SENT cannot fit
+the charger and waits for the next plan, one NOT_CONNECTED for the charger's reconnect."""
 
 
 class ProfileSender(Protocol):
@@ -140,9 +149,10 @@ def same_plan(old: PowerLimitProfile, new: PowerLimitProfile, now: datetime) -> 
 class Dispatcher:
     """Turns schedules into TxProfiles; remembers what each connector was last sent."""
 
-    def __init__(self, site: SiteConfig, sender: ProfileSender) -> None:
+    def __init__(self, site: SiteConfig, sender: ProfileSender, desired: CapabilityStore | None = None) -> None:
         self._site = site
         self._sender = sender
+        self._desired = desired
         self._sent: dict[str, PowerLimitProfile] = {}
         self.last_outcomes: dict[str, DispatchOutcome] = {}
 
@@ -159,6 +169,7 @@ class Dispatcher:
     ) -> list[DispatchOutcome]:
         by_key = {p.plan_key: p for p in plugged}
         jobs: list[tuple[PluggedVehicle, PowerLimitProfile]] = []
+        decided: dict[str, PowerLimitProfile] = {}
         for plan in schedule.plans:
             vehicle = by_key.get(plan.vehicle_id)
             if vehicle is None:
@@ -172,39 +183,71 @@ class Dispatcher:
             )
             old = self._sent.get(vehicle.connector_key)
             if old is not None and same_plan(old, profile, now):
+                decided[vehicle.connector_key] = old
                 continue
+            decided[vehicle.connector_key] = profile
             jobs.append((vehicle, profile))
         active = {p.connector_key for p in plugged}
         for key in [k for k in self._sent if k not in active]:
             del self._sent[key]
+        if self._desired is not None:
+            await self._desired.set_desired(decided, now)
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(self._send(v, prof, now)) for v, prof in jobs]
+            tasks = [group.create_task(self._send(v.charge_point_id, v.connector_key, prof, now)) for v, prof in jobs]
         return [t.result() for t in tasks]
 
-    async def _send(self, vehicle: PluggedVehicle, profile: PowerLimitProfile, now: datetime) -> DispatchOutcome:
-        charger = self._site.charge_point(vehicle.charge_point_id)
+    async def reinstall(
+        self, charge_point_ids: Collection[str] | None, active: Collection[tuple[str, int, int]], now: datetime
+    ) -> list[DispatchOutcome]:
+        """Send the desired TxProfiles again: of ``charge_point_ids`` all of them (a charger that
+        rebooted or reconnected may have lost them), with None those whose last attempt was
+        refused or unanswered (``RETRIED_STATUSES``).
+
+        Only profiles of transactions still ``active`` (charger, connector, transaction id) whose
+        schedule has not ended are sent.
+        """
+        if self._desired is None:
+            return []
+        wanted = [
+            d
+            for d in await self._desired.desired(charge_point_ids)
+            if (d.charge_point_id, d.connector_id, d.profile.transaction_id) in active
+            and _runs_after(d, now)
+            and (charge_point_ids is not None or d.last_status in RETRIED_STATUSES)
+        ]
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(self._send(d.charge_point_id, d.connector_key, d.profile, now)) for d in wanted]
+        return [t.result() for t in tasks]
+
+    async def _send(
+        self, charge_point_id: str, connector_key: str, profile: PowerLimitProfile, now: datetime
+    ) -> DispatchOutcome:
+        charger = self._site.charge_point(charge_point_id)
         assert charger is not None
         result = await self._sender.set_charging_profile(
-            vehicle.charge_point_id, profile, electrical_of(charger), max_periods=charger.max_schedule_periods
+            charge_point_id, profile, electrical_of(charger), max_periods=charger.max_schedule_periods
         )
+        if self._desired is not None:
+            await self._desired.record_attempt(connector_key, profile, result.status.value, now)
         if result.ok:
-            self._sent[vehicle.connector_key] = profile
+            self._sent[connector_key] = profile
         else:
             # An older TxProfile may still be installed with limits the new plan has given to others:
             # clear it so the fail-safe default applies, and forget it so the next plan sends again.
-            self._sent.pop(vehicle.connector_key, None)
-            log.warning("TxProfile for %s not installed: %s %s", vehicle.connector_key, result.status, result.detail)
-            if result.status is not CommandStatus.NOT_CONNECTED:
-                cleared = await self._sender.clear_charging_profile(
-                    vehicle.charge_point_id, profile_id=profile.profile_id
-                )
+            self._sent.pop(connector_key, None)
+            log.warning("TxProfile for %s not installed: %s %s", connector_key, result.status, result.detail)
+            # NOT_SENT: the charger cannot hold such a profile, so no older one of it is installed either.
+            if result.status not in (CommandStatus.NOT_CONNECTED, CommandStatus.NOT_SENT):
+                cleared = await self._sender.clear_charging_profile(charge_point_id, profile_id=profile.profile_id)
                 if not cleared.ok and cleared.status is not CommandStatus.UNKNOWN:
-                    log.error(
-                        "could not clear TxProfile on %s: %s %s",
-                        vehicle.connector_key,
-                        cleared.status,
-                        cleared.detail,
-                    )
-        outcome = DispatchOutcome(vehicle.connector_key, vehicle.transaction_id, now, result)
-        self.last_outcomes[vehicle.connector_key] = outcome
+                    log.error("could not clear TxProfile on %s: %s %s", connector_key, cleared.status, cleared.detail)
+        outcome = DispatchOutcome(connector_key, profile.transaction_id or 0, now, result)
+        self.last_outcomes[connector_key] = outcome
         return outcome
+
+
+def _runs_after(desired: DesiredProfile, now: datetime) -> bool:
+    profile = desired.profile
+    if profile.start_utc is None or profile.duration_s is None:
+        return True
+    return profile.start_utc + timedelta(seconds=profile.duration_s) > now

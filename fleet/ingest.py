@@ -15,13 +15,18 @@ import logging
 from datetime import datetime
 from enum import StrEnum
 
+from fleet.charger_security import ChargerSecurity
+from fleet.clock import Clock, SystemClock
+from fleet.desired_profiles import ProfileSyncRequests
 from fleet.dispatch import electrical_of
+from fleet.id_tags import id_tag_info, start_id_tag_info
 from fleet.persistence.records import TransactionRecord
 from fleet.persistence.store import Store
 from fleet.site_config import SiteConfig
 from fleet.triggers import PlanTriggers
 from fleet.yard import Yard
 from ocpp_server.events import (
+    CapabilitiesReported,
     ChargerBooted,
     ChargerConnected,
     ChargerDisconnected,
@@ -32,7 +37,8 @@ from ocpp_server.events import (
     TransactionStarted,
     TransactionStopped,
 )
-from ocpp_server.ports import BootDecision, ConnectionDecision, IdTagStatus, TransactionDecision
+from ocpp_server.ports import BootDecision, ConnectionDecision, IdTagInfo, TransactionDecision
+from ocpp_server.profiles import FAILSAFE_PROFILE_ID
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +47,9 @@ PENDING_RETRY_S = 60
 """A Pending charger boots again after this long [s]: soon after the operator lists it."""
 REJECTED_RETRY_S = 900
 """A Rejected charger stays silent this long [s] before it boots again."""
+
+RESERVATION_USED = "ReservationUsed"
+"""The charger-log kind linking a reservation (its id in ``request_id``) to the transaction that used it."""
 
 FLAGGED_STATUS_WORDS = ("Failed", "Invalid", "Revoked")
 """A reported status containing one of these (DownloadFailed, InvalidSignature, ...) is flagged."""
@@ -65,11 +74,21 @@ class ChargerIngest:
         store: Store,
         triggers: PlanTriggers,
         yard: Yard | None = None,
+        security: ChargerSecurity | None = None,
+        *,
+        clock: Clock | None = None,
+        profile_sync: ProfileSyncRequests | None = None,
     ) -> None:
+        """``security`` checks listed chargers' credentials (security profiles); None admits them all."""
         self._site = site
+        self._security = security
         self._store = store
         self._triggers = triggers
         self._yard = yard or Yard()
+        # The site's clock: id tags expire in site time, simulated in the demo.
+        self._clock: Clock = clock or SystemClock()
+        # Told when a charger may have lost its charging profiles (boot, reconnect, a refused fail-safe).
+        self._profile_sync = profile_sync
         # The protocol each charger connected with, so its disconnect is recorded against the same one.
         self._versions: dict[str, str] = {}
 
@@ -95,12 +114,18 @@ class ChargerIngest:
             self._versions[event.charge_point_id] = event.ocpp_version.value
             await self._store.record_connection(event.charge_point_id, event.ocpp_version.value, True, event.at)
             return ConnectionDecision(accept=True, pending=True)
+        if self._security is not None:
+            admission = await self._security.admit(event.charge_point_id, event.credentials, event.at)
+            if admission.refusal is not None:
+                return ConnectionDecision(accept=False, refusal=admission.refusal, detail=admission.detail)
         known = {cp.id: cp for cp in await self._store.list_charge_points()}.get(event.charge_point_id)
         self._versions[event.charge_point_id] = event.ocpp_version.value
         await self._store.record_connection(event.charge_point_id, event.ocpp_version.value, True, event.at)
         booted_before = known is not None and known.booted_at is not None
         if booted_before:
             self._triggers.charger_reconnected(event.charge_point_id)
+            if self._profile_sync is not None:
+                self._profile_sync.reinstall(event.charge_point_id)
         return ConnectionDecision(accept=True, resume=decision if booted_before else None)
 
     async def charger_disconnected(self, event: ChargerDisconnected) -> None:
@@ -119,6 +144,9 @@ class ChargerIngest:
             event.firmware_version,
             event.at,
         )
+        if self._profile_sync is not None:
+            # A rebooted charger may have lost its TxProfiles; the edge reinstalls the fail-safe.
+            self._profile_sync.reinstall(event.charge_point_id)
         return decision
 
     async def _unlisted_boot(self, event: ChargerBooted) -> BootDecision:
@@ -138,7 +166,15 @@ class ChargerIngest:
         return BootDecision(False, PENDING_RETRY_S, {}, failsafe_kw, pending=True)
 
     async def charger_reported(self, event: ChargerNotice) -> None:
-        flagged = event.kind is NoticeKind.SECURITY_EVENT or any(word in event.status for word in FLAGGED_STATUS_WORDS)
+        flagged = event.kind in (NoticeKind.SECURITY_EVENT, NoticeKind.CHARGING_PROFILE) or any(
+            word in event.status for word in FLAGGED_STATUS_WORDS
+        )
+        if (
+            event.kind is NoticeKind.CHARGING_PROFILE
+            and event.request_id == FAILSAFE_PROFILE_ID
+            and self._profile_sync is not None
+        ):
+            self._profile_sync.failsafe_failed(event.charge_point_id)
         await self._store.add_charger_log(
             event.charge_point_id,
             event.at,
@@ -147,6 +183,12 @@ class ChargerIngest:
             flagged=flagged,
             request_id=event.request_id,
             detail=event.detail,
+        )
+
+    async def capabilities_reported(self, event: CapabilitiesReported) -> None:
+        capabilities = event.capabilities
+        await self._store.capabilities.save_reported(
+            event.charge_point_id, capabilities.read_at, event.configuration, capabilities.unknown_keys
         )
 
     async def _flag(self, charge_point_id: str, at: datetime, problem: Problem, detail: str) -> None:
@@ -159,9 +201,10 @@ class ChargerIngest:
             event.charge_point_id, event.connector_id, event.status, event.error_code, event.at
         )
 
-    async def authorize(self, charge_point_id: str, id_tag: str) -> IdTagStatus:
-        vehicle = await self._store.vehicle_by_id_tag(id_tag)
-        return IdTagStatus.ACCEPTED if vehicle is not None else IdTagStatus.INVALID
+    async def authorize(self, charge_point_id: str, id_tag: str) -> IdTagInfo:
+        """The tag's answer (see ``fleet.id_tags``); ConcurrentTx if it is charging at another charger."""
+        lookup = await self._store.id_tags.lookup(id_tag)
+        return start_id_tag_info(lookup, self._clock.now(), charge_point_id, connector_id=None)
 
     async def transaction_started(self, event: TransactionStarted) -> TransactionDecision:
         if event.meter_start_kwh < 0:
@@ -172,22 +215,34 @@ class ChargerIngest:
                 f"StartTransaction on connector {event.connector_id} with meter start "
                 f"{event.meter_start_kwh * 1000:.0f} Wh (a charger without a meter?)",
             )
-        vehicle = await self._store.vehicle_by_id_tag(event.id_tag)
+        # Looked up before the start is stored: the tag's other open transactions are what counts.
+        lookup = await self._store.id_tags.lookup(event.id_tag)
+        info = start_id_tag_info(lookup, self._clock.now(), event.charge_point_id, event.connector_id)
         transaction_id = await self._store.start_transaction(
             event.charge_point_id,
             event.connector_id,
             event.id_tag,
-            vehicle.id if vehicle else None,
+            lookup.vehicle_id,
             event.meter_start_kwh,
             event.started_at,
         )
-        if vehicle is not None:
-            self._yard.leave(vehicle.id)
+        if event.reservation_id is not None:
+            # The transaction table has no reservation column: the charger's log links the two. A start
+            # the charger retries is logged again, as a repeated message is elsewhere.
+            await self._store.add_charger_log(
+                event.charge_point_id,
+                event.started_at,
+                RESERVATION_USED,
+                "Used",
+                request_id=event.reservation_id,
+                detail=f"transaction {transaction_id} on connector {event.connector_id}, id tag {event.id_tag!r}",
+            )
+        if lookup.vehicle_id is not None:
+            self._yard.leave(lookup.vehicle_id)
         self._triggers.request_replan(f"plug-in on {event.charge_point_id}/{event.connector_id}")
-        status = IdTagStatus.ACCEPTED if vehicle is not None else IdTagStatus.INVALID
-        return TransactionDecision(transaction_id=transaction_id, id_tag_status=status)
+        return TransactionDecision(transaction_id=transaction_id, id_tag_info=info)
 
-    async def transaction_stopped(self, event: TransactionStopped) -> IdTagStatus | None:
+    async def transaction_stopped(self, event: TransactionStopped) -> IdTagInfo | None:
         known = await self._store.stop_transaction(
             event.transaction_id, event.meter_stop_kwh, event.stopped_at, event.reason, event.samples
         )
@@ -206,7 +261,7 @@ class ChargerIngest:
         self._triggers.request_replan(f"unplug on {event.charge_point_id}")
         if event.id_tag is None:
             return None
-        return IdTagStatus.ACCEPTED if await self._store.vehicle_by_id_tag(event.id_tag) else IdTagStatus.INVALID
+        return id_tag_info(await self._store.id_tags.lookup(event.id_tag), self._clock.now())
 
     async def _check_stop(self, stored: TransactionRecord) -> None:
         """Flag a stopped transaction whose times or readings do not add up."""

@@ -19,11 +19,15 @@ from fleet.auth import AuthService
 from fleet.auth.demo_accounts import demo_accounts_text, ensure_demo_accounts
 from fleet.auth.secrets_hashing import SecretHasher
 from fleet.auth.tokens import TokenCodec
+from fleet.certificate_signing import SiteCertificateSigner
+from fleet.charger_security import ChargerSecurity
 from fleet.clock import Clock, SystemClock
 from fleet.control_loop import ControlLoop
 from fleet.demo_history import HISTORY_DAYS, demo_meter, generate_demo_world, store_history
+from fleet.desired_profiles import ProfileReconciler, ProfileSyncRequests
 from fleet.dispatch import Dispatcher
 from fleet.ingest import ChargerIngest
+from fleet.over_limit import OverLimitMonitor
 from fleet.persistence.records import VehicleClass, VehicleRecord
 from fleet.persistence.store import Store
 from fleet.simulation import build_simulator
@@ -33,13 +37,17 @@ from fleet.site_monitor import SiteMonitor
 from fleet.triggers import PlanTriggers
 from fleet.yard import Yard
 from ocpp_server.central_system import CentralSystem
+from ocpp_server.certificate_authority import CertificateAuthority
 from ocpp_server.simulator.clock import ScaledClock
 from ocpp_server.simulator.site import SiteSimulator
+from ocpp_server.tls import TlsSettings, server_ssl_context
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_STEP_S = 10.0
 """Longest wait for one part to stop before the next is told to."""
+HTTP_GRACEFUL_SHUTDOWN_S = 2
+"""How long open HTTP requests and event streams get to finish when the server stops [s]."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +68,8 @@ class RunSettings:
     token_lifetime_s: float = 3600.0
     ocpp_call_timeout_s: float = 30.0
     """How long [s] a charger has to answer a command."""
+    ocpp_tls: TlsSettings | None = None
+    """The wss listener for security profiles 2 and 3 (docs/security.md); None serves plain ws only."""
 
 
 class _Server(uvicorn.Server):
@@ -112,20 +122,40 @@ class Runtime:
     def _build(self) -> None:
         self.triggers = triggers = PlanTriggers()
         self.yard = Yard()
+        wall_clock = SystemClock()
+        hasher = self._secret_hasher or SecretHasher()
+        self.charger_security = ChargerSecurity(self.site, self.store.charger_security, hasher, wall_clock.now)
+        tls = self.settings.ocpp_tls
+        self._tls_context = None if tls is None else server_ssl_context(tls)
+        authority = None
+        if tls is not None and tls.ca_cert_path is not None and tls.ca_key_path is not None:
+            authority = CertificateAuthority.from_files(tls.ca_cert_path, tls.ca_key_path)
+        profile_sync = ProfileSyncRequests()
         self.central = CentralSystem(
-            ChargerIngest(self.site, self.store, triggers, self.yard),
+            ChargerIngest(
+                self.site,
+                self.store,
+                triggers,
+                self.yard,
+                clock=self.clock,
+                security=self.charger_security,
+                profile_sync=profile_sync,
+            ),
             self.clock.now,
             call_timeout_s=self.settings.ocpp_call_timeout_s,
+            certificates=SiteCertificateSigner(self.site, authority, self.store.charger_security, wall_clock.now),
         )
-        self.dispatcher = Dispatcher(self.site, self.central)
+        self.dispatcher = Dispatcher(self.site, self.central, self.store.capabilities)
+        self.reconciler = ProfileReconciler(
+            self.site, self.store, self.dispatcher, self.central, profile_sync, self.clock
+        )
         self.control_loop = ControlLoop(self.site, self.store, self.dispatcher, self.clock, triggers, yard=self.yard)
-        wall_clock = SystemClock()
         self.auth = AuthService(
             self.store.access,
             TokenCodec(self.settings.token_key or secrets.token_bytes(32)),
             wall_clock.now,
             token_lifetime=timedelta(seconds=self.settings.token_lifetime_s),
-            hasher=self._secret_hasher,
+            hasher=hasher,
         )
         ctx = ApiContext(
             self.site,
@@ -137,12 +167,18 @@ class Runtime:
             self.auth,
             self.central,
             wall_clock,
+            charger_security=self.charger_security,
         )
         self.app = create_app(ctx)
 
     @property
     def ocpp_url(self) -> str:
         return f"ws://{self.settings.ocpp_host}:{self.settings.ocpp_port}"
+
+    @property
+    def ocpp_tls_url(self) -> str | None:
+        tls = self.settings.ocpp_tls
+        return None if tls is None else f"wss://{self.settings.ocpp_host}:{tls.port}"
 
     @property
     def http_url(self) -> str:
@@ -181,6 +217,9 @@ class Runtime:
                 port=self.settings.http_port,
                 log_level="warning",
                 lifespan="off",
+                # Event streams (GET /api/v1/events) never end by themselves: close them after this
+                # rather than wait for every page to go away.
+                timeout_graceful_shutdown=HTTP_GRACEFUL_SHUTDOWN_S,
             )
         )
         try:
@@ -192,12 +231,31 @@ class Runtime:
                     )
                 ]
                 await ocpp_ready.wait()
+                if self._tls_context is not None and self.settings.ocpp_tls is not None:
+                    tls_ready = asyncio.Event()
+                    background.append(
+                        group.create_task(
+                            self.central.serve(
+                                self.settings.ocpp_host,
+                                self.settings.ocpp_tls.port,
+                                ready=tls_ready,
+                                tls=self._tls_context,
+                            )
+                        )
+                    )
+                    await tls_ready.wait()
+                    log.info("OCPP over TLS on %s/{chargePointId}", self.ocpp_tls_url)
                 http_task = group.create_task(http.serve())
                 while not http.started:
                     if http_task.done():
                         raise RuntimeError(f"HTTP server could not start on {self.http_url}")
                     await asyncio.sleep(0.02)
                 background.append(group.create_task(self.control_loop.run()))
+                background.append(group.create_task(self.reconciler.run()))
+                over_limit = OverLimitMonitor(
+                    self.store, self.clock, self.dispatcher.installed, self.site.planning.failsafe_limit_kw
+                )
+                background.append(group.create_task(over_limit.run()))
                 monitor = SiteMonitor(self.store, self.clock, self.meter)
                 background.append(group.create_task(monitor.run()))
                 if self.settings.simulate:

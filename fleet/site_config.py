@@ -119,6 +119,10 @@ class ChargePointConfig(_Strict):
     """The charger's ChargingScheduleMaxPeriods: longer plans are merged (keeping the lower limit) to fit."""
     vendor: str = ""
     model: str = ""
+    security_profile: Literal[0, 1, 2, 3] = 0
+    """The lowest OCPP 1.6 security profile the charger may connect with (docs/security.md): 0 none
+    (loopback, the demo), 1 HTTP Basic, 2 TLS + Basic, 3 TLS + client certificate. An administrator
+    may change it through the API."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -6,15 +6,21 @@ Connection life cycle, in the order a charger meets it:
 2. A charger offering no ``ocpp1.6`` subprotocol gets the handshake completed without one and is
    closed at once with 1002 (protocol error): OCPP-J 1.6 asks a central system that agrees to none
    of the offered subprotocols to complete the handshake without one and close immediately.
-3. The application is asked (``ChargerEventSink.charger_connected``); a refusal is HTTP 404 (Not
-   Found), OCPP-J's answer to an unknown charge point identity. The application may instead admit
+3. The application is asked (``ChargerEventSink.charger_connected``), told what the charger
+   presented (HTTP Basic credentials, TLS, a verified client certificate: OCPP 1.6 security
+   profiles 1-3, see ``security``). A refusal is HTTP 404 (Not Found), OCPP-J's answer to an
+   unknown charge point identity; 401 with ``WWW-Authenticate: Basic`` for missing or wrong
+   credentials; 403 for a connection below the charger's security profile. The application may instead admit
    an unknown charger as pending (auto-registration): its requests are then screened as for a
    Pending boot. A previous connection of the same
    charger is closed (1000, "replaced") and reports no disconnect: the charger is still connected.
 4. While open, frames are served by ``ChargePointV16``; a charger the application already knows
-   (``ConnectionDecision.resume``) gets its fail-safe profile straight away, since a reconnect
-   need not bring a new BootNotification.
+   (``ConnectionDecision.resume``) has its capabilities read and gets its fail-safe profile straight
+   away, since a reconnect need not bring a new BootNotification.
 5. On close the application hears ``charger_disconnected``.
+
+The same server may listen twice: plain ws and, with an SSL context (``tls``), wss on a port of
+its own; a charger is one charger whichever it comes through.
 
 Keepalive pings are kept, at a long interval (OCPP has its own Heartbeat, and at thousands of
 connections frequent pings cost more than the OCPP traffic). Compression is off: chargers rarely
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from http import HTTPStatus
@@ -37,6 +44,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.typing import Subprotocol
 
+from ocpp_server.capabilities import ChargerCapabilities
 from ocpp_server.commands import (
     CommandResult,
     CommandStatus,
@@ -48,10 +56,11 @@ from ocpp_server.events import ChargerConnected, ChargerDisconnected, OcppVersio
 from ocpp_server.handlers_v16 import ChargePointV16
 from ocpp_server.json_codec import ORJSON, JsonCodec
 from ocpp_server.outbound_v16 import OutboundCalls
-from ocpp_server.ports import ChargerEventSink
+from ocpp_server.ports import CertificateSigner, ChargerEventSink, Refusal
 from ocpp_server.profiles import to_ocpp16_charging_profile
 from ocpp_server.raw_calls import CentralSystemAction, RawCallAnswer, RawCallOutcome, send_raw_call
 from ocpp_server.schemas import OCPP_16, CompiledSchemas, PayloadSchemas
+from ocpp_server.security import presented_credentials
 from ocpp_server.sessions import KeyedLocks, OwnedTasks, Session
 from ocpp_server.timestamps import require_utc
 
@@ -88,6 +97,8 @@ class CentralSystem:
         max_plausible_power_kw: float = 1000.0,
         schemas: PayloadSchemas | None = None,
         json_codec: JsonCodec = ORJSON,
+        certificates: CertificateSigner | None = None,
+        capabilities_timeout_s: float = 10.0,
     ) -> None:
         """
         Parameters
@@ -111,6 +122,11 @@ class CentralSystem:
             library's own, slower path, kept for comparison).
         json_codec
             How frames are read and written: orjson unless given.
+        certificates
+            Reviews and signs chargers' SignCertificate requests; None rejects them all.
+        capabilities_timeout_s
+            How long [s] a charger has to answer GetConfiguration after boot or reconnect; profiles
+            sent meanwhile wait for the answer that long at most.
         """
         self._sink = sink
         self._now = now
@@ -119,16 +135,21 @@ class CentralSystem:
         self._max_plausible_power_kw = max_plausible_power_kw
         self._schemas: PayloadSchemas = CompiledSchemas(OCPP_16) if schemas is None else schemas
         self._json_codec = json_codec
+        self._certificates = certificates
+        self._capabilities_timeout_s = capabilities_timeout_s
         self._sessions: dict[str, Session] = {}
         self._admitted: dict[ServerConnection, Session] = {}
         self._lifecycle = KeyedLocks()
-        self._server: Server | None = None
+        self._servers: dict[bool, Server] = {}
+        """The listening servers, by whether they speak TLS."""
 
-    async def serve(self, host: str, port: int, *, ready: asyncio.Event | None = None) -> None:
-        """Accept chargers on ws://host:port/{chargePointId} until cancelled.
+    async def serve(
+        self, host: str, port: int, *, ready: asyncio.Event | None = None, tls: ssl.SSLContext | None = None
+    ) -> None:
+        """Accept chargers on ws://host:port/{chargePointId} (wss:// with ``tls``) until cancelled.
 
         ``ready`` is set once the socket listens; with ``port`` 0, ``listening_port`` then tells
-        which port the system picked.
+        which port the system picked. One plain and one TLS listener may run at once.
         """
         self._schemas.prepare(ChargePointV16.handled_actions())
         async with serve(
@@ -141,20 +162,22 @@ class CentralSystem:
             process_response=self._admit,
             ping_interval=self._ping_interval_s,
             compression=None,
+            ssl=tls,
         ) as server:
-            self._server = server
+            self._servers[tls is not None] = server
             if ready is not None:
                 ready.set()
             try:
                 await server.serve_forever()
             finally:
-                self._server = None
+                self._servers.pop(tls is not None, None)
 
-    def listening_port(self) -> int | None:
-        """The TCP port ``serve`` listens on, None when not serving."""
-        if self._server is None or not self._server.sockets:
+    def listening_port(self, *, tls: bool = False) -> int | None:
+        """The TCP port the plain (or TLS) listener listens on, None when it is not serving."""
+        server = self._servers.get(tls)
+        if server is None or not server.sockets:
             return None
-        port: int = self._server.sockets[0].getsockname()[1]
+        port: int = server.sockets[0].getsockname()[1]
         return port
 
     def connected_ids(self) -> frozenset[str]:
@@ -169,18 +192,24 @@ class CentralSystem:
         *,
         max_periods: int | None = None,
     ) -> CommandResult:
-        """Send ``profile`` [kW] converted to the connector's unit (see ``profiles``).
+        """Send ``profile`` [kW] converted to the connector's unit (see ``profiles``), fitted to the
+        charger's reported capabilities; NOT_SENT, with the reason, if it cannot be (``profile_checks``).
 
         Raises
         ------
         ValueError
             If the profile or ``electrical`` is inconsistent (a caller error, not a charger one).
         """
-        payload = to_ocpp16_charging_profile(profile, electrical, max_periods=max_periods)
+        to_ocpp16_charging_profile(profile, electrical, max_periods=max_periods)
         charge_point = self._charge_point(charge_point_id)
         if charge_point is None:
             return _not_connected(charge_point_id)
-        return await self._outbound.set_charging_profile(charge_point, profile.connector_id, payload)
+        return await charge_point.profiles.send(profile, electrical, max_periods=max_periods)
+
+    def capabilities(self, charge_point_id: str) -> ChargerCapabilities | None:
+        """What the connected charger reported on this connection; None if not read (or not connected)."""
+        charge_point = self._charge_point(charge_point_id)
+        return None if charge_point is None else charge_point.profiles.capabilities
 
     async def clear_charging_profile(
         self,
@@ -227,12 +256,12 @@ class CentralSystem:
             return None
         charge_point_id = charge_point_id_from_path(request.path)
         async with self._lifecycle.hold(charge_point_id):
+            credentials = presented_credentials(connection, request)
             decision = await self._sink.charger_connected(
-                ChargerConnected(charge_point_id, OcppVersion.V16, self._utc_now())
+                ChargerConnected(charge_point_id, OcppVersion.V16, self._utc_now(), credentials)
             )
             if not decision.accept:
-                LOGGER.warning("%s: refused, unknown charge point id", charge_point_id)
-                return connection.respond(HTTPStatus.NOT_FOUND, f"Unknown charge point id {charge_point_id!r}\n")
+                return _refused(connection, charge_point_id, decision.refusal, decision.detail)
             previous = self._sessions.get(charge_point_id)
             if connection.state is not State.CONNECTING or not connection.server.is_serving():
                 # The handshake will not complete, so no handler will report the disconnect;
@@ -274,13 +303,16 @@ class CentralSystem:
                 max_plausible_power_kw=self._max_plausible_power_kw,
                 schemas=self._schemas,
                 json_codec=self._json_codec,
+                certificates=self._certificates,
+                capabilities_timeout_s=self._capabilities_timeout_s,
             )
             session.charge_point = charge_point
             tasks.spawn(_close_when_replaced(session, connection), name=f"{session.charge_point_id}: replace")
             if session.resume is not None:
+                charge_point.profiles.expect_set_up()
                 tasks.spawn(
-                    charge_point.install_failsafe(session.resume),
-                    name=f"{session.charge_point_id}: fail-safe profile",
+                    charge_point.profiles.set_up(session.resume),
+                    name=f"{session.charge_point_id}: capabilities and fail-safe profile",
                 )
             try:
                 await charge_point.start()
@@ -315,6 +347,17 @@ def _check_request(connection: ServerConnection, request: Request) -> Response |
     except ValueError as error:
         return connection.respond(HTTPStatus.BAD_REQUEST, f"{error}\n")
     return None
+
+
+def _refused(connection: ServerConnection, charge_point_id: str, refusal: Refusal, detail: str) -> Response:
+    LOGGER.warning("%s: refused, %s%s", charge_point_id, refusal.value, f": {detail}" if detail else "")
+    if refusal is Refusal.UNAUTHORIZED:
+        response = connection.respond(HTTPStatus.UNAUTHORIZED, "Missing or wrong credentials\n")
+        response.headers["WWW-Authenticate"] = 'Basic realm="OCPP", charset="UTF-8"'
+        return response
+    if refusal is Refusal.FORBIDDEN:
+        return connection.respond(HTTPStatus.FORBIDDEN, f"{detail or refusal.value}\n")
+    return connection.respond(HTTPStatus.NOT_FOUND, f"Unknown charge point id {charge_point_id!r}\n")
 
 
 def _not_connected(charge_point_id: str) -> CommandResult:

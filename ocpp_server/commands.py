@@ -66,6 +66,9 @@ class CommandStatus(StrEnum):
     NOT_CONNECTED = "NotConnected"
     TIMEOUT = "Timeout"
     CALL_ERROR = "CallError"
+    NOT_SENT = "NotSent"
+    """Refused by the central system before sending: the profile does not fit the charger's reported
+    capabilities (see ``profile_checks``); ``detail`` says why."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from ocpp_server.capabilities import ChargerCapabilities
+
 
 class OcppVersion(StrEnum):
     V16 = "1.6"
@@ -38,10 +40,30 @@ class MeterSample:
 
 
 @dataclass(frozen=True, slots=True)
+class PresentedCredentials:
+    """What a charger showed at its websocket handshake, unchecked: the application judges it.
+
+    See OCPP 1.6 Security Whitepaper (edition 3), security profiles 1-3.
+    """
+
+    basic_username: str | None = None
+    """The HTTP Basic user name, None without an ``Authorization: Basic`` header."""
+    basic_password: bytes | None = None
+    """The password as sent: OCPP 1.6 passwords are bytes (an AuthorizationKey is their hex form)."""
+    tls: bool = False
+    """The connection came over TLS (the wss listener)."""
+    client_certificate_cn: str | None = None
+    """The common name of the client certificate the TLS handshake verified against the CA."""
+    client_certificate_serial: str | None = None
+    """That certificate's serial number, hexadecimal as the ssl module reports it."""
+
+
+@dataclass(frozen=True, slots=True)
 class ChargerConnected:
     charge_point_id: str
     ocpp_version: OcppVersion
     at: datetime
+    credentials: PresentedCredentials = PresentedCredentials()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +133,9 @@ class NoticeKind(StrEnum):
     LOG_STATUS = "LogStatus"
     PENDING_REGISTRATION = "PendingRegistration"
     """A charger the site does not list booted while auto-registration is on; the operator decides."""
+    CHARGING_PROFILE = "ChargingProfile"
+    """A charging profile the charger does not hold: not sent (it does not fit the charger) or not
+    accepted; ``status`` is the CommandStatus, ``request_id`` the chargingProfileId."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +154,16 @@ class ChargerNotice:
     """Free text from the charger, e.g. a security event's techInfo."""
 
 
+@dataclass(frozen=True, slots=True)
+class CapabilitiesReported:
+    """What a charger reported of itself (GetConfiguration) after an accepted boot or a reconnect."""
+
+    charge_point_id: str
+    capabilities: ChargerCapabilities
+    configuration: dict[str, str | None]
+    """The keys as the charger answered them, values unchanged (AuthorizationKey left out)."""
+
+
 ChargerEvent = (
     ChargerConnected
     | ChargerDisconnected
@@ -138,4 +173,5 @@ ChargerEvent = (
     | TransactionStopped
     | MeterValuesReceived
     | ChargerNotice
+    | CapabilitiesReported
 )

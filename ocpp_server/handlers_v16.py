@@ -4,8 +4,8 @@ While a charger's boot is Pending or Rejected, its requests are screened (``refu
 ``Registration``).
 
 Handlers never await an outbound call (the reply would be read by the loop they block); the
-fail-safe profile after an accepted boot is sent from a task the connection owns, after the
-BootNotification reply is on the wire.
+capabilities read and the fail-safe profile after an accepted boot are sent from a task the
+connection owns, after the BootNotification reply is on the wire (``profile_channel``).
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from typing import Any
 
 from ocpp.exceptions import OCPPError, SecurityError
 from ocpp.v16 import call_result
-from ocpp.v16.datatypes import IdTagInfo
-from ocpp.v16.enums import Action, DataTransferStatus, RegistrationStatus
+from ocpp.v16.datatypes import IdTagInfo as WireIdTagInfo
+from ocpp.v16.enums import Action, DataTransferStatus, GenericStatus, RegistrationStatus
 
-from ocpp_server.commands import CommandResult, CommandStatus, ConnectorElectrical
+from ocpp_server.certificate_delivery import deliver_certificate, review_csr
+from ocpp_server.commands import CommandResult
 from ocpp_server.events import (
     ChargerBooted,
     ChargerNotice,
@@ -35,8 +36,8 @@ from ocpp_server.events import (
 from ocpp_server.json_codec import JsonCodec
 from ocpp_server.meter_parsing import parse_meter_values, parse_wh
 from ocpp_server.outbound_v16 import OutboundCalls
-from ocpp_server.ports import BootDecision, ChargerEventSink
-from ocpp_server.profiles import failsafe_profile, to_ocpp16_charging_profile
+from ocpp_server.ports import BootDecision, CertificateSigner, ChargerEventSink, IdTagInfo
+from ocpp_server.profile_channel import ProfileChannel
 from ocpp_server.rpc_v16 import ChargePointRpcV16, Spawn, WebSocket, on_action
 from ocpp_server.schemas import PayloadSchemas
 from ocpp_server.timestamps import format_utc_timestamp, parse_utc_timestamp, require_utc
@@ -87,6 +88,8 @@ class ChargePointV16(ChargePointRpcV16):
         max_plausible_power_kw: float,
         schemas: PayloadSchemas,
         json_codec: JsonCodec,
+        certificates: CertificateSigner | None = None,
+        capabilities_timeout_s: float = 10.0,
     ) -> None:
         super().__init__(
             charge_point_id,
@@ -102,6 +105,9 @@ class ChargePointV16(ChargePointRpcV16):
         self._boot = boot
         self._registration = Registration.PENDING if pending else Registration.UNSETTLED
         self._max_plausible_power_kw = max_plausible_power_kw
+        self._certificates = certificates
+        self.profiles = ProfileChannel(self, outbound, sink, self.utc_now, read_timeout_s=capabilities_timeout_s)
+        """Reported capabilities and every charging profile sent to this charger."""
 
     def refusal_for(self, action: str) -> OCPPError | None:
         """Screen requests of a charger whose boot is Pending or Rejected.
@@ -133,25 +139,8 @@ class ChargePointV16(ChargePointRpcV16):
         return require_utc(self._now(), "now()")
 
     async def install_failsafe(self, decision: BootDecision) -> CommandResult:
-        """Send the fail-safe TxDefaultProfile for ``decision`` and log how the charger answered."""
-        electrical = _failsafe_electrical(decision.electrical)
-        if electrical is None:
-            LOGGER.error("%s: no connector electrical data, fail-safe not installed", self.id)
-            return CommandResult(CommandStatus.REJECTED, "no connector electrical data")
-        profile = failsafe_profile(decision.failsafe_limit_kw)
-        payload = to_ocpp16_charging_profile(profile, electrical)
-        result = await self._outbound.set_charging_profile(self, profile.connector_id, payload)
-        if result.ok:
-            LOGGER.debug("%s: fail-safe %.1f kW installed", self.id, decision.failsafe_limit_kw)
-        else:
-            LOGGER.warning(
-                "%s: fail-safe %.1f kW not installed: %s %s",
-                self.id,
-                decision.failsafe_limit_kw,
-                result.status,
-                result.detail,
-            )
-        return result
+        """Send the fail-safe TxDefaultProfile for ``decision``, checked against the charger's capabilities."""
+        return await self.profiles.install_failsafe(decision)
 
     @on_action(Action.boot_notification)
     async def on_boot_notification(
@@ -177,7 +166,9 @@ class ChargePointV16(ChargePointRpcV16):
         if decision.accepted:
             self._boot = decision
             self._registration = Registration.ACCEPTED
-            self.after_reply("fail-safe profile", lambda: self.install_failsafe(decision))
+            # Profiles sent before the capabilities are read wait for them (see ``ProfileChannel``).
+            self.profiles.expect_set_up()
+            self.after_reply("capabilities and fail-safe profile", lambda: self.profiles.set_up(decision))
             status = RegistrationStatus.accepted
         elif decision.pending:
             self._registration = Registration.PENDING
@@ -216,8 +207,8 @@ class ChargePointV16(ChargePointRpcV16):
 
     @on_action(Action.authorize)
     async def on_authorize(self, id_tag: str, **_: Any) -> call_result.Authorize:
-        status = await self._sink.authorize(self.charge_point_id, id_tag)
-        return call_result.Authorize(id_tag_info=IdTagInfo(status=status.value))
+        info = await self._sink.authorize(self.charge_point_id, id_tag)
+        return call_result.Authorize(id_tag_info=_wire_id_tag_info(info))
 
     @on_action(Action.start_transaction)
     async def on_start_transaction(
@@ -241,7 +232,7 @@ class ChargePointV16(ChargePointRpcV16):
         )
         return call_result.StartTransaction(
             transaction_id=decision.transaction_id,
-            id_tag_info=IdTagInfo(status=decision.id_tag_status.value),
+            id_tag_info=_wire_id_tag_info(decision.id_tag_info),
         )
 
     @on_action(Action.stop_transaction)
@@ -255,7 +246,7 @@ class ChargePointV16(ChargePointRpcV16):
         transaction_data: list[dict[str, Any]] | None = None,
         **_: Any,
     ) -> call_result.StopTransaction:
-        status = await self._sink.transaction_stopped(
+        info = await self._sink.transaction_stopped(
             TransactionStopped(
                 charge_point_id=self.charge_point_id,
                 transaction_id=transaction_id,
@@ -266,9 +257,9 @@ class ChargePointV16(ChargePointRpcV16):
                 samples=self._samples(transaction_data or [], connector_id=None),
             )
         )
-        if id_tag is None or status is None:
+        if id_tag is None or info is None:
             return call_result.StopTransaction()
-        return call_result.StopTransaction(id_tag_info=IdTagInfo(status=status.value))
+        return call_result.StopTransaction(id_tag_info=_wire_id_tag_info(info))
 
     @on_action(Action.meter_values)
     async def on_meter_values(
@@ -322,6 +313,19 @@ class ChargePointV16(ChargePointRpcV16):
         await self._report(NoticeKind.LOG_STATUS, str(status), request_id=request_id)
         return call_result.LogStatusNotification()
 
+    @on_action(Action.sign_certificate)
+    async def on_sign_certificate(self, csr: str, **_: Any) -> call_result.SignCertificate:
+        review = await review_csr(self._certificates, self.charge_point_id, csr)
+        signer = self._certificates
+        if review.accepted and signer is not None:
+            self.after_reply(
+                "CertificateSigned",
+                lambda: deliver_certificate(
+                    self, self.charge_point_id, signer, csr, timeout_s=self._outbound.timeout_s, codec=self._json
+                ),
+            )
+        return call_result.SignCertificate(status=GenericStatus.accepted if review.accepted else GenericStatus.rejected)
+
     @on_action(Action.security_event_notification)
     async def on_security_event_notification(
         self, type: str, timestamp: str, tech_info: str | None = None, **_: Any
@@ -366,11 +370,7 @@ class ChargePointV16(ChargePointRpcV16):
         return PLAUSIBLE_POWER_FACTOR * rated_kw
 
 
-def _failsafe_electrical(electrical: dict[int, ConnectorElectrical]) -> ConnectorElectrical | None:
-    """Connector 1's description, else the lowest-numbered connector's: the fail-safe goes on
-    connector 0 and so needs one conversion for the whole charger."""
-    if 1 in electrical:
-        return electrical[1]
-    if not electrical:
-        return None
-    return electrical[min(electrical)]
+def _wire_id_tag_info(info: IdTagInfo) -> WireIdTagInfo:
+    """``info`` as OCPP 1.6 writes it; the library drops the fields left None."""
+    expiry_date = None if info.expires_at is None else format_utc_timestamp(info.expires_at)
+    return WireIdTagInfo(status=info.status.value, expiry_date=expiry_date, parent_id_tag=info.parent_id_tag)

@@ -9,7 +9,7 @@ call is pending is NOT_CONNECTED at once rather than a TIMEOUT much later.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, Protocol
 
 from ocpp.exceptions import OCPPError, UnknownCallErrorCodeError
@@ -86,15 +86,28 @@ class OutboundCalls:
             return CommandResult(CommandStatus.UNKNOWN, "no charging profile matched")
         return CommandResult(CommandStatus.REJECTED, status)
 
-    async def _call(self, charge_point: CallingChargePoint, payload: Any) -> Any:
+    async def get_configuration(
+        self, charge_point: CallingChargePoint, keys: Sequence[str], *, timeout_s: float | None = None
+    ) -> dict[str, Any] | CommandResult:
+        """Send GetConfiguration.req for ``keys``; the answer (snake_case), or why there is none.
+
+        ``timeout_s`` shortens the wait below the usual command timeout.
+        """
+        response = await self._call(charge_point, call.GetConfiguration(key=list(keys)), timeout_s=timeout_s)
+        if isinstance(response, CommandResult):
+            return response
+        return {"configuration_key": response.configuration_key or [], "unknown_key": response.unknown_key or []}
+
+    async def _call(self, charge_point: CallingChargePoint, payload: Any, *, timeout_s: float | None = None) -> Any:
         """The charger's answer payload, or the CommandResult that explains why there is none."""
         action = type(payload).__name__
+        timeout_s = self.timeout_s if timeout_s is None else min(timeout_s, self.timeout_s)
         async with self._semaphore:
             try:
-                async with asyncio.timeout(self.timeout_s):
+                async with asyncio.timeout(timeout_s):
                     return await _unless_closed(charge_point.call(payload, suppress=False), charge_point.closed)
             except TimeoutError:
-                return CommandResult(CommandStatus.TIMEOUT, f"no answer to {action} within {self.timeout_s} s")
+                return CommandResult(CommandStatus.TIMEOUT, f"no answer to {action} within {timeout_s} s")
             except (_ConnectionLostError, ConnectionClosed):
                 return CommandResult(CommandStatus.NOT_CONNECTED, f"connection closed before {action} was answered")
             except OCPPError as error:

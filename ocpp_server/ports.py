@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
 from ocpp_server.commands import ConnectorElectrical
 from ocpp_server.events import (
+    CapabilitiesReported,
     ChargerBooted,
     ChargerConnected,
     ChargerDisconnected,
@@ -47,22 +49,71 @@ class BootDecision:
             raise ValueError("a boot is either accepted or pending, not both")
 
 
+class Refusal(StrEnum):
+    """Why a websocket handshake is refused; the edge answers each with its HTTP status."""
+
+    UNKNOWN_ID = "unknown charge point id"
+    """404 Not Found: OCPP-J's answer to an unknown charge point identity."""
+    UNAUTHORIZED = "missing or wrong credentials"
+    """401 Unauthorized with ``WWW-Authenticate: Basic``: Basic auth missing or wrong."""
+    FORBIDDEN = "security profile too low"
+    """403 Forbidden: below the charger's minimum security profile (plain ws where TLS is
+    required, no client certificate where profile 3 is), or a certificate of another charger."""
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectionDecision:
     accept: bool
-    """False refuses the websocket (unknown charge point id)."""
+    """False refuses the websocket, for ``refusal``."""
     resume: BootDecision | None = None
     """Set when the charger booted before: the edge reinstalls the fail-safe profile as soon as the
     connection opens, since a reconnecting charger need not send a new BootNotification."""
     pending: bool = False
     """Admitted but not accepted (a charger the site does not list, with auto-registration on): its
     requests are screened as for a Pending boot until it boots and is accepted."""
+    refusal: Refusal = Refusal.UNKNOWN_ID
+    """Why a connection is refused (``accept`` False)."""
+    detail: str = ""
+    """What the refusal says to the charger and the log."""
+
+
+@dataclass(frozen=True, slots=True)
+class IdTagInfo:
+    """What the central system says about an id tag (OCPP 1.6 IdTagInfo)."""
+
+    status: IdTagStatus
+    expires_at: datetime | None = None
+    """When the charger should drop the tag from its authorisation cache (``expiryDate``), UTC."""
+    parent_id_tag: str | None = None
+    """The tag's group (``parentIdTag``): a charger lets any tag of the same group stop a transaction."""
 
 
 @dataclass(frozen=True, slots=True)
 class TransactionDecision:
     transaction_id: int
-    id_tag_status: IdTagStatus
+    id_tag_info: IdTagInfo
+
+
+@dataclass(frozen=True, slots=True)
+class CsrReview:
+    """The answer to a SignCertificate: Accepted (``accepted``) or Rejected, with why."""
+
+    accepted: bool
+    reason: str = ""
+
+
+class CertificateSigner(Protocol):
+    """Implemented by the application: judges chargers' certificate signing requests and signs them.
+
+    ``review_csr`` answers the SignCertificate request; only for an accepted one does the edge call
+    ``sign_csr`` afterwards, from a task of the connection, and send the chain with CertificateSigned.
+    """
+
+    async def review_csr(self, charge_point_id: str, csr_pem: str) -> CsrReview: ...
+
+    async def sign_csr(self, charge_point_id: str, csr_pem: str) -> str:
+        """The PEM chain (the charger's certificate first), recorded before it is returned."""
+        ...
 
 
 class ChargerEventSink(Protocol):
@@ -77,13 +128,17 @@ class ChargerEventSink(Protocol):
 
     async def connector_status_changed(self, event: ConnectorStatusChanged) -> None: ...
 
-    async def authorize(self, charge_point_id: str, id_tag: str) -> IdTagStatus: ...
+    async def authorize(self, charge_point_id: str, id_tag: str) -> IdTagInfo: ...
 
     async def transaction_started(self, event: TransactionStarted) -> TransactionDecision: ...
 
-    async def transaction_stopped(self, event: TransactionStopped) -> IdTagStatus | None: ...
+    async def transaction_stopped(self, event: TransactionStopped) -> IdTagInfo | None:
+        """The stop's id tag as it stands now; None when the stop carries no id tag."""
 
     async def meter_values_received(self, event: MeterValuesReceived) -> None: ...
 
     async def charger_reported(self, event: ChargerNotice) -> None:
         """Firmware, diagnostics and log upload statuses and security events, for the operator."""
+
+    async def capabilities_reported(self, event: CapabilitiesReported) -> None:
+        """What the charger reported with GetConfiguration; the latest replaces the one before."""

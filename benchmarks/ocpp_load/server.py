@@ -24,6 +24,7 @@ import uvloop
 
 from ocpp_server.central_system import CentralSystem
 from ocpp_server.events import (
+    CapabilitiesReported,
     ChargerBooted,
     ChargerConnected,
     ChargerDisconnected,
@@ -34,7 +35,7 @@ from ocpp_server.events import (
     TransactionStopped,
 )
 from ocpp_server.json_codec import ORJSON, STDLIB_JSON, JsonCodec
-from ocpp_server.ports import BootDecision, ConnectionDecision, IdTagStatus, TransactionDecision
+from ocpp_server.ports import BootDecision, ConnectionDecision, IdTagInfo, IdTagStatus, TransactionDecision
 from ocpp_server.schemas import CompiledSchemas, LibrarySchemas, PayloadSchemas
 
 Validation = Literal["library", "compiled"]
@@ -101,20 +102,23 @@ class CountingSink:
     async def connector_status_changed(self, event: ConnectorStatusChanged) -> None:
         return None
 
-    async def authorize(self, charge_point_id: str, id_tag: str) -> IdTagStatus:
-        return IdTagStatus.ACCEPTED
+    async def authorize(self, charge_point_id: str, id_tag: str) -> IdTagInfo:
+        return IdTagInfo(IdTagStatus.ACCEPTED)
 
     async def transaction_started(self, event: TransactionStarted) -> TransactionDecision:
         self._transaction_id += 1
-        return TransactionDecision(self._transaction_id, IdTagStatus.ACCEPTED)
+        return TransactionDecision(self._transaction_id, IdTagInfo(IdTagStatus.ACCEPTED))
 
-    async def transaction_stopped(self, event: TransactionStopped) -> IdTagStatus | None:
-        return IdTagStatus.ACCEPTED
+    async def transaction_stopped(self, event: TransactionStopped) -> IdTagInfo | None:
+        return IdTagInfo(IdTagStatus.ACCEPTED)
 
     async def meter_values_received(self, event: MeterValuesReceived) -> None:
         self.meter_values += 1
 
     async def charger_reported(self, event: ChargerNotice) -> None:
+        return None
+
+    async def capabilities_reported(self, event: CapabilitiesReported) -> None:
         return None
 
 

@@ -50,7 +50,11 @@ def audit_payload(body: bytes, content_type: str | None) -> dict[str, Any] | Non
         json.dumps(parsed, allow_nan=False)
     except ValueError:
         return {"_unrecorded": "body holds NaN or infinity"}
-    return {k: "***" if k in SECRET_FIELDS else v for k, v in parsed.items()}
+    masked = {k: "***" if k in SECRET_FIELDS else v for k, v in parsed.items()}
+    if masked.get("key") == "AuthorizationKey" and "value" in masked:
+        # A charger's new Basic-auth password, sent with ChangeConfiguration.
+        masked["value"] = "***"
+    return masked
 
 
 class AuditMiddleware:

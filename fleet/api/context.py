@@ -9,6 +9,7 @@ from typing import Annotated, Any, Protocol
 from fastapi import Depends, Request
 
 from fleet.auth import AuthService
+from fleet.charger_security import ChargerSecurity
 from fleet.clock import Clock, SystemClock
 from fleet.control_loop import PlanResult, Snapshot
 from fleet.persistence.store import Store
@@ -16,6 +17,7 @@ from fleet.site_config import SiteConfig
 from fleet.yard import Yard
 from ocpp_server.commands import PowerLimitProfile
 from ocpp_server.raw_calls import CentralSystemAction, RawCallAnswer
+from ocpp_server.sessions import KeyedLocks
 
 
 class Planner(Protocol):
@@ -47,6 +49,10 @@ class ApiContext:
     """Sends operators' commands to connected chargers."""
     wall_clock: Clock = field(default_factory=SystemClock)
     """Real time, for the audit log and idempotency records, even when the site's clock is simulated."""
+    charger_security: ChargerSecurity | None = None
+    """Chargers' passwords and minimum security profiles; None when the API cannot change them."""
+    local_list_locks: KeyedLocks = field(default_factory=KeyedLocks)
+    """One local-list update per charger at a time, across requests (see ``fleet.local_list_sync``)."""
 
 
 def _context(request: Request) -> ApiContext:

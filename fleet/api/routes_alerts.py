@@ -18,8 +18,8 @@ from fleet.alerts import (
 )
 from fleet.api.context import Ctx
 from fleet.api.problems import problem_responses
-from fleet.api.routes_charge_points import planned_limit_kw
 from fleet.api.security import SiteReader
+from fleet.over_limit import excesses
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -59,11 +59,11 @@ async def list_alerts(
     records = await ctx.store.list_charge_points()
     transactions = await ctx.store.active_transactions()
     schedule = await ctx.store.latest_schedule()
-    keys = [f"{tx.charge_point_id}/{tx.connector_id}" for tx in transactions]
-    planned = {key: planned_limit_kw(ctx.planner.latest, key, now) for key in keys}
-    limits_kw = {key: kw for key, kw in planned.items() if kw is not None}
+    over = await excesses(
+        ctx.store, transactions, ctx.planner.installed_profile, ctx.site.planning.failsafe_limit_kw, now
+    )
     found = [
-        *chargers_over_limit(transactions, limits_kw, now),
+        *chargers_over_limit(transactions, over),
         *faults(records),
         *vehicles_at_risk(schedule.body if schedule else None),
         *offline_chargers(ctx.site, {r.id: r for r in records}, ctx.connected_ids()),

@@ -31,6 +31,9 @@ class PrincipalPublic(BaseModel):
     kind: str
     role: str
     fleet: str | None
+    site_timezone: str | None = None
+    """The site's time zone (IANA name), in which people read and type times; also for fleet managers,
+    who may not read the site itself."""
 
 
 def _token(issued: IssuedToken) -> TokenPublic:
@@ -85,6 +88,6 @@ async def revoke_token(ctx: Ctx, caller: AnyRole, token: Annotated[str, Form(max
 
 
 @router.get("/me", responses=problem_responses(401))
-async def who_am_i(caller: AnyRole) -> PrincipalPublic:
-    """The caller's account, role and fleet."""
-    return _public(caller)
+async def who_am_i(ctx: Ctx, caller: AnyRole) -> PrincipalPublic:
+    """The caller's account, role and fleet, and the site's time zone."""
+    return _public(caller).model_copy(update={"site_timezone": ctx.site.site.location.timezone})

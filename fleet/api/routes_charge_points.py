@@ -1,4 +1,5 @@
-"""GET /charge-points: every configured charger, its capabilities, connectors, live power, limits and profiles."""
+"""GET /charge-points: every configured charger, its capabilities (as the site file states them and as
+the charger reported them), connectors, live power, limits and profiles (installed and desired)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from fleet.api.schemas import (
     ChargePointPublic,
     ChargingProfilePublic,
     ConnectorPublic,
+    ReportedCapabilitiesPublic,
 )
 from fleet.api.security import SiteReader
 from fleet.control_loop import PlanResult
+from fleet.persistence.capability_queries import DesiredProfile, ReportedCapabilities
 from fleet.persistence.records import ChargePointRecord, TransactionRecord
 from fleet.planning import connector_min_power_kw
 from fleet.site_config import ChargePointConfig
@@ -53,6 +56,30 @@ def _capabilities(config: ChargePointConfig) -> ChargePointCapabilitiesPublic:
     )
 
 
+def _reported(reported: ReportedCapabilities | None) -> ReportedCapabilitiesPublic | None:
+    if reported is None:
+        return None
+    c = reported.capabilities
+    return ReportedCapabilitiesPublic(
+        read_at=c.read_at,
+        smart_charging=c.smart_charging,
+        feature_profiles=None if c.feature_profiles is None else sorted(c.feature_profiles),
+        max_stack_level=c.max_stack_level,
+        allowed_rate_units=None if c.allowed_rate_units is None else sorted(u.value for u in c.allowed_rate_units),
+        max_schedule_periods=c.max_schedule_periods,
+        max_profiles_installed=c.max_profiles_installed,
+        meter_value_sample_interval_s=c.meter_value_sample_interval_s,
+        number_of_connectors=c.number_of_connectors,
+        connector_phase_rotation=c.connector_phase_rotation,
+        local_auth_list_max_length=c.local_auth_list_max_length,
+        send_local_list_max_length=c.send_local_list_max_length,
+        authorization_key_set=c.authorization_key_set,
+        unknown_keys=list(c.unknown_keys),
+        problems=list(c.problems),
+        configuration=reported.configuration,
+    )
+
+
 def _boot(record: ChargePointRecord | None) -> ChargePointBootPublic | None:
     if record is None or record.booted_at is None:
         return None
@@ -75,6 +102,15 @@ def _installed(
     return profile_public(profile, config, now)
 
 
+def _desired_status(
+    desired: dict[str, DesiredProfile] | None, connector_key: str, tx: TransactionRecord | None
+) -> str | None:
+    found = None if desired is None else desired.get(connector_key)
+    if found is None or tx is None or found.profile.transaction_id != tx.id:
+        return None
+    return found.last_status
+
+
 def _public(
     config: ChargePointConfig,
     record: ChargePointRecord | None,
@@ -83,6 +119,8 @@ def _public(
     planner: Planner,
     failsafe_kw: float,
     now: datetime,
+    reported: ReportedCapabilities | None = None,
+    desired: dict[str, DesiredProfile] | None = None,
 ) -> ChargePointPublic:
     latest = planner.latest
     statuses = {c.connector_id: c for c in record.connectors} if record else {}
@@ -102,6 +140,7 @@ def _public(
                 energy_kwh=round(tx.energy_kwh, 3) if tx else None,
                 soc_percent=tx.last_soc_percent if tx else None,
                 installed_profile=_installed(planner, config, connector_id, tx, now),
+                desired_profile_status=_desired_status(desired, f"{config.id}/{connector_id}", tx),
             )
         )
     return ChargePointPublic(
@@ -116,6 +155,7 @@ def _public(
         model=record.model if record and record.model else config.model,
         connectors=connectors,
         capabilities=_capabilities(config),
+        reported_capabilities=_reported(reported),
         boot=_boot(record),
         failsafe_profile=profile_public(failsafe_profile(failsafe_kw), config, now),
     )
@@ -127,8 +167,11 @@ async def _all(ctx: Ctx) -> list[ChargePointPublic]:
     active = {(tx.charge_point_id, tx.connector_id): tx for tx in await ctx.store.active_transactions()}
     connected = ctx.connected_ids()
     failsafe_kw = ctx.site.planning.failsafe_limit_kw
+    reported = await ctx.store.capabilities.reported()
+    desired = {d.connector_key: d for d in await ctx.store.capabilities.desired()}
     return [
-        _public(c, records.get(c.id), active, connected, ctx.planner, failsafe_kw, now) for c in ctx.site.charge_points
+        _public(c, records.get(c.id), active, connected, ctx.planner, failsafe_kw, now, reported.get(c.id), desired)
+        for c in ctx.site.charge_points
     ]
 
 

@@ -14,17 +14,28 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException
 
 from fleet.api.command_schemas import (
+    CancelReservationCommand,
     ChangeAvailabilityCommand,
+    ChangeConfigurationCommand,
+    ClearChargingProfileCommand,
+    DataTransferCommand,
+    GetCompositeScheduleCommand,
+    GetConfigurationCommand,
+    GetDiagnosticsCommand,
     OcppCallError,
     OcppCommandAnswer,
     RemoteStartCommand,
     RemoteStopCommand,
+    ReserveNowCommand,
     ResetCommand,
+    TriggerMessageCommand,
     UnlockConnectorCommand,
+    UpdateFirmwareCommand,
 )
 from fleet.api.context import Ctx
 from fleet.api.problems import problem_responses
 from fleet.api.security import Operator
+from fleet.charger_security import accepted, sets_authorization_key
 from ocpp_server.raw_calls import CentralSystemAction, RawCallAnswer, RawCallOutcome
 
 router = APIRouter(prefix="/charge-points/{charge_point_id}", tags=["charger commands"])
@@ -38,6 +49,10 @@ async def _send(
     if all(cp.id != charge_point_id for cp in ctx.site.charge_points):
         raise HTTPException(404, f"unknown charge point {charge_point_id!r}")
     answer = await ctx.commands.send_call(charge_point_id, action, payload)
+    new_key = sets_authorization_key(action, payload)
+    if new_key is not None and accepted(answer) and ctx.charger_security is not None:
+        # The charger now answers to the new key only: its hash is stored before the API answers.
+        await ctx.charger_security.key_accepted(charge_point_id, new_key)
     return _public(charge_point_id, action, answer)
 
 
@@ -102,3 +117,89 @@ async def change_availability(
 ) -> OcppCommandAnswer:
     """ChangeAvailability: take a connector (0: the whole charger) out of service or back in."""
     return await _send(ctx, charge_point_id, CentralSystemAction.CHANGE_AVAILABILITY, command.wire_payload())
+
+
+@router.post("/commands/get-configuration", responses=_RESPONSES)
+async def get_configuration(
+    charge_point_id: str, command: GetConfigurationCommand, ctx: Ctx, _: Operator
+) -> OcppCommandAnswer:
+    """GetConfiguration: the charger's configuration keys (all of them, or those named) and unknown keys."""
+    return await _send(ctx, charge_point_id, CentralSystemAction.GET_CONFIGURATION, command.wire_payload())
+
+
+@router.post("/commands/change-configuration", responses=_RESPONSES)
+async def change_configuration(
+    charge_point_id: str, command: ChangeConfigurationCommand, ctx: Ctx, _: Operator
+) -> OcppCommandAnswer:
+    """ChangeConfiguration: set one key; the charger answers Accepted, Rejected, RebootRequired or NotSupported."""
+    return await _send(ctx, charge_point_id, CentralSystemAction.CHANGE_CONFIGURATION, command.wire_payload())
+
+
+@router.post("/commands/trigger-message", responses=_RESPONSES)
+async def trigger_message(
+    charge_point_id: str, command: TriggerMessageCommand, ctx: Ctx, _: Operator
+) -> OcppCommandAnswer:
+    """TriggerMessage: ask the charger to send one of its messages now (a status, meter values, a boot...)."""
+    return await _send(ctx, charge_point_id, CentralSystemAction.TRIGGER_MESSAGE, command.wire_payload())
+
+
+@router.post("/commands/clear-cache", responses=_RESPONSES)
+async def clear_cache(charge_point_id: str, ctx: Ctx, _: Operator) -> OcppCommandAnswer:
+    """ClearCache: empty the charger's authorisation cache (no body)."""
+    return await _send(ctx, charge_point_id, CentralSystemAction.CLEAR_CACHE, {})
+
+
+@router.post("/commands/reserve-now", responses=_RESPONSES)
+async def reserve_now(charge_point_id: str, command: ReserveNowCommand, ctx: Ctx, _: Operator) -> OcppCommandAnswer:
+    """ReserveNow: hold a connector (0: any connector) for ``id_tag`` until ``expiry_date``."""
+    return await _send(ctx, charge_point_id, CentralSystemAction.RESERVE_NOW, command.wire_payload())
+
+
+@router.post("/commands/cancel-reservation", responses=_RESPONSES)
+async def cancel_reservation(
+    charge_point_id: str, command: CancelReservationCommand, ctx: Ctx, _: Operator
+) -> OcppCommandAnswer:
+    """CancelReservation: release the reservation ``reservation_id``."""
+    return await _send(ctx, charge_point_id, CentralSystemAction.CANCEL_RESERVATION, command.wire_payload())
+
+
+@router.post("/commands/update-firmware", responses=_RESPONSES)
+async def update_firmware(
+    charge_point_id: str, command: UpdateFirmwareCommand, ctx: Ctx, _: Operator
+) -> OcppCommandAnswer:
+    """UpdateFirmware: download from ``location`` after ``retrieve_date`` and install; progress comes as
+    FirmwareStatusNotification in the charger's log."""
+    return await _send(ctx, charge_point_id, CentralSystemAction.UPDATE_FIRMWARE, command.wire_payload())
+
+
+@router.post("/commands/get-diagnostics", responses=_RESPONSES)
+async def get_diagnostics(
+    charge_point_id: str, command: GetDiagnosticsCommand, ctx: Ctx, _: Operator
+) -> OcppCommandAnswer:
+    """GetDiagnostics: upload a diagnostics file to ``location``; the answer names the file, progress comes as
+    DiagnosticsStatusNotification in the charger's log."""
+    return await _send(ctx, charge_point_id, CentralSystemAction.GET_DIAGNOSTICS, command.wire_payload())
+
+
+@router.post("/commands/data-transfer", responses=_RESPONSES)
+async def data_transfer(charge_point_id: str, command: DataTransferCommand, ctx: Ctx, _: Operator) -> OcppCommandAnswer:
+    """DataTransfer: a vendor-specific message; the charger's status and data come back as it sent them."""
+    return await _send(ctx, charge_point_id, CentralSystemAction.DATA_TRANSFER, command.wire_payload())
+
+
+@router.post("/commands/get-composite-schedule", responses=_RESPONSES)
+async def get_composite_schedule(
+    charge_point_id: str, command: GetCompositeScheduleCommand, ctx: Ctx, _: Operator
+) -> OcppCommandAnswer:
+    """GetCompositeSchedule: the limits the charger will apply over the next ``duration_s``, all its profiles
+    combined, as it computes them (what it really holds, whatever it was sent)."""
+    return await _send(ctx, charge_point_id, CentralSystemAction.GET_COMPOSITE_SCHEDULE, command.wire_payload())
+
+
+@router.post("/commands/clear-charging-profile", responses=_RESPONSES)
+async def clear_charging_profile(
+    charge_point_id: str, command: ClearChargingProfileCommand, ctx: Ctx, _: Operator
+) -> OcppCommandAnswer:
+    """ClearChargingProfile: remove the profiles matching every criterion given. A TxProfile the plan wants
+    is sent again when the charger next reboots or reconnects, or with the next plan that changes it."""
+    return await _send(ctx, charge_point_id, CentralSystemAction.CLEAR_CHARGING_PROFILE, command.wire_payload())

@@ -48,10 +48,13 @@ async def list_sessions(
     ctx: Ctx,
     _: SiteReader,
     active: Annotated[bool | None, Query(description="only live (true) or only finished (false) sessions")] = None,
+    charge_point_id: Annotated[str | None, Query(max_length=64, description="only this charger's sessions")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[SessionPublic]:
-    found = await ctx.store.list_transactions(active=active, limit=limit, offset=offset)
+    found = await ctx.store.list_transactions(
+        active=active, limit=limit, offset=offset, charge_point_id=charge_point_id
+    )
     return [_public(tx, cost) for tx, cost in zip(found, _costs(ctx, found), strict=True)]
 
 

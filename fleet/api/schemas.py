@@ -118,6 +118,33 @@ class ChargePointCapabilitiesPublic(BaseModel):
     model: str | None
 
 
+class ReportedCapabilitiesPublic(BaseModel):
+    """What the charger itself reported (GetConfiguration after boot or reconnect); None: not reported."""
+
+    read_at: datetime
+    smart_charging: bool | None
+    """Whether SmartCharging is among its SupportedFeatureProfiles: without it, no profile is sent."""
+    feature_profiles: list[str] | None
+    max_stack_level: int | None
+    """ChargeProfileMaxStackLevel: a profile above it is not sent."""
+    allowed_rate_units: list[Literal["A", "W"]] | None
+    """ChargingScheduleAllowedChargingRateUnit: profiles are written in one of these."""
+    max_schedule_periods: int | None
+    """ChargingScheduleMaxPeriods: the lower of it and the site file's applies."""
+    max_profiles_installed: int | None
+    meter_value_sample_interval_s: int | None
+    number_of_connectors: int | None
+    connector_phase_rotation: str | None
+    local_auth_list_max_length: int | None
+    send_local_list_max_length: int | None
+    authorization_key_set: bool | None
+    unknown_keys: list[str]
+    problems: list[str]
+    """Keys whose value could not be read, with the value."""
+    configuration: dict[str, str | None]
+    """The keys as the charger answered them."""
+
+
 class ChargePointBootPublic(BaseModel):
     """What the charger said of itself in its last BootNotification."""
 
@@ -140,6 +167,9 @@ class ConnectorPublic(BaseModel):
     soc_percent: float | None
     installed_profile: ChargingProfilePublic | None = None
     """The TxProfile the charger last accepted for the current transaction; None while the fail-safe rules."""
+    desired_profile_status: str | None = None
+    """How the charger last answered the TxProfile it should hold (Accepted, Rejected, Timeout, NotSent,
+    ...); None when it should hold none, or before the first attempt."""
 
 
 class ChargePointPublic(BaseModel):
@@ -154,6 +184,8 @@ class ChargePointPublic(BaseModel):
     model: str | None
     connectors: list[ConnectorPublic]
     capabilities: ChargePointCapabilitiesPublic
+    reported_capabilities: ReportedCapabilitiesPublic | None = None
+    """What the charger reported of itself; ``capabilities`` is what the site file states."""
     boot: ChargePointBootPublic | None
     """None until the charger has sent a BootNotification."""
     failsafe_profile: ChargingProfilePublic

@@ -308,3 +308,115 @@ class ChargerLogRow(Base):
     """True for what the operator should look at: security events and data that did not add up."""
     request_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(String)
+
+
+class ChargerCredentialsRow(Base):
+    """How a charge point must authenticate (OCPP 1.6 security profiles) and how it last did."""
+
+    __tablename__ = "charger_credentials"
+    __table_args__ = (
+        CheckConstraint("minimum_security_profile BETWEEN 0 AND 3", name="minimum_security_profile"),
+        CheckConstraint("last_security_profile BETWEEN 0 AND 3", name="last_security_profile"),
+    )
+
+    charge_point_id: Mapped[str] = mapped_column(String, primary_key=True)
+    password_hash: Mapped[str | None] = mapped_column(String)
+    """Argon2id hash (PHC string) of the HTTP Basic password (AuthorizationKey); never the password."""
+    password_set_at: Mapped[datetime | None]
+    minimum_security_profile: Mapped[int | None] = mapped_column(Integer)
+    """Set by an administrator; NULL leaves the site file's value in force."""
+    last_security_profile: Mapped[int | None] = mapped_column(Integer)
+    """The profile the latest admitted connection used."""
+    last_connected_at: Mapped[datetime | None]
+
+
+class ChargerCertificateRow(Base):
+    """A client certificate the site's CA issued to a charge point (SignCertificate)."""
+
+    __tablename__ = "charger_certificates"
+    __table_args__ = (Index("ix_charger_certificates_charge_point_id", "charge_point_id"),)
+
+    serial: Mapped[str] = mapped_column(String, primary_key=True)
+    """Upper-case hexadecimal, as the TLS listener reports a client certificate's."""
+    charge_point_id: Mapped[str] = mapped_column(String)
+    common_name: Mapped[str] = mapped_column(String)
+    not_before: Mapped[datetime]
+    not_after: Mapped[datetime]
+    issued_at: Mapped[datetime]
+
+
+ID_TAG_STATUSES = "status IN ('Accepted', 'Blocked', 'Expired', 'Invalid')"
+
+
+class IdTagRow(Base):
+    """What the central system answers for an id tag; vehicles' tags need no row (see ``fleet.id_tags``)."""
+
+    __tablename__ = "id_tags"
+    __table_args__ = (
+        Index("ix_id_tags_status", "status"),
+        CheckConstraint(ID_TAG_STATUSES, name="status"),
+    )
+
+    id_tag_key: Mapped[str] = mapped_column(String, primary_key=True)
+    """The tag with A-Z folded to a-z: OCPP compares id tags case-insensitively."""
+    id_tag: Mapped[str] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String)
+    expires_at: Mapped[datetime | None]
+    parent_id_tag: Mapped[str | None] = mapped_column(String)
+    fleet: Mapped[str | None] = mapped_column(String)
+    description: Mapped[str | None] = mapped_column(String)
+
+
+class LocalListRow(Base):
+    """The local authorisation list a charger last accepted: its version (0: empty, never sent)."""
+
+    __tablename__ = "local_lists"
+    __table_args__ = (CheckConstraint("version >= 0", name="version"),)
+
+    charge_point_id: Mapped[str] = mapped_column(String, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+
+
+class LocalListEntryRow(Base):
+    """One id tag of a charger's local authorisation list, with the IdTagInfo the charger holds for it."""
+
+    __tablename__ = "local_list_entries"
+    __table_args__ = (CheckConstraint(ID_TAG_STATUSES, name="status"),)
+
+    charge_point_id: Mapped[str] = mapped_column(
+        String, ForeignKey("local_lists.charge_point_id", ondelete="CASCADE"), primary_key=True
+    )
+    id_tag_key: Mapped[str] = mapped_column(String, primary_key=True)
+    id_tag: Mapped[str] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String)
+    expires_at: Mapped[datetime | None]
+    parent_id_tag: Mapped[str | None] = mapped_column(String)
+
+
+class ChargerCapabilitiesRow(Base):
+    """What a charger last reported of itself with GetConfiguration (the latest read replaces the one before)."""
+
+    __tablename__ = "charger_capabilities"
+
+    charge_point_id: Mapped[str] = mapped_column(String, primary_key=True)
+    read_at: Mapped[datetime]
+    reported: Mapped[dict[str, Any]]
+    """``configuration`` (key -> value as the charger wrote it) and ``unknown_keys``."""
+
+
+class DesiredProfileRow(Base):
+    """The TxProfile a charging connector should hold, as dispatch last decided it, and how the
+    charger last answered it; reinstalled when the charger reboots or reconnects."""
+
+    __tablename__ = "desired_charging_profiles"
+
+    charge_point_id: Mapped[str] = mapped_column(String, primary_key=True)
+    connector_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(Integer)
+    profile: Mapped[dict[str, Any]]
+    """The profile in kW (``fleet.persistence.capability_queries.profile_document``)."""
+    decided_at: Mapped[datetime]
+    last_status: Mapped[str | None] = mapped_column(String)
+    """The CommandStatus of the latest attempt to install it; NULL before the first."""
+    last_attempt_at: Mapped[datetime | None]

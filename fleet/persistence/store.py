@@ -32,6 +32,8 @@ from fleet.persistence import (
     vehicle_queries,
 )
 from fleet.persistence.access_store import AccessStore
+from fleet.persistence.capability_queries import CapabilityStore
+from fleet.persistence.charger_security_store import ChargerSecurityStore
 from fleet.persistence.checks import (
     check_booking_need,
     require_connector_id,
@@ -44,6 +46,7 @@ from fleet.persistence.checks import (
 from fleet.persistence.engine import WRITE_OPTION, create_engine
 from fleet.persistence.errors import InvalidValueError
 from fleet.persistence.fleet_store import FleetStore
+from fleet.persistence.id_tag_store import IdTagStore
 from fleet.persistence.migration import upgrade_to_head
 from fleet.persistence.records import (
     BookingRecord,
@@ -82,6 +85,12 @@ class Store:
         """Accounts, issued tokens, the audit log and idempotent answers."""
         self.fleet = FleetStore(self._writing, self._reading)
         """Single vehicles, bookings in bulk, temporary grid limits."""
+        self.capabilities = CapabilityStore(self._writing, self._reading)
+        """Chargers' reported capabilities and the charging profiles they should hold."""
+        self.id_tags = IdTagStore(self._writing, self._reading)
+        """The id-tag store and the chargers' local authorisation lists."""
+        self.charger_security = ChargerSecurityStore(self._writing, self._reading)
+        """Chargers' password hashes, security profiles and issued certificates."""
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -376,14 +385,17 @@ class Store:
             return await transaction_queries.list_transactions(session, active=True, limit=None, offset=0)
 
     async def list_transactions(
-        self, *, active: bool | None = None, limit: int = 100, offset: int = 0
+        self, *, active: bool | None = None, limit: int = 100, offset: int = 0, charge_point_id: str | None = None
     ) -> list[TransactionRecord]:
-        """Transactions newest first; ``active`` True / False keeps only running / stopped ones."""
+        """Transactions newest first; ``active`` True / False keeps only running / stopped ones,
+        ``charge_point_id`` only that charger's."""
         for field, value in (("limit", limit), ("offset", offset)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise InvalidValueError(field, f"must be an integer >= 0, got {value!r}")
         async with self._reading() as session:
-            return await transaction_queries.list_transactions(session, active=active, limit=limit, offset=offset)
+            return await transaction_queries.list_transactions(
+                session, active=active, limit=limit, offset=offset, charge_point_id=charge_point_id
+            )
 
     async def get_transaction(self, transaction_id: int) -> TransactionRecord | None:
         """The transaction with this id, or ``None``."""

@@ -109,9 +109,11 @@ async def add_meter_samples(
 
 
 async def list_transactions(
-    session: AsyncSession, *, active: bool | None, limit: int | None, offset: int
+    session: AsyncSession, *, active: bool | None, limit: int | None, offset: int, charge_point_id: str | None = None
 ) -> list[TransactionRecord]:
     statement = select(TransactionRow)
+    if charge_point_id is not None:
+        statement = statement.where(TransactionRow.charge_point_id == charge_point_id)
     if active is True:
         statement = statement.where(TransactionRow.stopped_at.is_(None))
     elif active is False:

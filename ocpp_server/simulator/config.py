@@ -18,6 +18,7 @@ HEARTBEAT_INTERVAL = "HeartbeatInterval"
 METER_VALUE_SAMPLE_INTERVAL = "MeterValueSampleInterval"
 TRANSACTION_MESSAGE_ATTEMPTS = "TransactionMessageAttempts"
 TRANSACTION_MESSAGE_RETRY_INTERVAL = "TransactionMessageRetryInterval"
+LOCAL_AUTH_LIST_MAX_LENGTH = "LocalAuthListMaxLength"
 ALLOWED_CHARGING_RATE_UNIT = "ChargingScheduleAllowedChargingRateUnit"
 
 
@@ -108,7 +109,7 @@ def default_configuration(spec: SimChargerSpec, *, meter_interval_s: int, heartb
         measurands.insert(2, "Current.Import")
     fixed = {
         "NumberOfConnectors": "1",
-        "SupportedFeatureProfiles": "Core,SmartCharging,RemoteTrigger",
+        "SupportedFeatureProfiles": "Core,SmartCharging,RemoteTrigger,LocalAuthListManagement",
         "MeterValuesSampledData": ",".join(measurands),
         "StopTxnSampledData": "Energy.Active.Import.Register,Power.Active.Import,SoC",
         "StopTransactionOnEVSideDisconnect": "true",
@@ -117,6 +118,11 @@ def default_configuration(spec: SimChargerSpec, *, meter_interval_s: int, heartb
         "ChargeProfileMaxStackLevel": str(spec.max_stack_level),
         "ChargingScheduleMaxPeriods": str(spec.max_schedule_periods),
         "MaxChargingProfilesInstalled": str(spec.max_installed_profiles),
+        # OCPP 1.6 section 9.1.7: "NotApplicable" for single-phase and DC connectors.
+        "ConnectorPhaseRotation": "1.RST" if spec.kind == "AC" and spec.phases == 3 else "1.NotApplicable",
+        "LocalAuthListEnabled": "true",
+        LOCAL_AUTH_LIST_MAX_LENGTH: "500",
+        "SendLocalListMaxLength": "100",
     }
     store = ConfigStore(
         [ConfigEntry(key, value, readonly=True) for key, value in fixed.items()]

@@ -89,6 +89,10 @@ class ChargerControl(Protocol):
 
     def unlock(self, connector_id: int) -> None: ...
 
+    def send_local_list(self, list_version: int, update_type: str, entries: list[Mapping[str, Any]]) -> str: ...
+
+    def local_list_version(self) -> int: ...
+
 
 class FrameLogger(logging.LoggerAdapter[logging.Logger]):
     """Passes the library's per-frame INFO lines down to DEBUG; warnings and errors stay."""
@@ -203,6 +207,21 @@ class OcppLink(LibraryChargePoint):  # type: ignore[misc]
     @_after(Action.unlock_connector)
     def after_unlock_connector(self, connector_id: int, **_: Any) -> None:
         self._control.unlock(connector_id)
+
+    @_on(Action.send_local_list)
+    def on_send_local_list(
+        self,
+        list_version: int,
+        update_type: str,
+        local_authorization_list: list[Mapping[str, Any]] | None = None,
+        **_: Any,
+    ) -> call_result.SendLocalList:
+        status = self._control.send_local_list(list_version, update_type, local_authorization_list or [])
+        return call_result.SendLocalList(status=status)
+
+    @_on(Action.get_local_list_version)
+    def on_get_local_list_version(self, **_: Any) -> call_result.GetLocalListVersion:
+        return call_result.GetLocalListVersion(list_version=self._control.local_list_version())
 
 
 def _sampled_values(reading: MeterReading) -> list[dict[str, str]]:

@@ -3,7 +3,8 @@
 :class:`RemoteControl` implements :class:`~ocpp_server.simulator.ocpp_link.ChargerControl` on top
 of the connector, the configuration keys and the outbox of one charge point. What it accepts it
 carries out as a real charger would: profiles apply at once, a remote stop or an unlock ends the
-transaction, a reset stops it and reboots the charger, a trigger queues the requested message.
+transaction, a reset stops it and reboots the charger, a trigger queues the requested message, a
+local list update is kept with its version (through reboots, as in a charger's flash memory).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Any, get_args
 
 from ocpp_server.simulator.charger_spec import RateUnit, SimChargerSpec
 from ocpp_server.simulator.clock import SimClock
-from ocpp_server.simulator.config import ConfigEntry, ConfigStore
+from ocpp_server.simulator.config import LOCAL_AUTH_LIST_MAX_LENGTH, ConfigEntry, ConfigStore
 from ocpp_server.simulator.connector import Connector
+from ocpp_server.simulator.local_list import LocalAuthList
 from ocpp_server.simulator.outbox import BootOut, HeartbeatOut, IdleNotificationOut, Outbox
 from ocpp_server.simulator.profile_store import CONNECTOR_ID, UnusableProfileError, parse_charging_profile
 from ocpp_server.simulator.profiles import ProfilePurpose
@@ -65,6 +67,7 @@ class RemoteControl:
         self._connector = connector
         self._outbox = outbox
         self._request_reboot = request_reboot
+        self._local_list = LocalAuthList(max_length=config.int_value(LOCAL_AUTH_LIST_MAX_LENGTH))
         self._log = logging.getLogger(__name__)
 
     def set_charging_profile(self, connector_id: int, profile: Mapping[str, Any]) -> str:
@@ -119,6 +122,12 @@ class RemoteControl:
 
     def change_configuration(self, key: str, value: str) -> str:
         return self._config.change(key, value)
+
+    def send_local_list(self, list_version: int, update_type: str, entries: list[Mapping[str, Any]]) -> str:
+        return self._local_list.update(list_version, update_type, entries)
+
+    def local_list_version(self) -> int:
+        return self._local_list.version
 
     def accepts_remote_start(self, connector_id: int | None) -> bool:
         return connector_id in (None, CONNECTOR_ID) and self._connector.can_start_transaction()

@@ -1,4 +1,4 @@
-"""The README's copy-paste commands for fleet managers and operators, run as written against the demo.
+"""The README's copy-paste API commands (fleet manager, operator, id tags), run as written against the demo.
 
 Only the address changes (the demo under test listens on a free port, not 8000), so a README that
 drifts from the API fails here.
@@ -49,7 +49,7 @@ async def run_shell(script: str, timeout_s: float = 60.0) -> str:
 
 def test_the_readme_blocks_are_found_and_name_the_default_address() -> None:
     blocks = readme_shell_blocks("### A fleet manager's first five minutes", "## How it works")
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     assert f"API={README_API}" in blocks[0]
 
 
@@ -77,6 +77,12 @@ async def test_a_fleet_managers_first_five_minutes_and_the_operator_commands_wor
     assert (unlock["charge_point_id"], unlock["outcome"]) == ("MI-AC-01", "CallResult"), unlock
     configuration = next(d for d in documents if d.get("action") == "GetConfiguration")
     assert configuration["outcome"] == "CallResult", configuration
+    # The id-tag block: the lost card is blocked, and MI-AC-01 holds the list the operator sent.
+    blocked = await demo.store.id_tags.get_id_tag("RFID-CAR-01")
+    assert blocked is not None
+    assert blocked.info.status == "Blocked"
+    version = next(d for d in documents if "charger_version" in d)
+    assert (version["stored_version"], version["charger_version"], version["matches"]) == (1, 1, True)
 
 
 def _json_documents(output: str) -> list[dict[str, object]]:

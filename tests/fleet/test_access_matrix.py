@@ -17,8 +17,10 @@ from fastapi.routing import iter_route_contexts
 from fleet.auth import AuthService, Role
 from fleet.auth.tokens import TokenClaims, TokenCodec
 from fleet.persistence.access_records import AccountKind
+from fleet.persistence.id_tag_records import IdTagRecord
 from fleet.runtime import Runtime, vehicle_records
 from fleet.yard import WaitingEntry
+from ocpp_server.ports import IdTagInfo, IdTagStatus
 from tests.fleet.conftest import ACCOUNTS, BASE_URL, TEST_KEY, fast_hasher
 
 ROLES = tuple(ACCOUNTS)
@@ -26,6 +28,7 @@ SITE_STAFF = frozenset({"operator", "admin"})
 EVERYONE = frozenset(ROLES)
 FLEET_WRITERS = frozenset({"fleet_manager", "other_fleet_manager", "admin"})
 ADMIN = frozenset({"admin"})
+MATRIX_TAG = "MATRIX-TAG"
 
 Setup = Callable[[Runtime], Awaitable[str | None]]
 """Prepares the state a case needs; may return the path to call (for ids known only then)."""
@@ -151,10 +154,14 @@ def cases() -> dict[tuple[str, str], Case]:
         ("GET", "/api/v1/auth/me"): Case("/api/v1/auth/me", EVERYONE, 200),
         ("GET", "/api/v1/site"): Case("/api/v1/site", SITE_STAFF, 200),
         ("GET", "/api/v1/site/timeseries"): Case("/api/v1/site/timeseries", SITE_STAFF, 200),
+        ("GET", "/api/v1/site/today"): Case("/api/v1/site/today", SITE_STAFF, 200),
         # The supply contract is the site's business, not the fleets' (their costs come with what-if).
         ("GET", "/api/v1/site/tariff"): Case("/api/v1/site/tariff", SITE_STAFF, 200),
         ("GET", "/api/v1/charge-points"): Case("/api/v1/charge-points", SITE_STAFF, 200),
         ("GET", "/api/v1/charge-points/{charge_point_id}"): Case("/api/v1/charge-points/MI-DC-01", SITE_STAFF, 200),
+        ("GET", "/api/v1/charge-points/{charge_point_id}/log"): Case(
+            "/api/v1/charge-points/MI-DC-01/log", SITE_STAFF, 200
+        ),
         # No charger is connected here: a command allowed by role finds it not connected (409).
         ("POST", "/api/v1/charge-points/{charge_point_id}/ocpp/{action}"): Case(
             "/api/v1/charge-points/MI-DC-01/ocpp/Reset", SITE_STAFF, 409, json={"type": "Soft"}
@@ -177,6 +184,7 @@ def cases() -> dict[tuple[str, str], Case]:
             409,
             json={"connector_id": 0, "type": "Operative"},
         ),
+        **_typed_command_cases(),
         ("GET", "/api/v1/sessions"): Case("/api/v1/sessions", SITE_STAFF, 200),
         ("GET", "/api/v1/sessions/{session_id}"): Case("/api/v1/sessions/1", SITE_STAFF, 404),
         ("GET", "/api/v1/vehicles"): Case("/api/v1/vehicles", EVERYONE, 200),
@@ -194,10 +202,84 @@ def cases() -> dict[tuple[str, str], Case]:
             "/api/v1/yard/CAR-01", EVERYONE, 204, per_role={"other_fleet_manager": 404}, setup=_car_waiting
         ),
         ("GET", "/api/v1/schedule"): Case("/api/v1/schedule", SITE_STAFF, 404),
+        **_id_tag_cases(),
+        # Chargers' credentials: administrators only; no charger is connected to rotate a password with.
+        ("GET", "/api/v1/charge-points/{charge_point_id}/security"): Case(
+            "/api/v1/charge-points/MI-DC-01/security", ADMIN, 200
+        ),
+        ("PUT", "/api/v1/charge-points/{charge_point_id}/security/password"): Case(
+            "/api/v1/charge-points/MI-DC-01/security/password", ADMIN, 204, json={"password": "a-charger-password"}
+        ),
+        ("PUT", "/api/v1/charge-points/{charge_point_id}/security/minimum-profile"): Case(
+            "/api/v1/charge-points/MI-DC-01/security/minimum-profile", ADMIN, 200, json={"minimum_security_profile": 0}
+        ),
+        ("POST", "/api/v1/charge-points/{charge_point_id}/security/rotate-password"): Case(
+            "/api/v1/charge-points/MI-DC-01/security/rotate-password", ADMIN, 409
+        ),
         ("GET", "/api/v1/accounts"): Case("/api/v1/accounts", ADMIN, 200),
         ("POST", "/api/v1/accounts"): Case("/api/v1/accounts", ADMIN, 201, json=new_account, setup=_name_free),
         ("DELETE", "/api/v1/accounts/{name}"): Case("/api/v1/accounts/temp", ADMIN, 204, setup=_throwaway_account),
         ("GET", "/api/v1/audit"): Case("/api/v1/audit", ADMIN, 200),
+    }
+
+
+def _typed_command_cases() -> dict[tuple[str, str], Case]:
+    """The typed charger commands: operators and administrators only; the charger is not connected (409)."""
+    later = _departure(2)
+    bodies: dict[str, Any] = {
+        "get-configuration": {"keys": ["HeartbeatInterval"]},
+        "change-configuration": {"key": "HeartbeatInterval", "value": "300"},
+        "trigger-message": {"requested_message": "StatusNotification", "connector_id": 1},
+        "clear-cache": None,
+        "reserve-now": {"connector_id": 1, "expiry_date": later, "id_tag": "RFID-CAR-01", "reservation_id": 7},
+        "cancel-reservation": {"reservation_id": 7},
+        "update-firmware": {"location": "https://example.org/fw.bin", "retrieve_date": later},
+        "get-diagnostics": {"location": "ftp://example.org/upload/"},
+        "data-transfer": {"vendor_id": "com.example", "message_id": "ping"},
+        "get-composite-schedule": {"connector_id": 1, "duration_s": 3600, "charging_rate_unit": "W"},
+        "clear-charging-profile": {"purpose": "TxProfile", "connector_id": 1},
+    }
+    return {
+        ("POST", f"/api/v1/charge-points/{{charge_point_id}}/commands/{name}"): Case(
+            f"/api/v1/charge-points/MI-DC-01/commands/{name}", SITE_STAFF, 409, json=body
+        )
+        for name, body in bodies.items()
+    }
+
+
+async def _matrix_tag_free(rt: Runtime) -> None:
+    await rt.store.id_tags.delete_id_tag(MATRIX_TAG)
+
+
+async def _matrix_tag_stored(rt: Runtime) -> None:
+    await rt.store.id_tags.add_id_tag(IdTagRecord(MATRIX_TAG, IdTagInfo(IdTagStatus.ACCEPTED)))
+
+
+def _id_tag_cases() -> dict[tuple[str, str], Case]:
+    """The id-tag store (administrators write, staff read) and the local lists (staff; the charger is
+    not connected, so an update allowed by role is a 409)."""
+    tag = f"/api/v1/id-tags/{MATRIX_TAG}"
+    local_list = "/api/v1/charge-points/MI-DC-01/local-list"
+    return {
+        ("GET", "/api/v1/id-tags"): Case("/api/v1/id-tags", SITE_STAFF, 200),
+        ("POST", "/api/v1/id-tags"): Case(
+            "/api/v1/id-tags", ADMIN, 201, json={"id_tag": MATRIX_TAG}, setup=_matrix_tag_free
+        ),
+        ("GET", "/api/v1/id-tags/{id_tag}"): Case(tag, SITE_STAFF, 200, setup=_matrix_tag_stored),
+        ("PATCH", "/api/v1/id-tags/{id_tag}"): Case(
+            tag, ADMIN, 200, json={"status": "Blocked"}, setup=_matrix_tag_stored
+        ),
+        ("DELETE", "/api/v1/id-tags/{id_tag}"): Case(tag, ADMIN, 204, setup=_matrix_tag_stored),
+        ("GET", "/api/v1/charge-points/{charge_point_id}/local-list"): Case(local_list, SITE_STAFF, 200),
+        ("PUT", "/api/v1/charge-points/{charge_point_id}/local-list"): Case(
+            local_list, SITE_STAFF, 409, json={"entries": [{"id_tag": MATRIX_TAG}]}
+        ),
+        ("PATCH", "/api/v1/charge-points/{charge_point_id}/local-list"): Case(
+            local_list, SITE_STAFF, 409, json={"remove": [MATRIX_TAG]}
+        ),
+        ("POST", "/api/v1/charge-points/{charge_point_id}/local-list/version"): Case(
+            f"{local_list}/version", SITE_STAFF, 409
+        ),
     }
 
 

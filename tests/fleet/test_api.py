@@ -40,8 +40,10 @@ async def test_charge_points_are_listed_from_the_site_file(api: httpx.AsyncClien
             "energy_kwh": None,
             "soc_percent": None,
             "installed_profile": None,
+            "desired_profile_status": None,
         }
     ]
+    assert dc["reported_capabilities"] is None
     missing = await api.get("/api/v1/charge-points/NOPE")
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"

@@ -32,7 +32,13 @@ async def test_password_grant_issues_an_expiring_signed_token(anonymous: httpx.A
     claims = jwt.decode(body["access_token"], TEST_KEY, algorithms=["HS256"], issuer="vettabbia")
     assert claims["exp"] - claims["iat"] == 3600
     me = await anonymous.get("/api/v1/auth/me", headers=_bearer(body["access_token"]))
-    assert me.json() == {"name": "carla", "kind": "user", "role": "fleet_manager", "fleet": "car-sharing"}
+    assert me.json() == {
+        "name": "carla",
+        "kind": "user",
+        "role": "fleet_manager",
+        "fleet": "car-sharing",
+        "site_timezone": "Europe/Rome",
+    }
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from ocpp.exceptions import GenericError
+from ocpp.exceptions import GenericError, NotImplementedError
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
 from websockets.asyncio.client import ClientConnection, connect
@@ -19,6 +19,7 @@ from websockets.typing import Subprotocol
 from ocpp_server.central_system import CentralSystem
 from ocpp_server.commands import ConnectorElectrical, RateUnit
 from ocpp_server.events import (
+    CapabilitiesReported,
     ChargerBooted,
     ChargerConnected,
     ChargerDisconnected,
@@ -28,7 +29,7 @@ from ocpp_server.events import (
     TransactionStarted,
     TransactionStopped,
 )
-from ocpp_server.ports import BootDecision, ConnectionDecision, IdTagStatus, TransactionDecision
+from ocpp_server.ports import BootDecision, ConnectionDecision, IdTagInfo, IdTagStatus, TransactionDecision
 
 EventT = TypeVar("EventT")
 
@@ -36,6 +37,8 @@ NOW = datetime(2025, 6, 2, 10, 0, 0, tzinfo=UTC)
 
 AC_22KW = ConnectorElectrical(RateUnit.AMPS, phases=3, voltage_v=230.0, min_current_a=6.0, max_power_kw=22.0)
 DC_50KW = ConnectorElectrical(RateUnit.WATTS, phases=3, voltage_v=400.0, min_current_a=0.0, max_power_kw=50.0)
+
+ACCEPTED = IdTagInfo(IdTagStatus.ACCEPTED)
 
 AC_BOOT = BootDecision(accepted=True, heartbeat_interval_s=300, electrical={1: AC_22KW}, failsafe_limit_kw=4.6)
 """4.6 kW on 3 x 230 V is 4600 / 690 = 6.666 A, sent as 6.6 A."""
@@ -58,6 +61,8 @@ class RecordingSink:
     next_transaction_id: int = 1000
     failing: frozenset[str] = frozenset()
     """Names of sink methods that raise, to see the edge survive them."""
+    id_tags: dict[str, IdTagInfo] = field(default_factory=dict)
+    """The answer for these tags; any other is Accepted if it starts with "ok", else Invalid."""
     events: list[object] = field(default_factory=list)
 
     def of_type(self, kind: type[EventT]) -> list[EventT]:
@@ -88,24 +93,32 @@ class RecordingSink:
     async def connector_status_changed(self, event: ConnectorStatusChanged) -> None:
         self._record("connector_status_changed", event)
 
-    async def authorize(self, charge_point_id: str, id_tag: str) -> IdTagStatus:
+    def id_tag_info(self, id_tag: str) -> IdTagInfo:
+        if id_tag in self.id_tags:
+            return self.id_tags[id_tag]
+        return IdTagInfo(IdTagStatus.ACCEPTED if id_tag.startswith("ok") else IdTagStatus.INVALID)
+
+    async def authorize(self, charge_point_id: str, id_tag: str) -> IdTagInfo:
         self._record("authorize", (charge_point_id, id_tag))
-        return IdTagStatus.ACCEPTED if id_tag.startswith("ok") else IdTagStatus.INVALID
+        return self.id_tag_info(id_tag)
 
     async def transaction_started(self, event: TransactionStarted) -> TransactionDecision:
         self._record("transaction_started", event)
         self.next_transaction_id += 1
-        return TransactionDecision(self.next_transaction_id, IdTagStatus.ACCEPTED)
+        return TransactionDecision(self.next_transaction_id, self.id_tags.get(event.id_tag, ACCEPTED))
 
-    async def transaction_stopped(self, event: TransactionStopped) -> IdTagStatus | None:
+    async def transaction_stopped(self, event: TransactionStopped) -> IdTagInfo | None:
         self._record("transaction_stopped", event)
-        return IdTagStatus.ACCEPTED
+        return None if event.id_tag is None else self.id_tags.get(event.id_tag, ACCEPTED)
 
     async def meter_values_received(self, event: MeterValuesReceived) -> None:
         self._record("meter_values_received", event)
 
     async def charger_reported(self, event: ChargerNotice) -> None:
         self._record("charger_reported", event)
+
+    async def capabilities_reported(self, event: CapabilitiesReported) -> None:
+        self._record("capabilities_reported", event)
 
 
 @dataclass(frozen=True)
@@ -130,12 +143,50 @@ class TestChargePoint(ChargePoint):  # type: ignore[misc]  # the ocpp package sh
         self.cleared: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.profile_answer = "Accepted"
         self.clear_answer = "Accepted"
+        self.configuration: dict[str, str] | None = None
+        """Answers GetConfiguration from this (key -> value), else with a NotImplemented CALLERROR."""
+        self.configuration_requests: list[list[str] | None] = []
+        self.received: list[ReceivedProfile] = []
+        """Every SetChargingProfile received, in order (``profiles`` is drained by the tests)."""
+        self.composite_requests: list[tuple[int, int, str | None]] = []
+
+    @on("GetCompositeSchedule")  # type: ignore[untyped-decorator]
+    async def on_get_composite_schedule(
+        self, connector_id: int, duration: int, charging_rate_unit: str | None = None
+    ) -> call_result.GetCompositeSchedule:
+        """Rejected until a profile arrived; then the latest one's schedule, as a simple charger would."""
+        self.composite_requests.append((connector_id, duration, charging_rate_unit))
+        if not self.received:
+            return call_result.GetCompositeSchedule(status="Rejected")
+        schedule = dict(self.received[-1].profile["charging_schedule"])
+        schedule["duration"] = duration
+        return call_result.GetCompositeSchedule(
+            status="Accepted",
+            connector_id=connector_id,
+            schedule_start=schedule.get("start_schedule"),
+            charging_schedule=schedule,
+        )
+
+    @on("GetConfiguration")  # type: ignore[untyped-decorator]
+    async def on_get_configuration(self, key: list[str] | None = None, **_: Any) -> call_result.GetConfiguration:
+        self.configuration_requests.append(key)
+        if self.configuration is None:
+            raise NotImplementedError(description="GetConfiguration is not implemented")
+        known = {name.lower(): (name, value) for name, value in self.configuration.items()}
+        asked = list(self.configuration) if key is None else key
+        found = [known[name.lower()] for name in asked if name.lower() in known]
+        return call_result.GetConfiguration(
+            configuration_key=[{"key": name, "readonly": True, "value": value} for name, value in found],
+            unknown_key=[name for name in asked if name.lower() not in known] or None,
+        )
 
     @on("SetChargingProfile")  # type: ignore[untyped-decorator]
     async def on_set_charging_profile(
         self, connector_id: int, cs_charging_profiles: dict[str, Any]
     ) -> call_result.SetChargingProfile:
-        self.profiles.put_nowait(ReceivedProfile(connector_id, _floats(cs_charging_profiles)))
+        received = ReceivedProfile(connector_id, _floats(cs_charging_profiles))
+        self.received.append(received)
+        self.profiles.put_nowait(received)
         if self.profile_answer == "CallError":
             raise GenericError(description="profile store full")
         if self.profile_answer == "Silent":

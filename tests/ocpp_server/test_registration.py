@@ -50,10 +50,13 @@ async def test_tc_001_cold_boot_is_accepted_with_the_heartbeat_interval() -> Non
         connect(f"{url}/CP1", subprotocols=[Subprotocol("ocpp1.6")]) as ws,
     ):
         boot = await exchange(ws, BOOT, "b1")
+        configuration = json.loads(await ws.recv())
+        await ws.send(json.dumps([3, configuration[1], {"configurationKey": []}]))
         profile = json.loads(await ws.recv())
         answers = [await exchange(ws, template, f"m{n}") for n, template in enumerate(NOT_TRIGGERABLE)]
 
     assert boot == [3, "b1", {"currentTime": "2025-06-02T10:00:00.000Z", "interval": 300, "status": "Accepted"}]
+    assert configuration[2] == "GetConfiguration"
     assert profile[2] == "SetChargingProfile"
     assert [answer[:2] for answer in answers] == [[3, f"m{n}"] for n in range(len(NOT_TRIGGERABLE))]
 
@@ -89,6 +92,8 @@ async def test_a_pending_boot_is_answered_pending_and_only_triggerable_requests_
         # Once accepted, everything is served; no fail-safe profile went out while pending.
         sink.boot = AC_BOOT
         accepted = await exchange(ws, BOOT, "b2")
+        configuration = json.loads(await ws.recv())
+        await ws.send(json.dumps([3, configuration[1], {"configurationKey": []}]))
         profile = json.loads(await ws.recv())
         start = await exchange(ws, START, "s1")
 
@@ -96,6 +101,7 @@ async def test_a_pending_boot_is_answered_pending_and_only_triggerable_requests_
     assert [answer[:2] for answer in served] == [[3, f"t{n}"] for n in range(len(TRIGGERABLE))]
     assert [answer[:3] for answer in refused] == [[4, f"r{n}", "SecurityError"] for n in range(len(NOT_TRIGGERABLE))]
     assert accepted[2]["status"] == "Accepted"
+    assert configuration[2] == "GetConfiguration"
     assert profile[2] == "SetChargingProfile"
     assert start[0] == 3
     assert len(sink.of_type(ChargerBooted)) == 3

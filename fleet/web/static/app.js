@@ -1,26 +1,34 @@
-// Entry point of the operator page: polls the JSON API (docs/api-shapes.md) and hands each answer
-// to the views. All state lives in the closure of startOperatorPage; nothing is global.
+// Entry point of the operator page: signs in, polls the JSON API (docs/api-shapes.md), listens to its
+// event stream to fetch what changed at once, and hands each answer to the views. All state lives in
+// the closure of startOperatorPage; nothing is global.
 
+import { createAlertsView, combineAlerts } from "./alerts_view.js";
 import { assessSite } from "./assess.js";
+import { createChargerView } from "./charger_view.js";
 import { createChargerGrid } from "./chargers.js";
 import { createSiteChart } from "./chart.js";
+import { byTestId } from "./dom.js";
 import { formatDuration, siteTimeFormat } from "./format.js";
+import { LiveEvents } from "./live_events.js";
 import { Poller } from "./poller.js";
+import { startRouter } from "./router.js";
+import { createScheduleView } from "./schedule_view.js";
 import { Session } from "./session.js";
 import { parseChargePoints, parseSchedule, parseSite, parseTimeseries } from "./shapes.js";
+import { parseAlerts, parseMe, parseReadiness, parseVehicles, parseYard } from "./shapes_detail.js";
 import { createSummary } from "./summary.js";
+import { createToday, parseToday } from "./today.js";
+import { createVehiclesView, renderDepartures } from "./vehicles_view.js";
 
 // Relative, so the page also works behind a reverse proxy that serves the site under a path prefix.
 const API = "api/v1";
 const POLL_INTERVAL_MS = 2000;
+const SLOW_POLL_INTERVAL_MS = 10000;
 /** Samples of (wall clock, site clock) kept to tell simulated from real time [ms]. */
 const CLOCK_WINDOW_MS = 20000;
-
-function byTestId(id) {
-  const element = document.querySelector(`[data-testid="${id}"]`);
-  if (element === null) throw new Error(`operator page: element data-testid="${id}" is missing`);
-  return element;
-}
+const SITE_ROLES = new Set(["operator", "admin"]);
+/** Views a fleet manager may open; the others read the whole site, which the API keeps from them. */
+const FLEET_VIEWS = new Set(["vehicles", "charger"]);
 
 /** How fast the site clock runs against this device's clock (1 = real time), or null if unknown. */
 function clockRate(samples) {
@@ -31,12 +39,49 @@ function clockRate(samples) {
   return (site1 - site0) / (wall1 - wall0);
 }
 
+async function signIn(session) {
+  for (;;) {
+    await session.ready();
+    if (await session.identify(`${API}/auth/me`, parseMe)) return;
+  }
+}
+
+function showRole(session) {
+  document.body.dataset.role = session.role;
+  for (const link of document.querySelectorAll("nav [data-roles]")) {
+    link.hidden = !link.dataset.roles.split(" ").includes(session.role);
+  }
+  const fleet = session.fleet === null ? "" : ` of ${session.fleet}`;
+  byTestId("signed-in").textContent = `${session.name} · ${session.role.replace("_", " ")}${fleet}`;
+}
+
 async function startOperatorPage() {
   const session = new Session({ tokenUrl: `${API}/auth/token`, dialog: byTestId("sign-in") });
-  await session.ready();
-  const state = { site: null, timeseries: null, chargePoints: null, schedule: null };
+  await signIn(session);
+  showRole(session);
+  const readsSite = SITE_ROLES.has(session.role);
+  const state = {
+    site: null,
+    timeseries: null,
+    chargePoints: null,
+    schedule: null,
+    alerts: null,
+    readiness: null,
+    vehicles: null,
+    yard: null,
+    route: { view: "overview", id: null },
+  };
   const clockSamples = [];
   let timeFormat = null;
+
+  /** The site's time and formatters; a fleet manager, who may not read the site, gets this device's
+   * clock (the demo's simulated clock is the site's alone) in the site's time zone. */
+  function siteTime() {
+    if (state.site !== null) return { format: timeFormat, now: state.site.now, timeZone: state.site.timezone };
+    const timeZone = session.siteTimezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (timeFormat === null) timeFormat = siteTimeFormat(timeZone);
+    return { format: timeFormat, now: new Date(), timeZone };
+  }
 
   const summary = createSummary(document);
   const chart = createSiteChart(byTestId("site-chart"), byTestId("chart-empty"));
@@ -48,6 +93,19 @@ async function startOperatorPage() {
     chips: byTestId("status-chips"),
     empty: byTestId("chargers-empty"),
   });
+  const chargerView = createChargerView(byTestId("charger-view"), { session, api: API, siteTime });
+  const scheduleView = createScheduleView(byTestId("schedule-view"));
+  const vehiclesView = createVehiclesView(byTestId("vehicles-view"), {
+    session,
+    api: API,
+    siteTime,
+    onBooked: () => {
+      readinessPoller.pollSoon();
+      timeseriesPoller?.pollSoon();
+    },
+  });
+  const alertsView = createAlertsView(byTestId("alerts-list"), byTestId("alert-count"), byTestId("alerts-empty"));
+  const departures = byTestId("departures");
   const connectionText = byTestId("connection-state");
   const connectionDetail = byTestId("connection-detail");
 
@@ -57,6 +115,19 @@ async function startOperatorPage() {
     const assessment = assessSite(state);
     summary.renderVerdict(assessment);
     summary.renderCards(site, assessment);
+    if (state.alerts !== null) alertsView.render(combineAlerts(state.alerts, assessment), site.now);
+  }
+
+  function renderSchedule() {
+    if (state.route.view !== "schedule" || state.schedule === null || state.site === null) return;
+    scheduleView.render(state.schedule, state.yard, state.site.now, timeFormat);
+  }
+
+  function renderVehicles() {
+    if (state.readiness === null || state.vehicles === null) return;
+    vehiclesView.render(state.readiness, state.vehicles);
+    const { format, now } = siteTime();
+    if (readsSite && format !== null) renderDepartures(departures, state.readiness, now, format);
   }
 
   function onSite(site) {
@@ -90,26 +161,64 @@ async function startOperatorPage() {
     renderSummary();
   }
 
-  function onSchedule(schedule) {
-    state.schedule = schedule;
-    renderSummary();
-  }
-
   const options = {
     intervalMs: POLL_INTERVAL_MS,
     onStatus: renderConnection,
     headers: () => session.headers(),
     onUnauthorized: () => session.expired(),
   };
-  const pollers = [
-    new Poller({ ...options, url: `${API}/site`, parse: parseSite, onData: onSite }),
-    new Poller({ ...options, url: `${API}/site/timeseries`, parse: parseTimeseries, onData: onTimeseries }),
-    new Poller({ ...options, url: `${API}/charge-points`, parse: parseChargePoints, onData: onChargePoints }),
-  ];
-  const schedulePoller = new Poller({ ...options, url: `${API}/schedule`, parse: parseSchedule, onData: onSchedule });
+  const poll = (url, parse, onData, intervalMs = POLL_INTERVAL_MS) =>
+    new Poller({ ...options, url: `${API}/${url}`, parse, onData, intervalMs });
+
+  const readinessPoller = poll("readiness", parseReadiness, (r) => ((state.readiness = r), renderVehicles()), SLOW_POLL_INTERVAL_MS);
+  const vehiclesPoller = poll("vehicles", parseVehicles, (v) => ((state.vehicles = v), renderVehicles()), 6 * SLOW_POLL_INTERVAL_MS);
+  let timeseriesPoller = null;
+  let pollers;
+  let extraPollers;
+  let schedulePoller = null;
+  if (readsSite) {
+    const sitePoller = poll("site", parseSite, onSite);
+    timeseriesPoller = poll("site/timeseries", parseTimeseries, onTimeseries);
+    const chargePointsPoller = poll("charge-points", parseChargePoints, onChargePoints);
+    pollers = [sitePoller, timeseriesPoller, chargePointsPoller];
+    schedulePoller = poll("schedule", parseSchedule, (s) => {
+      state.schedule = s;
+      renderSummary();
+      renderSchedule();
+    });
+    const alertsPoller = poll("alerts", parseAlerts, (a) => ((state.alerts = a), renderSummary()), 5000);
+    const yardPoller = poll("yard", parseYard, (y) => ((state.yard = y), renderSchedule()), SLOW_POLL_INTERVAL_MS);
+    const today = createToday(byTestId("today"));
+    const todayPoller = poll("site/today", parseToday, (t) => today.render(t), SLOW_POLL_INTERVAL_MS);
+    extraPollers = [alertsPoller, yardPoller, readinessPoller, vehiclesPoller, todayPoller];
+    // Each event names what changed; fetch that part now rather than at its next poll.
+    const onEvent = {
+      schedule: () => [timeseriesPoller, readinessPoller, alertsPoller],
+      "charge-points": () => [chargePointsPoller, sitePoller, alertsPoller],
+      sessions: () => [chargePointsPoller, sitePoller, alertsPoller],
+      yard: () => [yardPoller, readinessPoller],
+      "grid-limits": () => [sitePoller, timeseriesPoller],
+    };
+    new LiveEvents({
+      url: `${API}/events`,
+      headers: () => session.headers(),
+      onUnauthorized: () => session.expired(),
+      onState: (connected) => (document.body.dataset.events = connected ? "live" : "down"),
+      onEvent: (name, data) => {
+        document.body.dataset.lastEvent = name;
+        for (const p of onEvent[name]?.() ?? []) p.pollSoon();
+        if (name !== "yard" && name !== "grid-limits") chargerView.refresh();
+        if (name === "schedule" && data !== null && state.schedule?.id !== data.id) schedulePoller.once();
+      },
+    }).start();
+  } else {
+    pollers = [readinessPoller];
+    extraPollers = [vehiclesPoller];
+  }
 
   function renderConnection() {
-    const attempted = [...pollers, schedulePoller].filter((p) => p.lastSuccessAt !== null || p.failures > 0);
+    const watched = schedulePoller === null ? pollers : [...pollers, schedulePoller];
+    const attempted = watched.filter((p) => p.lastSuccessAt !== null || p.failures > 0);
     const failing = attempted.filter((p) => p.failures > 0);
     let connection;
     let detail = "";
@@ -131,12 +240,24 @@ async function startOperatorPage() {
     connectionDetail.title = detail;
   }
 
+  startRouter((route) => {
+    if (!readsSite && !FLEET_VIEWS.has(route.view)) {
+      location.hash = "#/vehicles";
+      return;
+    }
+    state.route = route;
+    if (route.view === "charger") chargerView.show(route.id);
+    else chargerView.hide();
+    if (route.view === "schedule") renderSchedule();
+    if (route.view === "vehicles") readinessPoller.pollSoon();
+  });
+
   // The detail counts seconds since the last data and until the next retry, so refresh it steadily.
   setInterval(renderConnection, 1000);
   document.addEventListener("visibilitychange", () => {
-    if (!document.hidden) for (const p of pollers) p.pollSoon();
+    if (!document.hidden) for (const p of [...pollers, ...extraPollers]) p.pollSoon();
   });
-  for (const p of pollers) p.start();
+  for (const p of [...pollers, ...extraPollers]) p.start();
 }
 
 startOperatorPage();

@@ -3,6 +3,7 @@
 
 import { chargePointStatus, isAbovePlan, PROBLEM_STATUSES } from "./assess.js";
 import { formatDuration, formatKw, formatPercent, formatRating } from "./format.js";
+import { chargerHref } from "./router.js";
 
 /** Display order of statuses in the chips and the filter (OCPP 1.6 and 2.0.1 names, then ours). */
 const STATUS_ORDER = [
@@ -78,7 +79,11 @@ function createTile(id) {
   tile.dataset.testid = "charger-tile";
   tile.dataset.chargerId = id;
   const head = make("div", "tile-head");
-  const name = make("h3", "tile-id", id);
+  const name = make("h3", "tile-id");
+  const link = make("a", "tile-link", id);
+  link.href = chargerHref(id);
+  link.dataset.testid = "charger-link";
+  name.append(link);
   const kind = make("span", "tile-kind");
   head.append(name, kind);
   const status = make("p", "tile-status");

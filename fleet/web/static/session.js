@@ -16,6 +16,10 @@ export class Session {
     this.form = dialog.querySelector("form");
     this.error = dialog.querySelector("[data-testid=sign-in-error]");
     this.waiting = [];
+    this.name = null;
+    this.role = null;
+    this.fleet = null;
+    this.siteTimezone = null;
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
@@ -39,6 +43,22 @@ export class Session {
       this.waiting.push(resolve);
       if (!this.dialog.open) this.dialog.showModal();
     });
+  }
+
+  /**
+   * Who holds the token (GET /auth/me): sets `name`, `role` and `fleet`.
+   * @param {string} meUrl  relative to the page
+   * @returns {Promise<boolean>} false if the token was refused (the dialog asks again)
+   */
+  async identify(meUrl, parse) {
+    const response = await fetch(meUrl, { headers: { Accept: "application/json", ...this.headers() }, cache: "no-store" });
+    if (response.status === 401) {
+      this.expired();
+      return false;
+    }
+    if (!response.ok) throw new Error(`${meUrl}: HTTP ${response.status}`);
+    Object.assign(this, parse(await response.json()));
+    return true;
   }
 
   /** The API refused the token: forget it and ask again. */

@@ -9,18 +9,18 @@ export class ShapeError extends Error {
   }
 }
 
-function fail(where, problem) {
+export function fail(where, problem) {
   throw new ShapeError(`${where}: ${problem}`);
 }
 
-function object(value, where) {
+export function object(value, where) {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     fail(where, `expected an object, got ${describe(value)}`);
   }
   return value;
 }
 
-function array(value, where) {
+export function array(value, where) {
   if (!Array.isArray(value)) fail(where, `expected a list, got ${describe(value)}`);
   return value;
 }
@@ -31,43 +31,43 @@ function describe(value) {
   return typeof value;
 }
 
-function number(value, where) {
+export function number(value, where) {
   if (typeof value !== "number" || !Number.isFinite(value)) {
     fail(where, `expected a number, got ${describe(value)}`);
   }
   return value;
 }
 
-function optionalNumber(value, where) {
+export function optionalNumber(value, where) {
   return value === null || value === undefined ? null : number(value, where);
 }
 
-function string(value, where) {
+export function string(value, where) {
   if (typeof value !== "string") fail(where, `expected a string, got ${describe(value)}`);
   return value;
 }
 
-function optionalString(value, where) {
+export function optionalString(value, where) {
   return value === null || value === undefined ? null : string(value, where);
 }
 
-function boolean(value, where) {
+export function boolean(value, where) {
   if (typeof value !== "boolean") fail(where, `expected true or false, got ${describe(value)}`);
   return value;
 }
 
-function instant(value, where) {
+export function instant(value, where) {
   const text = string(value, where);
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) fail(where, `not an ISO-8601 time: ${JSON.stringify(text)}`);
   return new Date(ms);
 }
 
-function optionalInstant(value, where) {
+export function optionalInstant(value, where) {
   return value === null || value === undefined ? null : instant(value, where);
 }
 
-function numbers(value, where, length) {
+export function numbers(value, where, length) {
   const list = array(value, where);
   if (length !== undefined && list.length !== length) {
     fail(where, `expected ${length} values (one per slot), got ${list.length}`);
@@ -75,7 +75,7 @@ function numbers(value, where, length) {
   return list.map((item, i) => number(item, `${where}[${i}]`));
 }
 
-function optionalNumbers(value, where, length) {
+export function optionalNumbers(value, where, length) {
   const list = array(value, where);
   if (list.length !== length) fail(where, `expected ${length} values, got ${list.length}`);
   return list.map((item, i) => optionalNumber(item, `${where}[${i}]`));
@@ -204,22 +204,46 @@ function connector(value, where) {
   };
 }
 
-/** GET /api/v1/schedule (only the parts the page shows: what each vehicle will miss). */
+/** GET /api/v1/schedule: the plan per connector and slot, with the reasons behind it. */
 export function parseSchedule(json) {
   const w = "/api/v1/schedule";
   const s = object(json, w);
+  const slotStarts = array(s.slot_starts, `${w} slot_starts`).map((v, i) => instant(v, `${w} slot_starts[${i}]`));
+  const n = slotStarts.length;
   return {
     id: number(s.id, `${w} id`),
     status: string(s.status, `${w} status`),
+    createdAt: instant(s.created_at, `${w} created_at`),
+    reasons: array(s.reasons, `${w} reasons`).map((r, i) => string(r, `${w} reasons[${i}]`)),
+    slotStarts,
+    slotDurationH: numbers(s.slot_duration_h, `${w} slot_duration_h`, n),
     connectors: array(s.connectors, `${w} connectors`).map((value, i) => {
       const where = `${w} connectors[${i}]`;
       const c = object(value, where);
       return {
+        connectorKey: string(c.connector_key, `${where}.connector_key`),
         chargePointId: string(c.charge_point_id, `${where}.charge_point_id`),
         connectorId: number(c.connector_id, `${where}.connector_id`),
         vehicleId: optionalString(c.vehicle_id, `${where}.vehicle_id`),
+        departureAt: instant(c.departure_at, `${where}.departure_at`),
+        energyNeededKwh: number(c.energy_needed_kwh, `${where}.energy_needed_kwh`),
+        needsSource: string(c.needs_source, `${where}.needs_source`),
+        powerKw: numbers(c.power_kw, `${where}.power_kw`, n),
         plannedEnergyKwh: number(c.planned_energy_kwh, `${where}.planned_energy_kwh`),
         unmetEnergyKwh: number(c.unmet_energy_kwh, `${where}.unmet_energy_kwh`),
+        unmetReason: optionalString(c.unmet_reason, `${where}.unmet_reason`),
+        departureSocPercent: optionalNumber(c.departure_soc_percent, `${where}.departure_soc_percent`),
+      };
+    }),
+    recommendations: array(s.recommendations ?? [], `${w} recommendations`).map((value, i) => {
+      const where = `${w} recommendations[${i}]`;
+      const r = object(value, where);
+      return {
+        rank: number(r.rank, `${where}.rank`),
+        vehicleId: string(r.vehicle_id, `${where}.vehicle_id`),
+        vehicleClass: string(r.vehicle_class, `${where}.vehicle_class`),
+        connectorKey: string(r.connector_key, `${where}.connector_key`),
+        deliverableEnergyKwh: number(r.deliverable_energy_kwh, `${where}.deliverable_energy_kwh`),
       };
     }),
   };

@@ -1,0 +1,110 @@
+"""One demo and one Chromium shared by a module of browser tests, and the steps those tests repeat.
+
+Starting the demo (60 simulated chargers) costs most of a browser test's time, so the views' tests
+share one per module; each test opens its own page (its own sign-in: the token lives in the tab).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import BrowserContext, Error, Page, async_playwright
+
+from fleet.auth.demo_accounts import DEMO_ACCOUNTS
+from fleet.runtime import RunSettings, Runtime
+from fleet.site_config import load_site
+from ocpp_server.simulator.charge_point import SimulatedChargePoint
+from tests.e2e.browser import CHROMIUM_ARGS, DESKTOP_VIEWPORT, PageWatch, find_chromium, watch_page
+from tests.e2e.ports import free_port
+
+CONNECT_TIMEOUT_MS = 60_000
+"""The demo's simulated charge points boot and connect, and the first plan is made, within this [ms]."""
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Runtime]:
+    """The whole demo, once per module: OCPP server, API, page, control loop, 60 simulated chargers."""
+    directory = tmp_path_factory.mktemp("demo")
+    settings = RunSettings(
+        database_url=f"sqlite+aiosqlite:///{directory / 'demo.db'}",
+        ocpp_port=free_port(),
+        http_port=free_port(),
+        simulate=True,
+        speedup=60.0,
+    )
+    runtime = Runtime(load_site(), settings)
+    task = asyncio.create_task(runtime.run())
+    await asyncio.wait_for(runtime.ready.wait(), 30)
+    yield runtime
+    runtime.stop()
+    await asyncio.wait_for(task, 60)
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def shared_context(
+    tmp_path_factory: pytest.TempPathFactory, shared_demo: Runtime
+) -> AsyncIterator[BrowserContext]:
+    """One headless Chromium (desktop size) for the module; skips when this machine has none.
+
+    It depends on the demo so that it closes first: the pages' event streams would otherwise keep
+    the demo's HTTP server from stopping.
+    """
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("no Chromium found (see tests/e2e/browser.py)")
+    async with async_playwright() as playwright:
+        try:
+            context = await playwright.chromium.launch_persistent_context(
+                user_data_dir=tmp_path_factory.mktemp("chromium-profile"),
+                executable_path=chromium,
+                headless=True,
+                args=list(CHROMIUM_ARGS),
+                viewport=DESKTOP_VIEWPORT,
+                locale="en-GB",
+            )
+        except Error as error:
+            raise RuntimeError(f"could not start {chromium}: {error.message}") from error
+        try:
+            yield context
+        finally:
+            await context.close()
+
+
+async def open_signed_in(context: BrowserContext, url: str, account: str) -> tuple[Page, PageWatch]:
+    """A new page at ``url``, signed in as the demo account ``account``."""
+    page = await context.new_page()
+    watch = await watch_page(context, page)
+    await page.goto(url)
+    secret = next(a.secret for a in DEMO_ACCOUNTS if a.name == account)
+    await page.get_by_test_id("sign-in-username").fill(account)
+    await page.get_by_test_id("sign-in-password").fill(secret)
+    await page.get_by_test_id("sign-in-submit").click()
+    await page.wait_for_function("() => document.body.dataset.role !== undefined", timeout=CONNECT_TIMEOUT_MS)
+    return page, watch
+
+
+async def take_offline(charge_point: SimulatedChargePoint) -> None:
+    """Cut a simulated charger off the network, as a power cut would: its task ends, its socket closes.
+
+    The simulator offers no switch for this, so the charger's running task is found and cancelled.
+    """
+    for task in asyncio.all_tasks():
+        frame = getattr(task.get_coro(), "cr_frame", None)
+        if frame is not None and frame.f_locals.get("self") is charge_point and frame.f_code.co_name == "run":
+            task.cancel()
+            await asyncio.wait([task], timeout=10)
+            return
+    raise LookupError(f"no running task of simulated charger {charge_point.spec.charge_point_id}")
+
+
+def screenshot_path(name: str) -> Path:
+    """Where a view's screenshot goes: ``$VETTABBIA_SCREENSHOT_DIR``, else ``docs/screenshots/``."""
+    default = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    directory = Path(os.environ.get("VETTABBIA_SCREENSHOT_DIR", default))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / name
