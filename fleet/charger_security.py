@@ -143,15 +143,16 @@ class ChargerSecurity:
         self._now = now
 
     async def minimum_profile(self, charge_point_id: str) -> int:
-        """The charger's minimum profile: set through the API, else the site file's (0 if unlisted)."""
+        """The charger's minimum profile: set through the API, else the site file's (for a charger it
+        does not list, ``ocpp.unlisted_security_profile``)."""
         stored = await self._store.credentials(charge_point_id)
         if stored is not None and stored.minimum_security_profile is not None:
             return stored.minimum_security_profile
         listed = self._site.charge_point(charge_point_id)
-        return 0 if listed is None else listed.security_profile
+        return self._site.ocpp.unlisted_security_profile if listed is None else listed.security_profile
 
     async def admit(self, charge_point_id: str, presented: PresentedCredentials, at: datetime) -> Admission:
-        """Judge a listed charger's handshake; an admitted one has its profile recorded."""
+        """Judge a charger's handshake; an admitted one has its profile recorded."""
         admission = await self._judge(charge_point_id, presented)
         if admission.profile is not None:
             await self._store.record_security_profile(charge_point_id, admission.profile, at)

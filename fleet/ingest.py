@@ -110,6 +110,10 @@ class ChargerIngest:
             if not self._site.ocpp.auto_registration:
                 log.warning("refused unknown charge point %s", event.charge_point_id)
                 return ConnectionDecision(accept=False, resume=None)
+            if self._security is not None:
+                admission = await self._security.admit(event.charge_point_id, event.credentials, event.at)
+                if admission.refusal is not None:
+                    return ConnectionDecision(accept=False, refusal=admission.refusal, detail=admission.detail)
             log.warning("admitted unknown charge point %s as pending (auto-registration)", event.charge_point_id)
             self._versions[event.charge_point_id] = event.ocpp_version.value
             await self._store.record_connection(event.charge_point_id, event.ocpp_version.value, True, event.at)

@@ -170,6 +170,10 @@ class OcppConfig(_Strict):
     auto_registration: bool = False
     """Admit chargers the site file does not list and answer their boots Pending (they stay
     connected, retry, and are logged for the operator) instead of refusing them with HTTP 404."""
+    unlisted_security_profile: Literal[0, 1, 2, 3] = 0
+    """With auto-registration: the minimum security profile of chargers the site file does not
+    list. 3 admits only chargers holding a client certificate from the site's CA; 1 or 2 only
+    those an administrator gave a password."""
 
 
 class SiteConfig(_Strict):

@@ -16,6 +16,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from fleet.auth.demo_accounts import DEMO_ACCOUNTS
 from fleet.runtime import Runtime
+from tests.e2e.browser import TABLET_VIEWPORT
 from tests.e2e.operator_session import (
     CONNECT_TIMEOUT_MS,
     open_signed_in,
@@ -187,6 +188,7 @@ async def test_operator_opens_a_charger_and_stops_its_session(
     # The charger stops the session; the page shows it stopped, for the reason the charger gave.
     stopped = page.locator('[data-testid="session-row"]', has_text="Remote").filter(has_text=session_id)
     await stopped.first.wait_for(timeout=30_000)
+    await page.evaluate("() => window.scrollTo(0, 0)")
     await page.screenshot(path=screenshot_path("operator-charger.png"), full_page=True)
     assert watch.problems() == []
 
@@ -243,6 +245,11 @@ async def test_the_schedule_shows_planned_power_and_reasons(
     assert await page.get_by_test_id("plan-reasons").locator("li").count() > 0
     assert (await page.get_by_test_id("plan-summary").inner_text()).startswith("Plan ")
     await page.screenshot(path=screenshot_path("operator-schedule.png"), full_page=True)
+    # On a tablet the timeline and its tables fit the width (wide tables scroll inside their panel).
+    await page.set_viewport_size(TABLET_VIEWPORT)
+    await page.wait_for_timeout(300)
+    overflow = await page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
     assert watch.problems() == []
 
 
@@ -278,6 +285,7 @@ async def test_a_new_booking_changes_the_plan(shared_context: BrowserContext, sh
         timeout=30_000,
     )
     assert (await answer.inner_text()).startswith(f"{vehicle}: "), await answer.inner_text()
+    await manager_page.evaluate("() => window.scrollTo(0, 0)")
     await manager_page.screenshot(path=screenshot_path("operator-vehicles.png"), full_page=True)
     await manager_page.get_by_test_id("book-button").click()
     await manager_page.wait_for_function(

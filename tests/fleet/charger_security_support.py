@@ -79,9 +79,9 @@ class SecureSite:
 
 
 @asynccontextmanager
-async def secure_site(tmp_path: Path, tls: TlsSettings) -> AsyncIterator[SecureSite]:
-    """The Milan site's central system on loopback: ws, and wss with ``tls`` (its port is ignored)."""
-    site = load_site()
+async def secure_site(tmp_path: Path, tls: TlsSettings, site: SiteConfig | None = None) -> AsyncIterator[SecureSite]:
+    """``site``'s (default: Milan's) central system on loopback: ws, and wss with ``tls`` (its port is ignored)."""
+    site = load_site() if site is None else site
     store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'security.db'}")
     await store.migrate()
     security = ChargerSecurity(site, store.charger_security, fast_hasher(), wall_clock)

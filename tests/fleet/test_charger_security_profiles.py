@@ -14,6 +14,7 @@ import pytest
 
 from fleet.charger_security import ChargerSecurity
 from fleet.persistence.errors import InvalidValueError
+from fleet.site_config import OcppConfig, load_site
 from tests.fleet.charger_security_support import (
     CHARGER,
     HANDSHAKE_OK,
@@ -229,3 +230,27 @@ async def test_lowering_the_minimum_lets_the_charger_back_on_plain_ws(site: Secu
     await site.security.set_minimum_profile(CHARGER, 1)
 
     assert await handshake_status(site.ws_url, CHARGER, password=PASSWORD) == HANDSHAKE_OK
+
+
+# Chargers the site file does not list (auto-registration)
+
+
+async def test_with_auto_registration_unlisted_chargers_need_the_sites_unlisted_profile(
+    tmp_path: Path, pki: Pki
+) -> None:
+    milan = load_site()
+    site_file = milan.model_copy(update={"ocpp": OcppConfig(auto_registration=True, unlisted_security_profile=3)})
+    newcomer = "NEW-CHARGER-1"
+    async with secure_site(tmp_path, pki.tls_settings(), site_file) as site:
+        assert await handshake_status(site.ws_url, newcomer) == 403
+        assert await handshake_status(site.wss_url, newcomer, tls=pki.client_context()) == 403
+        # A certificate from the site's CA naming the newcomer: admitted (as Pending, to be listed).
+        context = pki.client_context(pki.client_certificate(newcomer))
+        assert await handshake_status(site.wss_url, newcomer, tls=context) == HANDSHAKE_OK
+        assert await _last_profile(site, newcomer) == 3
+
+
+async def test_by_default_unlisted_chargers_are_admitted_pending_without_credentials(tmp_path: Path, pki: Pki) -> None:
+    site_file = load_site().model_copy(update={"ocpp": OcppConfig(auto_registration=True)})
+    async with secure_site(tmp_path, pki.tls_settings(), site_file) as site:
+        assert await handshake_status(site.ws_url, "NEW-CHARGER-2") == HANDSHAKE_OK

@@ -51,6 +51,8 @@ function showRole(session) {
   for (const link of document.querySelectorAll("nav [data-roles]")) {
     link.hidden = !link.dataset.roles.split(" ").includes(session.role);
   }
+  // The site's clock comes from GET /site, which only site staff may read.
+  document.querySelector(".site-clock").hidden = !SITE_ROLES.has(session.role);
   const fleet = session.fleet === null ? "" : ` of ${session.fleet}`;
   byTestId("signed-in").textContent = `${session.name} · ${session.role.replace("_", " ")}${fleet}`;
 }
