@@ -117,9 +117,9 @@ class Runtime:
         self._build()
         self.simulator: SiteSimulator | None = None
         self.ready = asyncio.Event()
-        self._stop = asyncio.Event()
 
     def _build(self) -> None:
+        self._stop = asyncio.Event()
         self.triggers = triggers = PlanTriggers()
         self.yard = Yard()
         wall_clock = SystemClock()
@@ -168,6 +168,7 @@ class Runtime:
             self.central,
             wall_clock,
             charger_security=self.charger_security,
+            stopping=self._stop,
         )
         self.app = create_app(ctx)
 

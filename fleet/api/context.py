@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
@@ -53,6 +54,8 @@ class ApiContext:
     """Chargers' passwords and minimum security profiles; None when the API cannot change them."""
     local_list_locks: KeyedLocks = field(default_factory=KeyedLocks)
     """One local-list update per charger at a time, across requests (see ``fleet.local_list_sync``)."""
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when the application shuts down: open event streams end, so the server stops at once."""
 
 
 def _context(request: Request) -> ApiContext:

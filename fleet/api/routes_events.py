@@ -55,7 +55,8 @@ def _event(name: str, data: object) -> str:
 
 
 async def state_changes(ctx: ApiContext, max_events: int | None) -> AsyncIterator[str]:
-    """Events for every part of the state that changed since the last look, forever or ``max_events``."""
+    """Events for every part of the state that changed since the last look, until ``max_events`` or
+    the application stops."""
     sent = 0
     last: dict[str, Any] = {}
     quiet_s = 0.0
@@ -73,7 +74,11 @@ async def state_changes(ctx: ApiContext, max_events: int | None) -> AsyncIterato
             # A comment line keeps proxies from closing an idle stream.
             yield ": keep-alive\n\n"
             quiet_s = 0.0
-        await asyncio.sleep(CHECK_EVERY_S)
+        try:
+            await asyncio.wait_for(ctx.stopping.wait(), CHECK_EVERY_S)
+        except TimeoutError:
+            continue
+        return
 
 
 @router.get(

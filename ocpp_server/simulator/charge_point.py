@@ -139,6 +139,9 @@ class SimulatedChargePoint:
         self._booted = False
         self._resume_after_boot = False
         self._reboot_requested = asyncio.Event()
+        self._network_up = asyncio.Event()
+        self._network_up.set()
+        self._network_cut = asyncio.Event()
         self._reconnect_now = False
         self._failed_attempts = 0
 
@@ -202,6 +205,18 @@ class SimulatedChargePoint:
         """Disconnect the vehicle, if any; a running transaction stops with EVDisconnected."""
         self._connector.unplug(self._clock.now())
 
+    def cut_network(self) -> None:
+        """Take the charger off the network: it closes its socket and opens no new one until
+        ``restore_network``. It keeps charging under its installed profiles and queues its messages,
+        as a charger that lost its connection does."""
+        self._network_up.clear()
+        self._network_cut.set()
+
+    def restore_network(self) -> None:
+        """Let the charger reconnect (after its usual back-off)."""
+        self._network_cut.clear()
+        self._network_up.set()
+
     # --- running ---------------------------------------------------------------------------
 
     async def run(self) -> None:
@@ -219,6 +234,7 @@ class SimulatedChargePoint:
     async def _stay_connected(self) -> None:
         delay_s = self._reconnect_initial_s
         while True:
+            await self._network_up.wait()
             try:
                 async with connect(
                     self._url,
@@ -292,6 +308,7 @@ class SimulatedChargePoint:
                 tasks.create_task(self._send(link))
                 tasks.create_task(self._beat())
                 tasks.create_task(self._reboot_when_asked())
+                tasks.create_task(self._end_when_network_cut())
         except* _SESSION_ENDINGS:
             pass
 
@@ -375,6 +392,10 @@ class SimulatedChargePoint:
             await self._clock.sleep(interval_s if interval_s > 0 else _IDLE_RETRY_S)
             if interval_s > 0:
                 self._outbox.put(HeartbeatOut())
+
+    async def _end_when_network_cut(self) -> None:
+        await self._network_cut.wait()
+        raise _SessionEndedError("network cut")
 
     def _request_reboot(self) -> None:
         self._reboot_requested.set()

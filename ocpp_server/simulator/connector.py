@@ -62,6 +62,8 @@ class Connector:
         self._battery: VehicleBattery | None = None
         self._transaction: LocalTransaction | None = None
         self._status = "Available"
+        self._operative = True
+        self._inoperative_after_transaction = False
         self._offered_kw = spec.max_power_kw
         self._power_kw = 0.0
         self._updated_at = now
@@ -128,6 +130,8 @@ class Connector:
             )
         self._integrate(now)
         self._battery = battery
+        if not self._operative:
+            return  # stays Unavailable; the session starts once the connector is made operative
         self._set_status("Preparing", now)
         self.start_transaction(battery.spec.id_tag, now)
 
@@ -138,11 +142,41 @@ class Connector:
         if self._transaction is not None:
             self.stop_transaction("EVDisconnected", now)
         self._battery = None
-        self._set_status("Finishing", now)
-        self._set_status("Available", now)
+        if self._operative:
+            self._set_status("Finishing", now)
+            self._set_status("Available", now)
 
     def can_start_transaction(self) -> bool:
-        return self._battery is not None and self._transaction is None
+        return self._operative and self._battery is not None and self._transaction is None
+
+    @property
+    def operative(self) -> bool:
+        return self._operative
+
+    def change_availability(self, operative: bool, now: datetime) -> str:
+        """ChangeAvailability: Accepted, or Scheduled when a transaction must end first (OCPP 1.6, 5.2).
+
+        Inoperative, the connector reports Unavailable and starts no transaction; made operative
+        again with a vehicle still plugged in, it starts one as at a plug-in.
+        """
+        if not operative and self._transaction is not None:
+            self._inoperative_after_transaction = True
+            return "Scheduled"
+        self._inoperative_after_transaction = False
+        self._set_operative(operative, now)
+        return "Accepted"
+
+    def _set_operative(self, operative: bool, now: datetime) -> None:
+        if operative == self._operative:
+            return
+        self._operative = operative
+        if not operative:
+            self._set_status("Unavailable", now)
+        elif self._battery is None:
+            self._set_status("Available", now)
+        else:
+            self._set_status("Preparing", now)
+            self.start_transaction(self._battery.spec.id_tag, now)
 
     def start_transaction(self, id_tag: str, now: datetime) -> None:
         if not self.can_start_transaction():
@@ -170,6 +204,9 @@ class Connector:
         self._outbox.put(StopTransactionOut(transaction, round(self._energy_register_wh), now, reason, (end_reading,)))
         self._recompute(now)
         self._set_status("Finishing", now)
+        if self._inoperative_after_transaction:
+            self._inoperative_after_transaction = False
+            self._set_operative(False, now)
 
     def confirm_transaction(
         self, transaction: LocalTransaction, transaction_id: int, id_tag_accepted: bool, now: datetime
@@ -181,7 +218,7 @@ class Connector:
 
     def resume_after_reboot(self, now: datetime) -> None:
         """After a reset a vehicle still plugged in identifies itself again."""
-        if self._battery is not None and self._transaction is None:
+        if self._operative and self._battery is not None and self._transaction is None:
             self._set_status("Preparing", now)
             self.start_transaction(self._battery.spec.id_tag, now)
 
@@ -226,7 +263,10 @@ class Connector:
 
     def status_reports(self, now: datetime) -> list[StatusOut]:
         """StatusNotification for the charge point (connector 0) and the connector."""
-        return [StatusOut(0, "Available", now), StatusOut(CONNECTOR_ID, self._status, now)]
+        return [
+            StatusOut(0, "Available" if self._operative else "Unavailable", now),
+            StatusOut(CONNECTOR_ID, self._status, now),
+        ]
 
     def triggered_meter_values(self, now: datetime) -> MeterValuesOut:
         self._integrate(now)

@@ -89,6 +89,8 @@ class ChargerControl(Protocol):
 
     def unlock(self, connector_id: int) -> None: ...
 
+    def change_availability(self, connector_id: int, availability_type: str) -> str: ...
+
     def send_local_list(self, list_version: int, update_type: str, entries: list[Mapping[str, Any]]) -> str: ...
 
     def local_list_version(self) -> int: ...
@@ -207,6 +209,10 @@ class OcppLink(LibraryChargePoint):  # type: ignore[misc]
     @_after(Action.unlock_connector)
     def after_unlock_connector(self, connector_id: int, **_: Any) -> None:
         self._control.unlock(connector_id)
+
+    @_on(Action.change_availability)
+    def on_change_availability(self, connector_id: int, type: str, **_: Any) -> call_result.ChangeAvailability:
+        return call_result.ChangeAvailability(status=self._control.change_availability(connector_id, type))
 
     @_on(Action.send_local_list)
     def on_send_local_list(

@@ -123,6 +123,12 @@ class RemoteControl:
     def change_configuration(self, key: str, value: str) -> str:
         return self._config.change(key, value)
 
+    def change_availability(self, connector_id: int, availability_type: str) -> str:
+        """Connector 0 is the whole charger: the same single connector here."""
+        if connector_id not in (0, CONNECTOR_ID):
+            return "Rejected"
+        return self._connector.change_availability(availability_type == "Operative", self._clock.now())
+
     def send_local_list(self, list_version: int, update_type: str, entries: list[Mapping[str, Any]]) -> str:
         return self._local_list.update(list_version, update_type, entries)
 

@@ -188,6 +188,14 @@ async def test_operator_opens_a_charger_and_stops_its_session(
     # The charger stops the session; the page shows it stopped, for the reason the charger gave.
     stopped = page.locator('[data-testid="session-row"]', has_text="Remote").filter(has_text=session_id)
     await stopped.first.wait_for(timeout=30_000)
+    # Availability: the charger accepts taking the connector out of service.
+    await page.get_by_test_id("command-availability").select_option("Inoperative")
+    await page.get_by_test_id("command-change-availability").click()
+    await page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"command-result\"]').textContent.startsWith('ChangeAvailability')",
+        timeout=20_000,
+    )
+    assert await result.inner_text() == "ChangeAvailability: Accepted"
     await page.evaluate("() => window.scrollTo(0, 0)")
     await page.screenshot(path=screenshot_path("operator-charger.png"), full_page=True)
     assert watch.problems() == []
@@ -309,7 +317,7 @@ async def test_an_offline_charger_raises_an_alert(shared_context: BrowserContext
     page, _ = await open_signed_in(shared_context, _url(shared_demo, "#/alerts"), "operator")
     victim = "MI-AC-40"
     assert shared_demo.simulator is not None
-    await take_offline(shared_demo.simulator.charge_points[victim])
+    take_offline(shared_demo.simulator.charge_points[victim])
     alert = page.locator(f'[data-testid="alert"][data-kind="charger_offline"][data-charger-id="{victim}"]')
     await alert.wait_for(state="visible", timeout=20_000)
     assert await page.get_by_test_id("alert-count").is_visible()

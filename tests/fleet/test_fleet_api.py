@@ -221,3 +221,13 @@ async def test_the_event_stream_sends_the_state_then_its_changes(runtime: Runtim
     assert names == ["schedule", "charge-points", "sessions", "yard", "grid-limits", "yard"]
     assert events[3][1] == 'data: {"waiting":[]}'
     assert events[5][1] == 'data: {"waiting":["VAN-02"]}'
+
+
+async def test_an_open_event_stream_ends_when_the_application_stops(runtime: Runtime, api: httpx.AsyncClient) -> None:
+    stream = asyncio.create_task(api.get("/api/v1/events"))
+    await asyncio.sleep(0.3)
+    assert not stream.done()
+    runtime.stop()
+    answer = await asyncio.wait_for(stream, 5)
+    names = [block.splitlines()[0] for block in answer.text.strip().split("\n\n")]
+    assert names[:2] == ["event: schedule", "event: charge-points"]

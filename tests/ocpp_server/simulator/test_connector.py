@@ -195,3 +195,41 @@ def test_plugging_into_an_occupied_connector_fails() -> None:
     connector.plug_in(car(), T0)
     with pytest.raises(ConnectorBusyError, match="car-1"):
         connector.plug_in(car(), at(1))
+
+
+# ChangeAvailability (OCPP 1.6, 5.2)
+
+
+def test_an_idle_connector_made_inoperative_is_unavailable_and_refuses_a_session() -> None:
+    connector, outbox = make_connector()
+    assert connector.change_availability(False, at(0)) == "Accepted"
+    connector.plug_in(car(), at(10))
+    messages = drain(outbox)
+    assert statuses(messages) == ["Unavailable"]
+    assert not any(isinstance(m, StartTransactionOut) for m in messages)
+    assert [s.status for s in connector.status_reports(at(10))] == ["Unavailable", "Unavailable"]
+
+
+def test_made_operative_again_the_plugged_vehicle_starts_its_session() -> None:
+    connector, outbox = make_connector()
+    connector.change_availability(False, at(0))
+    connector.plug_in(car(), at(10))
+    drain(outbox)
+    assert connector.change_availability(True, at(20)) == "Accepted"
+    messages = drain(outbox)
+    assert statuses(messages)[:2] == ["Preparing", "Charging"]
+    assert any(isinstance(m, StartTransactionOut) for m in messages)
+
+
+def test_inoperative_during_a_transaction_is_scheduled_for_its_end() -> None:
+    connector, outbox = make_connector()
+    connector.plug_in(car(), at(0))
+    drain(outbox)
+    assert connector.change_availability(False, at(10)) == "Scheduled"
+    assert connector.status == "Charging"
+    connector.stop_transaction("Local", at(20))
+    assert statuses(drain(outbox)) == ["Finishing", "Unavailable"]
+    connector.unplug(at(30))
+    assert statuses(drain(outbox)) == []
+    assert connector.change_availability(True, at(40)) == "Accepted"
+    assert statuses(drain(outbox)) == ["Available"]
