@@ -168,6 +168,7 @@ class Runtime:
             self.central,
             wall_clock,
             charger_security=self.charger_security,
+            recent_frames=self.central.recent_frames,
             stopping=self._stop,
         )
         self.app = create_app(ctx)

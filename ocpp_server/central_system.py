@@ -55,6 +55,7 @@ from ocpp_server.commands import (
 from ocpp_server.events import ChargerConnected, ChargerDisconnected, OcppVersion
 from ocpp_server.handlers_v16 import ChargePointV16
 from ocpp_server.json_codec import ORJSON, JsonCodec
+from ocpp_server.message_trace import MessageTrace, TracedFrame
 from ocpp_server.outbound_v16 import OutboundCalls
 from ocpp_server.ports import CertificateSigner, ChargerEventSink, Refusal
 from ocpp_server.profiles import to_ocpp16_charging_profile
@@ -99,6 +100,7 @@ class CentralSystem:
         json_codec: JsonCodec = ORJSON,
         certificates: CertificateSigner | None = None,
         capabilities_timeout_s: float = 10.0,
+        frames_traced_per_charger: int = 20,
     ) -> None:
         """
         Parameters
@@ -127,6 +129,8 @@ class CentralSystem:
         capabilities_timeout_s
             How long [s] a charger has to answer GetConfiguration after boot or reconnect; profiles
             sent meanwhile wait for the answer that long at most.
+        frames_traced_per_charger
+            Recent frames kept per charger for the operator (``recent_frames``); 0 keeps none.
         """
         self._sink = sink
         self._now = now
@@ -137,6 +141,7 @@ class CentralSystem:
         self._json_codec = json_codec
         self._certificates = certificates
         self._capabilities_timeout_s = capabilities_timeout_s
+        self._trace = MessageTrace(self._utc_now, frames_per_charger=frames_traced_per_charger)
         self._sessions: dict[str, Session] = {}
         self._admitted: dict[ServerConnection, Session] = {}
         self._lifecycle = KeyedLocks()
@@ -183,6 +188,10 @@ class CentralSystem:
     def connected_ids(self) -> frozenset[str]:
         """Charge point ids with an open connection."""
         return frozenset(self._sessions)
+
+    def recent_frames(self, charge_point_id: str) -> tuple[TracedFrame, ...]:
+        """The charger's last frames in both directions, oldest first, kept across reconnects."""
+        return self._trace.recent(charge_point_id)
 
     async def set_charging_profile(
         self,
@@ -305,6 +314,7 @@ class CentralSystem:
                 json_codec=self._json_codec,
                 certificates=self._certificates,
                 capabilities_timeout_s=self._capabilities_timeout_s,
+                trace=self._trace,
             )
             session.charge_point = charge_point
             tasks.spawn(_close_when_replaced(session, connection), name=f"{session.charge_point_id}: replace")

@@ -34,6 +34,7 @@ from ocpp_server.events import (
     TransactionStopped,
 )
 from ocpp_server.json_codec import JsonCodec
+from ocpp_server.message_trace import MessageTrace
 from ocpp_server.meter_parsing import parse_meter_values, parse_wh
 from ocpp_server.outbound_v16 import OutboundCalls
 from ocpp_server.ports import BootDecision, CertificateSigner, ChargerEventSink, IdTagInfo
@@ -90,6 +91,7 @@ class ChargePointV16(ChargePointRpcV16):
         json_codec: JsonCodec,
         certificates: CertificateSigner | None = None,
         capabilities_timeout_s: float = 10.0,
+        trace: MessageTrace | None = None,
     ) -> None:
         super().__init__(
             charge_point_id,
@@ -98,6 +100,7 @@ class ChargePointV16(ChargePointRpcV16):
             call_timeout_s=outbound.timeout_s,
             schemas=schemas,
             json_codec=json_codec,
+            trace=trace,
         )
         self._sink = sink
         self._now = now

@@ -40,6 +40,7 @@ from ocpp_server.errors import InvalidPayloadError
 from ocpp_server.framing import FORMATION_VIOLATION, MalformedFrame, encode_frame, parse_frame
 from ocpp_server.json_codec import JsonCodec
 from ocpp_server.keys import camel_to_snake_keys, snake_to_camel_keys
+from ocpp_server.message_trace import Direction, MessageTrace
 from ocpp_server.schemas import PayloadSchemas
 
 LOGGER = logging.getLogger(__name__)
@@ -122,9 +123,12 @@ class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package 
         call_timeout_s: float,
         schemas: PayloadSchemas,
         json_codec: JsonCodec,
+        trace: MessageTrace | None = None,
     ) -> None:
-        """``schemas`` is shared by every connection: it keeps what it compiled."""
+        """``schemas`` is shared by every connection: it keeps what it compiled. ``trace`` keeps the
+        recent frames in both directions."""
         super().__init__(charge_point_id, connection, response_timeout=call_timeout_s)
+        self._trace = trace
         self._spawn = spawn
         self._schemas = schemas
         self._json = json_codec
@@ -151,6 +155,8 @@ class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package 
             while True:
                 frame = await self._connection.recv()
                 LOGGER.debug("%s: received %s", self.id, frame)
+                if self._trace is not None:
+                    self._trace.record(self.id, Direction.RECEIVED, frame)
                 await self.route_message(frame)
         except ConnectionClosed:
             LOGGER.debug("%s: connection closed", self.id)
@@ -246,6 +252,8 @@ class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package 
 
     async def _send(self, message: str) -> None:
         LOGGER.debug("%s: sending %s", self.id, message)
+        if self._trace is not None:
+            self._trace.record(self.id, Direction.SENT, message)
         await self._connection.send(message)
 
 

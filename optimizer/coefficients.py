@@ -105,7 +105,7 @@ class LpCoefficients:
     """Per entry of ``taper``: energy stored at the start [kWh]."""
     taper_power_coef: FloatArray
     """Per taper row, in the order of ``taper`` (vehicle, then slot, then line): the coefficient of
-    ``charge_power_kw`` in ``charge_power_kw * (1 - min(0, slope) * energy_per_kw / (2 * battery_kwh))
+    ``charge_power_kw`` in ``charge_power_kw * (1 - min(0, slope) * energy_per_kw / battery_kwh)
     - slope / battery_kwh * stored_energy_kwh <= intercept`` [-]; see :func:`taper_power_coefficients`."""
     site_rows: tuple[SiteRowTerms, ...]
     """Every (site row, slot) with a vehicle that can push the row up."""
@@ -179,11 +179,12 @@ def taper_power_coefficients(
 ) -> FloatArray:
     """The coefficient of the charging power in each taper row (vehicle, then slot, then line).
 
-    A falling taper line is applied at the state of charge halfway through the slot, not at its
-    start: the power a battery accepts falls while it charges, so the slot's average is what the
-    taper allows halfway. With ``e = charge_power_kw * energy_per_kw`` charged in the slot, the row
-    ``p <= slope * (soc_start + e / (2 * battery_kwh)) + intercept`` stays linear. A rising line
-    (low state of charge) keeps the start of the slot, its lower point.
+    A falling taper line is applied at the state of charge at the slot's end, not at its start: the
+    charger holds the planned power as one limit for the slot while the power the battery accepts
+    falls as it charges, so the limit is drawn in full only if the battery still accepts it at the
+    end (:func:`optimizer.taper.vehicle_limit_kw`). With ``e = charge_power_kw * energy_per_kw``
+    charged in the slot, the row ``p <= slope * (soc_start + e / battery_kwh) + intercept`` stays
+    linear. A rising line (low state of charge) keeps the start of the slot, its lower point.
     """
     position = {pair: i for i, pair in enumerate(index.pairs)}
     coefficients: list[float] = []
@@ -191,7 +192,7 @@ def taper_power_coefficients(
         for t in terms.slots:
             per_kw = float(energy_per_kw[position[terms.vehicle, t]])
             for slope, _ in terms.lines:
-                coefficients.append(1.0 - min(0.0, float(slope)) * per_kw / (2.0 * float(terms.battery_kwh)))
+                coefficients.append(1.0 - min(0.0, float(slope)) * per_kw / float(terms.battery_kwh))
     return np.array(coefficients, dtype=np.float64)
 
 

@@ -21,18 +21,19 @@ def add_taper(m: pyo.ConcreteModel, c: LpCoefficients, index: ChargeIndex, posit
     """stored_energy_kwh[v, s_0] = initial_soc[v] * battery_kwh[v];
     stored_energy_kwh[v, s_i] - stored_energy_kwh[v, s_(i-1)]
         - charge_power_kw[v, s_(i-1)] * available_h[v][s_(i-1)] * efficiency[v] = 0;
-    charge_power_kw[v, t] * (1 - min(0, slope_k) * available_h[v][t] * efficiency[v] / (2 * battery_kwh[v]))
+    charge_power_kw[v, t] * (1 - min(0, slope_k) * available_h[v][t] * efficiency[v] / battery_kwh[v])
         - slope_k / battery_kwh[v] * stored_energy_kwh[v, t] <= intercept_k
 
     For vehicles whose taper can bind, over the slots ``s_0 < s_1 < ...`` of their stay and the lines
     that can cut below ``max_power_kw`` (:class:`~optimizer.coefficients.TaperTerms`);
     ``stored_energy_kwh[v, t]`` is the battery energy at the start of slot ``t``.
 
-    A falling line (``slope_k < 0``) is applied at the state of charge HALFWAY through the slot
-    (:func:`~optimizer.coefficients.taper_power_coefficients`): the power a battery accepts falls
-    while it fills, and the slot's average is about what it accepts halfway. A rising line keeps
-    the slot's start. Planning at the start would promise a nearly full battery more than it takes,
-    slot after slot, and leave it short at departure.
+    A falling line (``slope_k < 0``) is applied at the state of charge at the END of the slot
+    (:func:`~optimizer.coefficients.taper_power_coefficients`): the charger holds the planned power
+    as one limit for the slot while the power the battery accepts falls as it fills, so only a
+    limit the battery still accepts at the slot's end is drawn in full. A rising line keeps the
+    slot's start. Planning at the start (or halfway) would promise a nearly full battery more than
+    it takes, slot after slot, and leave it short at departure.
     """
     if not c.taper:
         return

@@ -55,8 +55,8 @@ class VehicleRequest:
         ``(soc, max_power_kw)`` breakpoints of the grid-side power the vehicle accepts as it fills
         up: a concave piecewise-linear curve, ``soc`` strictly increasing in [0, 1]. Beyond the
         first and last breakpoints the end segments are extended. Needs ``battery_kwh`` and
-        ``initial_soc``; empty for no taper (``max_power_kw`` alone). Plans apply it at the state of
-        charge at the start of each slot (:func:`optimizer.model_terms.add_taper`).
+        ``initial_soc``; empty for no taper (``max_power_kw`` alone). Plans apply falling segments
+        at the state of charge at the end of each slot (:func:`optimizer.model_terms.add_taper`).
     expected
         True for a vehicle that has not arrived yet (``available_h`` is zero before its expected
         arrival): it is planned, so capacity is kept for it, and its plan is marked so that

@@ -4,7 +4,7 @@ Checked in this order, the first that holds is the reason:
 
 1. NOT_ENOUGH_TIME: at ``max_power_kw`` for every plugged-in hour the need still could not be met.
 2. VEHICLE_LIMIT: the battery has no room for the rest; or the plan held the vehicle at its own
-   limit (maximum power, lowered by the taper at the slot's starting state of charge) in every slot
+   limit (maximum power, lowered by the taper at the slot's final state of charge) in every slot
    of its stay; or, for dispatchable setpoints, what is missing is less than any one setpoint
    change could add (a step up, or from 0 to the minimum power): the charger's granularity.
 3. NOT_ENOUGH_GRID: anything else (site limits, other vehicles' priority, energy dearer than the

@@ -10,7 +10,7 @@ The repair, slot by slot from the first:
 1. Each vehicle aims at its LP power plus what it has fallen behind the LP's cumulative energy
    (or minus what it is ahead): error diffusion, so that energy lost to rounding in one slot is
    made up in the next ones.
-2. That aim is capped at the vehicle's limit (maximum power, taper at the slot's starting state of
+2. That aim is capped at the vehicle's limit (maximum power, taper at the slot's final state of
    charge) and at what its need and battery room still allow, then rounded down onto the
    vehicle's setpoints (0, or multiples of ``power_step_kw`` from ``min_power_kw`` up).
 3. If the slot then passes the EV headroom or a phasor row, vehicles are lowered, lowest priority
@@ -26,7 +26,7 @@ first, as long as its penalty outweighs the price (and any rise of the capacity 
 next setpoint up would pass the need (0 -> 4.14 kW for 0.3 kWh missing, say), another slot of the
 vehicle is lowered by the excess: a larger setpoint here, a smaller one there. Every setpoint stays
 within the same limits as the LP (grid headroom, phasor rows, maximum power, taper at the slot's
-starting state of charge, need and battery room), so the LP optimum is a lower bound on its cost.
+final state of charge, need and battery room), so the LP optimum is a lower bound on its cost.
 
 What remains of the gap is mostly granularity: with 1 A steps (0.69 kW at 3 x 230 V) a vehicle can
 miss up to one step-slot of energy (0.16 kWh in 15 minutes) without passing its need, and a slot at

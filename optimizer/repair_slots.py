@@ -184,8 +184,8 @@ class VehicleState:
             return np.full(delivered_kwh.shape, self.vehicle.max_power_kw)
         soc = (initial_energy_kwh(self.vehicle) + delivered_kwh) / battery_kwh
         lines_kw = self._slopes * soc + self._intercepts
-        # falling lines at the slot's midpoint, as vehicle_limit_kw
-        lines_kw /= 1.0 - np.minimum(self._slopes, 0.0) * self._slot_energy_per_kw / (2.0 * battery_kwh)
+        # falling lines at the slot's end, as vehicle_limit_kw
+        lines_kw /= 1.0 - np.minimum(self._slopes, 0.0) * self._slot_energy_per_kw / battery_kwh
         taper_kw: npt.NDArray[np.float64] = np.min(lines_kw, axis=0)
         return np.maximum(0.0, np.minimum(self.vehicle.max_power_kw, taper_kw))
 
@@ -195,7 +195,7 @@ class VehicleState:
         return min(self.limit_at_kw(t), left_kwh / self.energy_per_kw[t])
 
     def within_limits(self) -> bool:
-        """Whether every setpoint keeps the taper (at its slot's starting SoC), the need and the room."""
+        """Whether every setpoint keeps the taper (falling lines at its slot's end), the need and the room."""
         if not self.lines or not self.slots:
             return self._total_kwh <= self.cap_kwh + LIMIT_SLACK
         setpoints_kw = self._slot_setpoints_kw()

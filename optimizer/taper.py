@@ -3,7 +3,7 @@
 A taper is a concave piecewise-linear curve of grid-side power against state of charge, so it is the
 lowest of the lines through its segments: ``limit(soc) = min_k (slope_k * soc + intercept_k)``. The
 LP holds one constraint per line; the fallback, the safety pass and the repair evaluate the same
-lines, at the state of charge at the start of each slot.
+lines, falling ones at the state of charge at the end of each slot (:func:`vehicle_limit_kw`).
 """
 
 from __future__ import annotations
@@ -86,8 +86,13 @@ def vehicle_limit_kw(
 
     ``max_power_kw``, lowered by the taper at the state of charge reached; never negative. For a
     slot in which each kW delivers ``energy_per_kw`` [kWh], falling taper lines hold the slot's
-    average power at what they allow halfway through it (as the LP does,
+    power at what they allow at the slot's END (as the LP does,
     :func:`optimizer.coefficients.taper_power_coefficients`); 0 gives the limit at the slot's start.
+
+    A charger holds one limit for the whole slot while the power the battery accepts falls as it
+    fills: only a limit the battery still accepts at the slot's end is drawn in full. A limit at
+    what it accepts halfway is drawn in the first half and not in the second, and each re-plan
+    within the slot finds less than was planned (up to 0.2 kWh short at departure).
     """
     battery_kwh = vehicle.battery_kwh
     if not lines or battery_kwh is None:
@@ -97,7 +102,7 @@ def vehicle_limit_kw(
     for slope, intercept in lines:
         line_kw = slope * soc + intercept
         if slope < 0:
-            line_kw /= 1.0 - slope * energy_per_kw / (2.0 * battery_kwh)
+            line_kw /= 1.0 - slope * energy_per_kw / battery_kwh
         limit_kw = min(limit_kw, line_kw)
     return max(0.0, min(vehicle.max_power_kw, limit_kw))
 

@@ -17,6 +17,7 @@ from fleet.persistence.store import Store
 from fleet.site_config import SiteConfig
 from fleet.yard import Yard
 from ocpp_server.commands import PowerLimitProfile
+from ocpp_server.message_trace import TracedFrame
 from ocpp_server.raw_calls import CentralSystemAction, RawCallAnswer
 from ocpp_server.sessions import KeyedLocks
 
@@ -54,6 +55,8 @@ class ApiContext:
     """Chargers' passwords and minimum security profiles; None when the API cannot change them."""
     local_list_locks: KeyedLocks = field(default_factory=KeyedLocks)
     """One local-list update per charger at a time, across requests (see ``fleet.local_list_sync``)."""
+    recent_frames: Callable[[str], tuple[TracedFrame, ...]] = lambda _: ()
+    """A charger's last OCPP frames (``CentralSystem.recent_frames``)."""
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when the application shuts down: open event streams end, so the server stops at once."""
 

@@ -196,6 +196,10 @@ async def test_operator_opens_a_charger_and_stops_its_session(
         timeout=20_000,
     )
     assert await result.inner_text() == "ChangeAvailability: Accepted"
+    # The command is in the charger's recent OCPP messages, as sent on the wire.
+    sent = page.locator('[data-testid="frame-row"][data-direction="sent"]', has_text="ChangeAvailability")
+    await sent.first.wait_for(timeout=10_000)
+    assert '"type":"Inoperative"' in await sent.first.inner_text()
     await page.evaluate("() => window.scrollTo(0, 0)")
     await page.screenshot(path=screenshot_path("operator-charger.png"), full_page=True)
     assert watch.problems() == []

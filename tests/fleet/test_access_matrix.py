@@ -159,6 +159,9 @@ def cases() -> dict[tuple[str, str], Case]:
         ("GET", "/api/v1/site/tariff"): Case("/api/v1/site/tariff", SITE_STAFF, 200),
         ("GET", "/api/v1/charge-points"): Case("/api/v1/charge-points", SITE_STAFF, 200),
         ("GET", "/api/v1/charge-points/{charge_point_id}"): Case("/api/v1/charge-points/MI-DC-01", SITE_STAFF, 200),
+        ("GET", "/api/v1/charge-points/{charge_point_id}/frames"): Case(
+            "/api/v1/charge-points/MI-DC-01/frames", SITE_STAFF, 200
+        ),
         ("GET", "/api/v1/charge-points/{charge_point_id}/log"): Case(
             "/api/v1/charge-points/MI-DC-01/log", SITE_STAFF, 200
         ),

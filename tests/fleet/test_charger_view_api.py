@@ -1,10 +1,13 @@
-"""What the operator page's charger view reads: one charger's log and its sessions."""
+"""What the operator page's charger view reads: one charger's log, its recent OCPP frames and its sessions."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from fleet.runtime import Runtime
 
@@ -57,3 +60,27 @@ async def test_a_fleet_manager_learns_the_site_time_zone(fleet_manager: httpx.As
     assert me["site_timezone"] == "Europe/Rome"
     # The site itself stays closed to a fleet manager.
     assert (await fleet_manager.get("/api/v1/site")).status_code == 403
+
+
+async def test_the_recent_frames_of_a_charger_newest_first_as_on_the_wire(
+    runtime: Runtime, api: httpx.AsyncClient
+) -> None:
+    ready = asyncio.Event()
+    server = asyncio.create_task(runtime.central.serve("127.0.0.1", 0, ready=ready))
+    try:
+        await asyncio.wait_for(ready.wait(), 5)
+        url = f"ws://127.0.0.1:{runtime.central.listening_port()}/MI-AC-01"
+        async with connect(url, subprotocols=[Subprotocol("ocpp1.6")]) as ws:
+            await ws.send('[2,"hb-1","Heartbeat",{}]')
+            await ws.recv()
+        frames = (await api.get("/api/v1/charge-points/MI-AC-01/frames")).json()
+    finally:
+        server.cancel()
+        await asyncio.gather(server, return_exceptions=True)
+
+    assert [(f["direction"], f["message_type"], f["unique_id"], f["action"]) for f in frames] == [
+        ("sent", "CALLRESULT", "hb-1", None),
+        ("received", "CALL", "hb-1", "Heartbeat"),
+    ]
+    assert frames[1]["frame"] == '[2,"hb-1","Heartbeat",{}]'
+    assert (await api.get("/api/v1/charge-points/NOPE/frames")).status_code == 404

@@ -1,6 +1,7 @@
 // One charger: what it is (OCPP version, firmware, connection), its connectors with power against
 // the planned limit, the charging profiles installed on it, its recent sessions, its log (what it
-// reported and what was flagged in it), and, for operators, commands.
+// reported and what was flagged in it), its last OCPP frames as on the wire, and, for operators,
+// commands.
 
 import { chargePointStatus, isAbovePlan } from "./assess.js";
 import { statusLabel } from "./chargers.js";
@@ -8,7 +9,7 @@ import { createCommandPanel, mayCommand } from "./charger_commands.js";
 import { make, row, setText } from "./dom.js";
 import { formatDuration, formatKw, formatKwh, formatPercent } from "./format.js";
 import { Poller } from "./poller.js";
-import { parseChargerLog, parseChargePointDetail, parseSessions } from "./shapes_detail.js";
+import { parseChargerLog, parseChargePointDetail, parseOcppFrames, parseSessions } from "./shapes_detail.js";
 
 const DETAIL_INTERVAL_MS = 2000;
 const HISTORY_INTERVAL_MS = 10000;
@@ -64,6 +65,7 @@ export function createChargerView(root, { session, api, siteTime }) {
   failsafe.dataset.testid = "charger-failsafe";
   const sessions = table("charger-sessions", ["Session", "Connector", "Vehicle", "Started", "Stopped", "Energy", "Cost", "Stop reason"]);
   const log = table("charger-log", ["Time", "Kind", "Status", "Detail"]);
+  const frames = table("charger-frames", ["Time", "", "Message", "Frame"]);
   const head = make("div", "panel charger-head");
   const back = make("a", "back-link", "← All charge points");
   back.href = "#/";
@@ -74,6 +76,7 @@ export function createChargerView(root, { session, api, siteTime }) {
     commands,
     panel("Recent sessions", sessions.element),
     panel("Charger log", log.element),
+    panel("Recent OCPP messages", frames.element),
   );
   root.replaceChildren(head, body);
 
@@ -166,6 +169,20 @@ export function createChargerView(root, { session, api, siteTime }) {
     if (lines.length === 0) log.body.append(row(["Nothing reported yet", "", "", ""]));
   }
 
+  function renderFrames(list) {
+    frames.body.replaceChildren(
+      ...list.map((f) => {
+        const arrow = f.direction === "received" ? "← from charger" : "→ to charger";
+        const kind = [f.messageType ?? "not OCPP-J", f.action ?? ""].join(" ").trim();
+        const text = make("code", "frame-text", f.truncated ? `${f.frame}…` : f.frame);
+        const tr = row([when(f.at), arrow, kind, text], "frame-row");
+        tr.dataset.direction = f.direction;
+        return tr;
+      }),
+    );
+    if (list.length === 0) frames.body.append(row(["No messages since the server started", "", "", ""]));
+  }
+
   function show(id) {
     if (id === chargerId) return;
     hide();
@@ -175,6 +192,7 @@ export function createChargerView(root, { session, api, siteTime }) {
     connectors.body.replaceChildren();
     sessions.body.replaceChildren();
     log.body.replaceChildren();
+    frames.body.replaceChildren();
     const base = `${api}/charge-points/${encodeURIComponent(id)}`;
     const options = {
       onStatus: refuse,
@@ -191,6 +209,7 @@ export function createChargerView(root, { session, api, siteTime }) {
         intervalMs: HISTORY_INTERVAL_MS,
       }),
       new Poller({ ...options, url: `${base}/log?limit=${LOG_LINES_SHOWN}`, parse: parseChargerLog, onData: renderLog, intervalMs: HISTORY_INTERVAL_MS }),
+      new Poller({ ...options, url: `${base}/frames`, parse: parseOcppFrames, onData: renderFrames, intervalMs: DETAIL_INTERVAL_MS }),
     ];
     for (const p of pollers) p.start();
   }

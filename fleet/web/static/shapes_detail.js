@@ -108,6 +108,23 @@ export function parseChargerLog(json) {
   });
 }
 
+/** GET /api/v1/charge-points/{id}/frames */
+export function parseOcppFrames(json) {
+  const w = "/api/v1/charge-points/{id}/frames";
+  return array(json, w).map((value, i) => {
+    const where = `${w} [${i}]`;
+    const f = object(value, where);
+    return {
+      at: instant(f.at, `${where}.at`),
+      direction: string(f.direction, `${where}.direction`),
+      messageType: optionalString(f.message_type, `${where}.message_type`),
+      action: optionalString(f.action, `${where}.action`),
+      frame: string(f.frame, `${where}.frame`),
+      truncated: boolean(f.truncated, `${where}.truncated`),
+    };
+  });
+}
+
 /** GET /api/v1/alerts */
 export function parseAlerts(json) {
   const w = "/api/v1/alerts";
