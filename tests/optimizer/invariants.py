@@ -130,13 +130,13 @@ def _accepts_kw(vehicle: VehicleRequest, stored_kwh: float, hours: float) -> flo
         return vehicle.max_power_kw
     accepts_kw = vehicle.max_power_kw
     if vehicle.taper:
-        # the slot's average power as the taper allows it halfway through the slot, found by bisection:
-        # the largest p with p <= taper(soc at the start + p * hours * efficiency / 2 / battery)
+        # the slot's power as the taper allows it at the slot's end, found by bisection:
+        # the largest p with p <= taper(soc at the start + p * hours * efficiency / battery)
         battery_kwh, per_kw = vehicle.battery_kwh, hours * vehicle.efficiency
         low, high = 0.0, max(0.0, taper_at(vehicle.taper, stored_kwh / battery_kwh))
         for _ in range(60):
             middle = (low + high) / 2
-            if middle <= taper_at(vehicle.taper, (stored_kwh + middle * per_kw / 2) / battery_kwh):
+            if middle <= taper_at(vehicle.taper, (stored_kwh + middle * per_kw) / battery_kwh):
                 low = middle
             else:
                 high = middle

@@ -144,9 +144,9 @@ def test_a_battery_tapering_below_the_minimum_is_offered_the_minimum_and_charges
     assert_safe(p, repaired)
     assert_dispatchable(p, repaired)
     plan = repaired.plans[0]
-    # at 97 % the taper allows 11 - 0.17 / 0.2 * 9.9 = 2.585 kW, falling 49.5 kW per unit of SoC: over a
-    # quarter hour the van averages what it accepts halfway, 2.585 / (1 + 49.5 * 0.25 / (2 * 68)) kW
-    assert plan.power_kw[0] == pytest.approx(2.585 / (1 + 49.5 * 0.25 / 136), abs=1e-6)
+    # at 97 % the taper allows 11 - 0.17 / 0.2 * 9.9 = 2.585 kW, falling 49.5 kW per unit of SoC: the
+    # plan counts what it still accepts at the quarter hour's end, 2.585 / (1 + 49.5 * 0.25 / 68) kW
+    assert plan.power_kw[0] == pytest.approx(2.585 / (1 + 49.5 * 0.25 / 68), abs=1e-6)
     assert all(0 < p_kw < MIN_KW for p_kw in plan.power_kw[:3])
     assert plan.planned_energy_kwh == pytest.approx(1.5, abs=1e-6)
     assert plan.unmet_energy_kwh == 0.0

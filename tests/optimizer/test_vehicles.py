@@ -14,28 +14,28 @@ TAPER = ((0.0, 22.0), (0.8, 22.0), (1.0, 2.0))
 
 
 def taper_plan_kw(slots: int, need_kwh: float) -> list[float]:
-    """By hand: from 80 % of 40 kWh, each 15-minute slot at what the taper allows halfway through it.
+    """By hand: from 80 % of 40 kWh, each 15-minute slot at what the taper allows at its end.
 
-    Above 80 % the line is ``22 - 100 (soc - 0.8)`` kW; with ``p`` kW for 0.25 h the SoC halfway is
-    ``soc + p * 0.25 / (2 * 40)``, so ``p = (22 - 100 (soc - 0.8)) / (1 + 100 * 0.25 / 80)``."""
+    Above 80 % the line is ``22 - 100 (soc - 0.8)`` kW; with ``p`` kW for 0.25 h the SoC at the end
+    is ``soc + p * 0.25 / 40``, so ``p = (22 - 100 (soc - 0.8)) / (1 + 100 * 0.25 / 40)``."""
     stored_kwh, plan = 32.0, []
     for _ in range(slots):
         soc = stored_kwh / 40.0
-        p_kw = min((22.0 - 100.0 * (soc - 0.8)) / (1.0 + 100.0 * 0.25 / 80.0), (32.0 + need_kwh - stored_kwh) / 0.25)
+        p_kw = min((22.0 - 100.0 * (soc - 0.8)) / (1.0 + 100.0 * 0.25 / 40.0), (32.0 + need_kwh - stored_kwh) / 0.25)
         plan.append(p_kw)
         stored_kwh += p_kw * 0.25
     return plan
 
 
-def test_taper_limits_power_halfway_through_each_slot() -> None:
-    # 40 kWh battery at 80 % (32 kWh), 8 kWh wanted, four 15-minute slots, one price: as early as the
-    # taper allows: 16.76 kW (4.19 kWh), 8.78 kW, 4.60 kW, then the last 0.46 kWh at 1.86 kW.
-    # Cost 8 kWh x 0.20 = 1.60; full at departure.
+def test_taper_limits_power_to_what_the_battery_accepts_at_the_end_of_each_slot() -> None:
+    # 40 kWh battery at 80 % (32 kWh), 7.5 kWh wanted, four 15-minute slots, one price: as early as
+    # the taper allows: 22 / 1.625 = 13.54 kW (3.38 kWh), 8.33 kW, 5.13 kW, then the last 0.75 kWh
+    # at 3.00 kW. Cost 7.5 kWh x 0.20 = 1.50; 98.75 % at departure.
     car = vehicle(
         "car",
         available_h=(0.25,) * 4,
         max_power_kw=22.0,
-        energy_needed_kwh=8.0,
+        energy_needed_kwh=7.5,
         battery_kwh=40.0,
         initial_soc=0.8,
         taper=TAPER,
@@ -43,18 +43,18 @@ def test_taper_limits_power_halfway_through_each_slot() -> None:
     p = problem(slot_duration_h=(0.25,) * 4, vehicles=[car])
     schedule = solve(p)
     assert schedule.status is SolveStatus.OPTIMAL
-    expected_kw = taper_plan_kw(4, 8.0)
-    assert expected_kw[0] == pytest.approx(16.7619, abs=1e-4)
+    expected_kw = taper_plan_kw(4, 7.5)
+    assert expected_kw == pytest.approx([13.5385, 8.3314, 5.1270, 3.0032], abs=1e-4)
     assert schedule.plans[0].power_kw == pytest.approx(expected_kw)
-    assert schedule.plans[0].departure_soc == pytest.approx(1.0)
-    assert schedule.objective_eur == pytest.approx(1.6)
+    assert schedule.plans[0].departure_soc == pytest.approx(0.9875)
+    assert schedule.objective_eur == pytest.approx(1.5)
     assert_safe(p, schedule)
     fallback = fallback_schedule(p, reason="test")
     assert fallback.plans[0].power_kw == pytest.approx(expected_kw)
 
 
 def test_taper_binding_everywhere_is_a_vehicle_limit() -> None:
-    # Two 15-minute slots from 80 %: 16.76 kW (4.19 kWh) then 8.78 kW (2.20 kWh); 1.61 kWh unmet.
+    # Two 15-minute slots from 80 %: 13.54 kW (3.38 kWh) then 8.33 kW (2.08 kWh); 2.53 kWh unmet.
     car = vehicle(
         "car",
         available_h=(0.25, 0.25),
@@ -69,6 +69,7 @@ def test_taper_binding_everywhere_is_a_vehicle_limit() -> None:
     expected_kw = taper_plan_kw(2, 8.0)
     assert plan.power_kw == pytest.approx(expected_kw)
     assert plan.unmet_energy_kwh == pytest.approx(8.0 - 0.25 * sum(expected_kw))
+    assert plan.unmet_energy_kwh == pytest.approx(2.5325, abs=1e-4)
     assert plan.unmet_reason is UnmetReason.VEHICLE_LIMIT
 
 

@@ -47,6 +47,7 @@ def test_every_16_action_has_exactly_one_row() -> None:
 def test_every_test_the_table_names_exists() -> None:
     assert _missing(_section("Messages")) == []
     assert _missing(_section("Robustness")) == []
+    assert _missing(_section("Security, authorisation and smart charging")) == []
 
 
 def test_every_compliance_test_is_in_the_table() -> None:
