@@ -156,6 +156,7 @@ def _as_json(result: ModeResult) -> dict[str, Any]:
         "rss_connected_mib": round(result.rss_connected_bytes / 2**20, 1),
         "kib_per_connection": round(result.bytes_per_connection / 1024, 2),
         "idle_cpu_share": round(result.idle_cpu_share, 4),
+        "settling_full_collection_ms": round(result.settling_collection_ms, 1),
         "rungs": [
             {
                 key: (round(value, 3) if isinstance(value, float) else value)

@@ -53,6 +53,9 @@ class PluggedVehicle:
     power_step_kw: float = 0.0
     battery_kwh: float | None = None
     soc_percent: float | None = None
+    vehicle_max_power_kw: float | None = None
+    """The vehicle's own maximum on this kind of charger (AC or DC) [kW], when known: what its
+    battery's taper scales with, whatever the charger's rating."""
 
     @property
     def connector_key(self) -> str:
@@ -63,11 +66,15 @@ class PluggedVehicle:
         return self.vehicle_id or f"tx-{self.transaction_id}"
 
 
+def vehicle_max_power_kw(charger: ChargePointConfig, vehicle: VehicleRecord) -> float:
+    """The vehicle's maximum on this kind of charger [kW]: ``max_dc_kw`` on DC, ``max_ac_kw`` on AC."""
+    return vehicle.max_dc_kw if charger.kind == "DC" else vehicle.max_ac_kw
+
+
 def connector_max_power_kw(charger: ChargePointConfig, vehicle: VehicleRecord | None) -> float:
     if vehicle is None:
         return charger.max_power_kw
-    vehicle_kw = vehicle.max_dc_kw if charger.kind == "DC" else vehicle.max_ac_kw
-    return min(charger.max_power_kw, vehicle_kw)
+    return min(charger.max_power_kw, vehicle_max_power_kw(charger, vehicle))
 
 
 def _next_local(now: datetime, at: time, timezone: str) -> datetime:
@@ -203,6 +210,7 @@ def plugged_vehicles(
                 power_step_kw=connector_power_step_kw(charger),
                 battery_kwh=vehicle.battery_kwh if vehicle else None,
                 soc_percent=tx.last_soc_percent,
+                vehicle_max_power_kw=vehicle_max_power_kw(charger, vehicle) if vehicle else None,
             )
         )
     return plugged
@@ -225,6 +233,9 @@ def generic_taper(max_power_kw: float) -> tuple[tuple[float, float], ...]:
     Vehicles do not report their curve; this common shape keeps the plan from counting on full
     power into a nearly full battery. Where it falls below the charger's minimum current the
     optimiser's repair offers the charger its minimum and counts what the vehicle accepts.
+    ``max_power_kw`` is the vehicle's own maximum on the kind of charger: the curve belongs to the
+    battery, so a vehicle rated above its charger keeps the charger's full power past 80 % (the
+    optimiser caps the curve at the connector's ``max_power_kw``).
     """
     return ((0.0, max_power_kw), (0.8, max_power_kw), (1.0, 0.1 * max_power_kw))
 
@@ -348,7 +359,7 @@ def build_problem(
                 power_step_kw=p.power_step_kw,
                 battery_kwh=p.battery_kwh if soc is not None else None,
                 initial_soc=soc,
-                taper=generic_taper(p.max_power_kw) if soc is not None else (),
+                taper=generic_taper(p.vehicle_max_power_kw or p.max_power_kw) if soc is not None else (),
             )
         )
     requests.extend(expected_requests(site, forecast, expected))

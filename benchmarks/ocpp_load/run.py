@@ -85,6 +85,9 @@ class ModeResult:
     held_at_end: int = 0
     idle_cpu_share: float = 0.0
     """Server CPU over wall time with every charger connected and silent (keepalive only)."""
+    settling_collection_ms: float = 0.0
+    """The first full garbage collection over the connected chargers' objects, run before the
+    ladder [ms]: a pause a server takes once after a burst of connections, not per message."""
     rungs: list[Rung] = field(default_factory=list)
 
     @property
@@ -158,9 +161,13 @@ def run_mode(mode: ServerMode, plan: LoadPlan) -> ModeResult:
         time.sleep(plan.idle_s)
         idle_to = _ask_stats(server_pipe)
         result.idle_cpu_share = (idle_to.cpu_s - idle_from.cpu_s) / (idle_to.at_s - idle_from.at_s)
+        server_pipe.send(("collect",))
+        settled: ServerStats = server_pipe.recv()
+        result.settling_collection_ms = 1000 * max(settled.gc_pauses_s, default=0.0)
         _progress(
             f"{mode.name}: {result.chargers_connected} connected in {result.connect_s:.1f} s, "
-            f"{result.bytes_per_connection / 1024:.1f} KiB each, idle CPU {result.idle_cpu_share:.0%}"
+            f"{result.bytes_per_connection / 1024:.1f} KiB each, idle CPU {result.idle_cpu_share:.0%}, "
+            f"first full collection {result.settling_collection_ms:.0f} ms"
         )
         if result.chargers_connected == 0:
             raise RuntimeError(f"{mode.name}: no charger could connect: {'; '.join(result.connect_failures)}")

@@ -202,6 +202,9 @@ async def _serve(mode: ServerMode, host: str, pipe: Connection) -> None:
             command = await loop.run_in_executor(control, pipe.recv)
             if command[0] == "stop":
                 break
+            if command[0] == "collect":
+                # Run on the event loop's thread, as the collector would when it chose to.
+                gc.collect()
             pipe.send(_stats(sink, collections))
     serving.cancel()
     await asyncio.gather(serving, return_exceptions=True)

@@ -12,6 +12,7 @@ from fleet.planning import build_problem, idle_connector_reserve_kw, plugged_veh
 from fleet.site_config import load_site
 from fleet.site_forecast import fallback_forecast, forecast_site
 from optimizer import solve
+from optimizer.taper import taper_limit_kw, taper_lines, vehicle_limit_kw
 from tests.fleet.builders import T0, booking, transaction, vehicle
 
 SITE = load_site()
@@ -125,3 +126,20 @@ def test_forecast_problem_solves_for_a_full_site() -> None:
     assert schedule.status.value == "optimal"
     for t, ev_kw in enumerate(schedule.ev_power_kw):
         assert ev_kw + problem.base_load_kw[t] - problem.pv_firm_kw[t] <= 500 + 1e-6
+
+
+def test_the_taper_scales_with_the_vehicle_not_the_charger() -> None:
+    # A Ford E-Transit (115 kW DC, 68 kWh) at 90 % on a 50 kW DC charger: its battery tapers from
+    # 115 kW at 80 % to 11.5 kW at 100 %, so at 90 % it accepts 115 - 0.1 / 0.2 * 103.5 = 63.25 kW,
+    # more than the charger gives: the plan may use the charger's 50 kW, not the 27.5 kW a curve
+    # drawn from the charger's rating would allow (50 - 0.1 / 0.2 * 45).
+    van = replace(vehicle("VAN-02", battery_kwh=68.0), max_dc_kw=115.0)
+    tx = transaction(charge_point_id="MI-DC-01", vehicle_id="VAN-02", soc_percent=90.0)
+    b = booking("VAN-02", T0 + timedelta(hours=2), 5.0)
+    plugged = plugged_vehicles(T0, SITE, [tx], {"VAN-02": van}, {"VAN-02": b})
+    assert plugged[0].max_power_kw == 50.0
+    assert plugged[0].vehicle_max_power_kw == 115.0
+    request = build_problem(SITE, fallback_forecast(SITE, T0, 24), plugged).vehicles[0]
+    assert request.taper == ((0.0, 115.0), (0.8, 115.0), (1.0, 11.5))
+    assert taper_limit_kw(taper_lines(request.taper), 0.9) == pytest.approx(63.25)
+    assert vehicle_limit_kw(request, taper_lines(request.taper), 0.0) == 50.0

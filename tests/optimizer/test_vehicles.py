@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from optimizer import SolveStatus, UnmetReason, fallback_schedule, solve
 from optimizer.model import build_charge_index, build_model
+from optimizer.taper import taper_lines, vehicle_limit_kw
 from tests.optimizer.factories import problem, vehicle
 from tests.optimizer.invariants import assert_safe
 
@@ -145,3 +148,25 @@ def test_absent_data_adds_no_variables() -> None:
     model = build_model(p, build_charge_index(p))
     names = {component.name for component in model.component_objects()}
     assert not names & {"stored_energy_kwh", "site_limit", "worst_unmet_share", "power_rise_kw", "peak_import_kw"}
+
+
+def test_a_taper_bound_limit_still_holds_when_replanned_within_its_slot() -> None:
+    # A 68 kWh van at 95 % on 50 kW (down to 5 kW at 100 %: -225 kW per unit of SoC) accepts
+    # 50 - 225 x 0.15 = 16.25 kW now. A charger holds one limit for the quarter hour, so the plan
+    # may count only what the battery still accepts at its end: p = 16.25 - 225 x p x 0.25 x 0.92 / 68,
+    # p = 16.25 / 1.76103 = 9.2276 kW. Planned halfway (11.77 kW) the battery would take less than
+    # the limit before the quarter hour is over, and the re-plan 5 minutes in, on the 10 minutes
+    # left, would allow less than was planned: the van leaves short.
+    taper = ((0.0, 50.0), (0.8, 50.0), (1.0, 5.0))
+    van = vehicle(
+        "van", available_h=(0.25,), max_power_kw=50.0, efficiency=0.92, battery_kwh=68.0, initial_soc=0.95, taper=taper
+    )
+    lines = taper_lines(taper)
+    planned_kw = vehicle_limit_kw(van, lines, 0.0, 0.25 * 0.92)
+    assert planned_kw == pytest.approx(16.25 / (1 + 225 * 0.25 * 0.92 / 68), abs=1e-9)
+    assert planned_kw == pytest.approx(9.2276, abs=1e-4)
+    five_minutes_kwh = planned_kw * 0.92 / 12
+    # the same end of the slot, so the same limit
+    assert vehicle_limit_kw(van, lines, five_minutes_kwh, 0.92 / 6) == pytest.approx(planned_kw, abs=1e-9)
+    schedule = solve(problem(slot_duration_h=(0.25,), vehicles=[replace(van, energy_needed_kwh=3.0)]))
+    assert schedule.plans[0].power_kw[0] == pytest.approx(planned_kw, abs=1e-6)
