@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from fleet.auth import AccountExistsError, AuthService, InvalidAccountError, Role
 from fleet.auth.tokens import TokenCodec
+from fleet.observability.logging_json import configure_logging
 from fleet.persistence.access_records import AccountKind
 from fleet.persistence.store import Store
 from fleet.runtime import RunSettings, Runtime
@@ -68,6 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--ocpp-port", type=int, default=9000)
         sub.add_argument("--http-host", default="127.0.0.1")
         sub.add_argument("--http-port", type=int, default=8000)
+        sub.add_argument(
+            "--log-format",
+            default="text",
+            choices=["text", "json"],
+            help="json: one JSON object per line, for log collectors (docs/observability.md)",
+        )
+        sub.add_argument(
+            "--no-metrics", action="store_true", help="neither count nor serve Prometheus metrics at GET /metrics"
+        )
         tls = sub.add_argument_group("OCPP over TLS (security profiles 2 and 3, see docs/security.md)")
         tls.add_argument("--ocpp-tls-port", type=int, help="port of the wss listener, next to the plain ws one")
         tls.add_argument("--ocpp-tls-cert", type=Path, help="the central system's certificate chain (PEM)")
@@ -210,11 +220,7 @@ async def _create_account(url: str, args: argparse.Namespace, secret: str) -> No
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(args.log_level, getattr(args, "log_format", "text"))
     # One line per websocket opened or closed drowns everything else at a site of this size.
     logging.getLogger("websockets").setLevel(max(logging.WARNING, logging.getLogger().level))
     if args.command == "check-site":
@@ -255,6 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed if simulate else 1,
         token_key=_token_key(),
         ocpp_tls=_tls_settings(args),
+        metrics=not args.no_metrics,
     )
     log.info("%s", _summary(site))
     if simulate:

@@ -19,6 +19,7 @@ from fleet.clock import Clock
 from fleet.dispatch import Dispatcher
 from fleet.external_sources import ExternalForecasts, ExternalSources
 from fleet.grid_limits import slot_caps_kw
+from fleet.observability.metrics import FleetMetrics
 from fleet.persistence.records import BookingRecord, GridLimitRecord, TransactionRecord, VehicleRecord
 from fleet.persistence.store import Store
 from fleet.planning import ExpectedArrivals, PluggedVehicle, build_problem, horizon_h, plugged_vehicles
@@ -128,8 +129,10 @@ class ControlLoop:
         *,
         yard: Yard | None = None,
         solver: Solver | None = None,
+        metrics: FleetMetrics | None = None,
     ) -> None:
         self._site = site
+        self._metrics = metrics
         self._store = store
         self._dispatcher = dispatcher
         self._clock = clock
@@ -141,6 +144,8 @@ class ControlLoop:
         self._plan_lock = asyncio.Lock()
         self._planned = asyncio.Condition()
         self.latest: PlanResult | None = None
+        self.started = False
+        """Whether ``run`` has begun (readiness: planning is under way even before the first plan)."""
 
     def request_replan(self, reason: str) -> None:
         self._triggers.request_replan(reason)
@@ -157,6 +162,7 @@ class ControlLoop:
         return self.latest
 
     async def run(self) -> None:
+        self.started = True
         self.request_replan("start")
         async with asyncio.TaskGroup() as group:
             group.create_task(self._slot_ticker())
@@ -223,6 +229,8 @@ class ControlLoop:
                 unmet_kwh,
                 body,
             )
+            if self._metrics is not None:
+                self._metrics.plan_made(schedule.status.value, schedule.solve_time_s, now)
             result = PlanResult(schedule_id, now, reasons, forecast, problem, tuple(plugged), schedule)
             async with self._planned:
                 self.latest = result

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from fleet.observability.metrics import FleetMetrics
 from fleet.persistence.capability_queries import CapabilityStore, DesiredProfile
 from fleet.planning import PluggedVehicle
 from fleet.site_config import ChargePointConfig, SiteConfig
@@ -80,23 +82,35 @@ def tx_profile(
     transaction_id: int,
     *,
     min_power_kw: float = 0.0,
+    part_slot_h: Sequence[float] = (),
 ) -> PowerLimitProfile:
     """A TxProfile following ``power_kw`` over the schedule's slots, merged where the limit repeats.
 
-    A planned power above 0 but below ``min_power_kw`` (the charger's minimum current) is a draw the
-    vehicle itself holds there, its taper near full: the optimiser's repair plans it only so, and
-    keeps the minimum free for it under every limit. The charger is given its minimum and the
-    vehicle takes what it accepts.
+    A planned power above 0 but below ``min_power_kw`` (the charger's minimum current) is given as
+    the minimum: the optimiser's repair plans it only where the vehicle itself holds the draw
+    there (its taper near full: it takes what it accepts for the whole slot) or where it needs
+    less than a whole slot at the minimum. Then ``part_slot_h`` (the plan's
+    :attr:`~optimizer.VehiclePlan.part_slot_h`) says how long from the slot's start [h]: the
+    minimum for that long, rounded up to the second, then 0. The repair keeps the minimum free
+    for it under every limit.
     """
     start = schedule.slot_starts_utc[0] - PROFILE_LEAD
     periods: list[PowerPeriod] = []
-    for slot_start, planned_kw in zip(schedule.slot_starts_utc, power_kw, strict=True):
-        offset_s = 0 if not periods else int((slot_start - start).total_seconds())
-        limit_kw = min_power_kw if 0 < planned_kw < min_power_kw else planned_kw
+
+    def hold(offset_s: int, limit_kw: float) -> None:
         rounded_kw = round(max(0.0, limit_kw), 3)
-        if periods and abs(periods[-1].limit_kw - rounded_kw) < 1e-9:
-            continue
-        periods.append(PowerPeriod(start_offset_s=offset_s, limit_kw=rounded_kw))
+        if not periods or abs(periods[-1].limit_kw - rounded_kw) >= 1e-9:
+            periods.append(PowerPeriod(start_offset_s=offset_s if periods else 0, limit_kw=rounded_kw))
+
+    for t, (slot_start, planned_kw) in enumerate(zip(schedule.slot_starts_utc, power_kw, strict=True)):
+        slot_offset_s = int((slot_start - start).total_seconds())
+        below_minimum = 0 < planned_kw < min_power_kw
+        hold(slot_offset_s, min_power_kw if below_minimum else planned_kw)
+        part_h = part_slot_h[t] if t < len(part_slot_h) else 0.0
+        if below_minimum and part_h > 0:
+            off_s = slot_offset_s + math.ceil(part_h * 3600.0 - 1e-6)
+            if off_s < slot_offset_s + round(schedule.slot_duration_h[t] * 3600.0):
+                hold(off_s, 0.0)
     horizon_end = schedule.slot_starts_utc[-1] + timedelta(hours=schedule.slot_duration_h[-1])
     return PowerLimitProfile(
         profile_id=TX_PROFILE_ID_BASE + connector_id,
@@ -149,8 +163,16 @@ def same_plan(old: PowerLimitProfile, new: PowerLimitProfile, now: datetime) -> 
 class Dispatcher:
     """Turns schedules into TxProfiles; remembers what each connector was last sent."""
 
-    def __init__(self, site: SiteConfig, sender: ProfileSender, desired: CapabilityStore | None = None) -> None:
+    def __init__(
+        self,
+        site: SiteConfig,
+        sender: ProfileSender,
+        desired: CapabilityStore | None = None,
+        *,
+        metrics: FleetMetrics | None = None,
+    ) -> None:
         self._site = site
+        self._metrics = metrics
         self._sender = sender
         self._desired = desired
         self._sent: dict[str, PowerLimitProfile] = {}
@@ -180,6 +202,7 @@ class Dispatcher:
                 vehicle.connector_id,
                 vehicle.transaction_id,
                 min_power_kw=vehicle.min_power_kw,
+                part_slot_h=plan.part_slot_h,
             )
             old = self._sent.get(vehicle.connector_key)
             if old is not None and same_plan(old, profile, now):
@@ -229,6 +252,8 @@ class Dispatcher:
         )
         if self._desired is not None:
             await self._desired.record_attempt(connector_key, profile, result.status.value, now)
+        if self._metrics is not None:
+            self._metrics.profile_dispatched(result.status.value)
         if result.ok:
             self._sent[connector_key] = profile
         else:

@@ -27,6 +27,8 @@ from fleet.demo_history import HISTORY_DAYS, demo_meter, generate_demo_world, st
 from fleet.desired_profiles import ProfileReconciler, ProfileSyncRequests
 from fleet.dispatch import Dispatcher
 from fleet.ingest import ChargerIngest
+from fleet.observability.metrics import FleetMetrics
+from fleet.observability.readiness import ReadinessCheck
 from fleet.over_limit import OverLimitMonitor
 from fleet.persistence.records import VehicleClass, VehicleRecord
 from fleet.persistence.store import Store
@@ -70,6 +72,8 @@ class RunSettings:
     """How long [s] a charger has to answer a command."""
     ocpp_tls: TlsSettings | None = None
     """The wss listener for security profiles 2 and 3 (docs/security.md); None serves plain ws only."""
+    metrics: bool = True
+    """Count and serve Prometheus metrics at ``GET /metrics`` (docs/observability.md)."""
 
 
 class _Server(uvicorn.Server):
@@ -131,6 +135,7 @@ class Runtime:
         if tls is not None and tls.ca_cert_path is not None and tls.ca_key_path is not None:
             authority = CertificateAuthority.from_files(tls.ca_cert_path, tls.ca_key_path)
         profile_sync = ProfileSyncRequests()
+        self.metrics = FleetMetrics() if self.settings.metrics else None
         self.central = CentralSystem(
             ChargerIngest(
                 self.site,
@@ -144,12 +149,21 @@ class Runtime:
             self.clock.now,
             call_timeout_s=self.settings.ocpp_call_timeout_s,
             certificates=SiteCertificateSigner(self.site, authority, self.store.charger_security, wall_clock.now),
+            metrics=None if self.metrics is None else self.metrics.edge,
         )
-        self.dispatcher = Dispatcher(self.site, self.central, self.store.capabilities)
+        self.dispatcher = Dispatcher(self.site, self.central, self.store.capabilities, metrics=self.metrics)
         self.reconciler = ProfileReconciler(
             self.site, self.store, self.dispatcher, self.central, profile_sync, self.clock
         )
-        self.control_loop = ControlLoop(self.site, self.store, self.dispatcher, self.clock, triggers, yard=self.yard)
+        self.control_loop = ControlLoop(
+            self.site, self.store, self.dispatcher, self.clock, triggers, yard=self.yard, metrics=self.metrics
+        )
+        self.readiness = ReadinessCheck(
+            self.store.ping,
+            lambda: self.central.listening_port() is not None,
+            lambda: self.control_loop.started or self.control_loop.latest is not None,
+            self.metrics,
+        )
         self.auth = AuthService(
             self.store.access,
             TokenCodec(self.settings.token_key or secrets.token_bytes(32)),
@@ -170,6 +184,8 @@ class Runtime:
             charger_security=self.charger_security,
             recent_frames=self.central.recent_frames,
             stopping=self._stop,
+            readiness=self.readiness,
+            metrics=self.metrics,
         )
         self.app = create_app(ctx)
 

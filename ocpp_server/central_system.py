@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from http import HTTPStatus
@@ -55,7 +56,9 @@ from ocpp_server.commands import (
 from ocpp_server.events import ChargerConnected, ChargerDisconnected, OcppVersion
 from ocpp_server.handlers_v16 import ChargePointV16
 from ocpp_server.json_codec import ORJSON, JsonCodec
+from ocpp_server.log_context import CHARGE_POINT_ID
 from ocpp_server.message_trace import MessageTrace, TracedFrame
+from ocpp_server.metrics import EdgeMetrics, NoEdgeMetrics, OutboundOutcome, outcome_of_status
 from ocpp_server.outbound_v16 import OutboundCalls
 from ocpp_server.ports import CertificateSigner, ChargerEventSink, Refusal
 from ocpp_server.profiles import to_ocpp16_charging_profile
@@ -101,6 +104,7 @@ class CentralSystem:
         certificates: CertificateSigner | None = None,
         capabilities_timeout_s: float = 10.0,
         frames_traced_per_charger: int = 20,
+        metrics: EdgeMetrics | None = None,
     ) -> None:
         """
         Parameters
@@ -131,10 +135,15 @@ class CentralSystem:
             sent meanwhile wait for the answer that long at most.
         frames_traced_per_charger
             Recent frames kept per charger for the operator (``recent_frames``); 0 keeps none.
+        metrics
+            Told about connections, frames, handler times and outbound calls; None counts nothing.
         """
         self._sink = sink
         self._now = now
-        self._outbound = OutboundCalls(timeout_s=call_timeout_s, max_concurrent=max_concurrent_calls)
+        self._metrics: EdgeMetrics = NoEdgeMetrics() if metrics is None else metrics
+        self._outbound = OutboundCalls(
+            timeout_s=call_timeout_s, max_concurrent=max_concurrent_calls, metrics=self._metrics
+        )
         self._ping_interval_s = ping_interval_s
         self._max_plausible_power_kw = max_plausible_power_kw
         self._schemas: PayloadSchemas = CompiledSchemas(OCPP_16) if schemas is None else schemas
@@ -248,9 +257,12 @@ class CentralSystem:
         charge_point = self._charge_point(charge_point_id)
         if charge_point is None:
             return RawCallAnswer(RawCallOutcome.NOT_CONNECTED, detail=f"{charge_point_id} is not connected")
-        return await send_raw_call(
+        started_s = time.perf_counter()
+        answer = await send_raw_call(
             charge_point, action, payload, timeout_s=self._outbound.timeout_s, codec=self._json_codec
         )
+        self._metrics.outbound_call_finished(action.value, _raw_outcome(answer), time.perf_counter() - started_s)
+        return answer
 
     def _charge_point(self, charge_point_id: str) -> ChargePointV16 | None:
         session = self._sessions.get(charge_point_id)
@@ -292,9 +304,13 @@ class CentralSystem:
             LOGGER.warning("closing a connection without the %s subprotocol", SUBPROTOCOL)
             await connection.close(CloseCode.PROTOCOL_ERROR, f"unsupported subprotocol, expected {SUBPROTOCOL}")
             return
+        # This task serves this one connection: what it logs, and the tasks it starts, name the charger.
+        CHARGE_POINT_ID.set(session.charge_point_id)
+        self._metrics.connection_opened()
         try:
             await self._run_session(session, connection)
         finally:
+            self._metrics.connection_closed()
             await self._report_disconnect(session)
 
     async def _run_session(self, session: Session, connection: ServerConnection) -> None:
@@ -315,6 +331,7 @@ class CentralSystem:
                 certificates=self._certificates,
                 capabilities_timeout_s=self._capabilities_timeout_s,
                 trace=self._trace,
+                metrics=self._metrics,
             )
             session.charge_point = charge_point
             tasks.spawn(_close_when_replaced(session, connection), name=f"{session.charge_point_id}: replace")
@@ -368,6 +385,16 @@ def _refused(connection: ServerConnection, charge_point_id: str, refusal: Refusa
     if refusal is Refusal.FORBIDDEN:
         return connection.respond(HTTPStatus.FORBIDDEN, f"{detail or refusal.value}\n")
     return connection.respond(HTTPStatus.NOT_FOUND, f"Unknown charge point id {charge_point_id!r}\n")
+
+
+def _raw_outcome(answer: RawCallAnswer) -> OutboundOutcome:
+    if answer.outcome is RawCallOutcome.RESULT:
+        return outcome_of_status(None if answer.payload is None else answer.payload.get("status"))
+    return {
+        RawCallOutcome.CALL_ERROR: OutboundOutcome.ERROR,
+        RawCallOutcome.TIMEOUT: OutboundOutcome.TIMEOUT,
+        RawCallOutcome.NOT_CONNECTED: OutboundOutcome.NOT_CONNECTED,
+    }[answer.outcome]
 
 
 def _not_connected(charge_point_id: str) -> CommandResult:

@@ -36,6 +36,7 @@ from ocpp_server.events import (
 from ocpp_server.json_codec import JsonCodec
 from ocpp_server.message_trace import MessageTrace
 from ocpp_server.meter_parsing import parse_meter_values, parse_wh
+from ocpp_server.metrics import EdgeMetrics
 from ocpp_server.outbound_v16 import OutboundCalls
 from ocpp_server.ports import BootDecision, CertificateSigner, ChargerEventSink, IdTagInfo
 from ocpp_server.profile_channel import ProfileChannel
@@ -92,6 +93,7 @@ class ChargePointV16(ChargePointRpcV16):
         certificates: CertificateSigner | None = None,
         capabilities_timeout_s: float = 10.0,
         trace: MessageTrace | None = None,
+        metrics: EdgeMetrics | None = None,
     ) -> None:
         super().__init__(
             charge_point_id,
@@ -101,6 +103,7 @@ class ChargePointV16(ChargePointRpcV16):
             schemas=schemas,
             json_codec=json_codec,
             trace=trace,
+            metrics=metrics,
         )
         self._sink = sink
         self._now = now

@@ -9,6 +9,7 @@ call is pending is NOT_CONNECTED at once rather than a TIMEOUT much later.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Sequence
 from typing import Any, Protocol
 
@@ -17,6 +18,7 @@ from ocpp.v16 import call
 from websockets.exceptions import ConnectionClosed
 
 from ocpp_server.commands import CommandResult, CommandStatus, ProfilePurpose
+from ocpp_server.metrics import EdgeMetrics, NoEdgeMetrics, OutboundOutcome, outcome_of_status
 
 
 class CallingChargePoint(Protocol):
@@ -38,16 +40,26 @@ _SET_PROFILE_STATUS = {
 }
 
 
-class OutboundCalls:
-    """Sends commands to chargers with a timeout [s] and at most ``max_concurrent`` at once."""
+_OUTCOME_OF_FAILURE = {
+    CommandStatus.TIMEOUT: OutboundOutcome.TIMEOUT,
+    CommandStatus.NOT_CONNECTED: OutboundOutcome.NOT_CONNECTED,
+    CommandStatus.CALL_ERROR: OutboundOutcome.ERROR,
+}
+"""The outcome of a call that got no answer payload (``OutboundCalls._answer`` returns these)."""
 
-    def __init__(self, *, timeout_s: float, max_concurrent: int) -> None:
+
+class OutboundCalls:
+    """Sends commands to chargers with a timeout [s] and at most ``max_concurrent`` at once; each
+    call's outcome and duration go to ``metrics``."""
+
+    def __init__(self, *, timeout_s: float, max_concurrent: int, metrics: EdgeMetrics | None = None) -> None:
         if timeout_s <= 0:
             raise ValueError(f"timeout_s must be positive, got {timeout_s}")
         if max_concurrent < 1:
             raise ValueError(f"max_concurrent must be at least 1, got {max_concurrent}")
         self.timeout_s = timeout_s
         self._semaphore = asyncio.Semaphore(max_concurrent)
+        self.metrics: EdgeMetrics = NoEdgeMetrics() if metrics is None else metrics
 
     async def set_charging_profile(
         self, charge_point: CallingChargePoint, connector_id: int, cs_charging_profiles: dict[str, Any]
@@ -101,6 +113,18 @@ class OutboundCalls:
     async def _call(self, charge_point: CallingChargePoint, payload: Any, *, timeout_s: float | None = None) -> Any:
         """The charger's answer payload, or the CommandResult that explains why there is none."""
         action = type(payload).__name__
+        started_s = time.perf_counter()
+        answer = await self._answer(charge_point, payload, action, timeout_s)
+        if isinstance(answer, CommandResult):
+            outcome = _OUTCOME_OF_FAILURE[answer.status]
+        else:
+            outcome = outcome_of_status(getattr(answer, "status", None))
+        self.metrics.outbound_call_finished(action, outcome, time.perf_counter() - started_s)
+        return answer
+
+    async def _answer(
+        self, charge_point: CallingChargePoint, payload: Any, action: str, timeout_s: float | None
+    ) -> Any:
         timeout_s = self.timeout_s if timeout_s is None else min(timeout_s, self.timeout_s)
         async with self._semaphore:
             try:

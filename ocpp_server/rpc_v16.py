@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
@@ -41,6 +42,7 @@ from ocpp_server.framing import FORMATION_VIOLATION, MalformedFrame, encode_fram
 from ocpp_server.json_codec import JsonCodec
 from ocpp_server.keys import camel_to_snake_keys, snake_to_camel_keys
 from ocpp_server.message_trace import Direction, MessageTrace
+from ocpp_server.metrics import EdgeMetrics, MessageType, NoEdgeMetrics, action_label
 from ocpp_server.schemas import PayloadSchemas
 
 LOGGER = logging.getLogger(__name__)
@@ -124,11 +126,13 @@ class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package 
         schemas: PayloadSchemas,
         json_codec: JsonCodec,
         trace: MessageTrace | None = None,
+        metrics: EdgeMetrics | None = None,
     ) -> None:
         """``schemas`` is shared by every connection: it keeps what it compiled. ``trace`` keeps the
-        recent frames in both directions."""
+        recent frames in both directions; ``metrics`` counts frames, answers and handler times."""
         super().__init__(charge_point_id, connection, response_timeout=call_timeout_s)
         self._trace = trace
+        self._metrics: EdgeMetrics = NoEdgeMetrics() if metrics is None else metrics
         self._spawn = spawn
         self._schemas = schemas
         self._json = json_codec
@@ -174,10 +178,14 @@ class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package 
     async def route_message(self, raw_msg: str | bytes) -> None:
         frame = parse_frame(raw_msg, self._json)
         if isinstance(frame, MalformedFrame):
+            self._metrics.message_received("", MessageType.MALFORMED)
             await self._answer_malformed(frame, raw_msg)
         elif isinstance(frame, Call):
+            self._metrics.message_received(action_label(frame.action), MessageType.CALL)
             await self._answer_call(frame)
         else:
+            kind = MessageType.CALLERROR if isinstance(frame, CallError) else MessageType.CALLRESULT
+            self._metrics.message_received("", kind)
             self._response_queue.put_nowait(frame)
 
     async def _answer_malformed(self, frame: MalformedFrame, raw_msg: str | bytes) -> None:
@@ -189,6 +197,7 @@ class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package 
                 "Payload for Action is syntactically incorrect or not conform the PDU structure",
                 {"cause": frame.reason},
             )
+            self._metrics.call_error_sent(FORMATION_VIOLATION)
             await self._send(encode_frame(error, self._json))
 
     def refusal_for(self, action: str) -> OCPPError | None:
@@ -203,6 +212,7 @@ class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package 
             await self._send(remembered[1])
             return
         self._follow_ups = []
+        started_s = time.perf_counter()
         try:
             reply = encode_frame(await self._reply_to(call), self._json)
         except Exception as error:
@@ -216,9 +226,12 @@ class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package 
             if call_error.error_code not in _NOT_REMEMBERED:
                 self._remember(call, encoded)
             await self._send(encoded)
+            self._metrics.call_error_sent(call_error.error_code)
+            self._metrics.call_handled(action_label(call.action), time.perf_counter() - started_s)
             return
         self._remember(call, reply)
         await self._send(reply)
+        self._metrics.call_handled(action_label(call.action), time.perf_counter() - started_s)
         follow_ups, self._follow_ups = self._follow_ups, []
         for name, follow_up in follow_ups:
             self._spawn(follow_up(), name=f"{self.id}: {name}")

@@ -141,6 +141,7 @@ def schedule_from_power(
     dispatchable: bool = False,
     lp_objective_eur: float | None = None,
     timings: SolveTimings | None = None,
+    part_slot_h: Sequence[Sequence[float]] | None = None,
 ) -> Schedule:
     """Assemble a Schedule from raw per-vehicle plans.
 
@@ -161,6 +162,9 @@ def schedule_from_power(
         The LP optimum the plans come from, if any.
     timings
         Where the time went, if measured.
+    part_slot_h
+        Per vehicle and slot, how long the charger holds its minimum for a power planned below it
+        [h] (:attr:`~optimizer.schedule.VehiclePlan.part_slot_h`); None when no plan has such slots.
 
     Returns
     -------
@@ -189,8 +193,11 @@ def schedule_from_power(
             expected=vehicle.expected,
             unmet_reason=unmet_reason(vehicle, row, missing_kwh, dispatchable=dispatchable),
             departure_soc=soc_after(vehicle, delivered_kwh),
+            part_slot_h=tuple(part_h) if any(part_h) else (),
         )
-        for vehicle, row, delivered_kwh, missing_kwh in zip(problem.vehicles, rows, delivered, unmet, strict=True)
+        for vehicle, row, delivered_kwh, missing_kwh, part_h in zip(
+            problem.vehicles, rows, delivered, unmet, part_slot_h or [()] * len(rows), strict=True
+        )
     )
     cost = cost_breakdown(problem, rows, net_kw, unmet)
     return Schedule(

@@ -23,14 +23,23 @@ The repair, slot by slot from the first:
 
 Then energy still short of the LP's is moved into the vehicle's other slots with room, cheapest
 first, as long as its penalty outweighs the price (and any rise of the capacity charge). Where the
-next setpoint up would pass the need (0 -> 4.14 kW for 0.3 kWh missing, say), another slot of the
-vehicle is lowered by the excess: a larger setpoint here, a smaller one there. Every setpoint stays
-within the same limits as the LP (grid headroom, phasor rows, maximum power, taper at the slot's
-final state of charge, need and battery room), so the LP optimum is a lower bound on its cost.
+next setpoint up would pass the need (a step for 0.01 kWh missing, say), another slot of the
+vehicle is lowered by the excess: a larger setpoint here, a smaller one there.
+
+A vehicle whose own taper holds the draw below the lowest setpoint is planned at what it accepts:
+the charger is offered the lowest setpoint for the whole slot. One that needs less than a slot at
+the lowest setpoint with no other slot to exchange with (0.3 kWh missing, 4.14 kW for a quarter
+hour giving 0.95 kWh) gets it in its last slot as an average: the charger is offered the lowest
+setpoint for that share of the slot (``VehiclePlan.part_slot_h``), so that the last tenths of a
+kWh are not lost to the charger's minimum. The limits count the lowest setpoint either way.
+
+Every setpoint stays within the same limits as the LP (grid headroom, phasor rows, maximum power,
+taper at the slot's final state of charge, need and battery room), so the LP optimum is a lower
+bound on its cost.
 
 What remains of the gap is mostly granularity: with 1 A steps (0.69 kW at 3 x 230 V) a vehicle can
-miss up to one step-slot of energy (0.16 kWh in 15 minutes) without passing its need, and a slot at
-the grid limit can leave up to one step unused.
+miss up to one step-slot of energy (0.16 kWh in 15 minutes; 0.016 kWh with 0.1 A steps) without
+passing its need, and a slot at the grid limit can leave up to one step unused.
 """
 
 from __future__ import annotations
@@ -80,21 +89,27 @@ def dispatchable(schedule: Schedule, problem: ChargingProblem) -> Schedule:
     if len(schedule.slot_duration_h) != problem.n_slots:
         raise ValueError(f"schedule: {len(schedule.slot_duration_h)} slots for a problem of {problem.n_slots}")
     target_kw = [list(plan.power_kw) for plan in schedule.plans]
-    setpoints_kw = repair_setpoints(problem, target_kw)
+    states = _repaired(problem, target_kw)
+    part_slot_h = [[state.part_slot_h(t) for t in range(problem.n_slots)] for state in states]
     return schedule_from_power(
         problem,
-        setpoints_kw,
+        [state.setpoint_kw for state in states],
         status=schedule.status,
         termination=schedule.termination,
         solve_time_s=schedule.solve_time_s,
         dispatchable=True,
         lp_objective_eur=schedule.lp_objective_eur,
         timings=schedule.timings,
+        part_slot_h=part_slot_h if any(any(row) for row in part_slot_h) else None,
     )
 
 
 def repair_setpoints(problem: ChargingProblem, target_kw: Sequence[Sequence[float]]) -> list[list[float]]:
     """Setpoints close to a safe target plan (module docstring) [kW], one row per vehicle."""
+    return [state.setpoint_kw for state in _repaired(problem, target_kw)]
+
+
+def _repaired(problem: ChargingProblem, target_kw: Sequence[Sequence[float]]) -> list[VehicleState]:
     vehicles = [
         VehicleState(vehicle, target, problem.slot_duration_h)
         for vehicle, target in zip(problem.vehicles, target_kw, strict=True)
@@ -103,7 +118,7 @@ def repair_setpoints(problem: ChargingProblem, target_kw: Sequence[Sequence[floa
     for t in range(problem.n_slots):
         _repair_slot(problem, vehicles, slots, t)
     _recover_lost_energy(problem, vehicles, slots)
-    return [state.setpoint_kw for state in vehicles]
+    return vehicles
 
 
 def _repair_slot(problem: ChargingProblem, vehicles: list[VehicleState], slots: SlotState, t: int) -> None:
@@ -212,7 +227,8 @@ def _recover_lost_energy(problem: ChargingProblem, vehicles: list[VehicleState],
 
 def _raise_or_exchange(v: int, t: int, state: VehicleState, slots: SlotState, benefit_eur_per_kwh: float) -> bool:
     """Raise slot ``t`` towards the lost energy; if the next setpoint would pass the need, lower
-    another slot of the vehicle by the excess (a larger setpoint there, a smaller one here)."""
+    another slot of the vehicle by the excess (a larger setpoint there, a smaller one here); if no
+    other slot charges and ``t`` is the vehicle's last, the lowest setpoint for part of it."""
     room_kw = slots.room_kw(v, t)
     if room_kw <= LIMIT_SLACK:
         # no setpoint above the current one fits the slot's limits: nothing to raise or exchange
@@ -232,9 +248,13 @@ def _raise_or_exchange(v: int, t: int, state: VehicleState, slots: SlotState, be
         changes = [(t, higher_kw)]
         if excess_kwh > LIMIT_SLACK:
             compensation = state.best_cut(t, excess_kwh)
-            if compensation is None:
+            if compensation is not None:
+                changes.append(compensation)
+            elif t == state.last_slot and current_kw == 0:
+                # less than a whole last slot at the lowest setpoint (which fits: higher_kw is it)
+                changes = [(t, min(state.upper_at_kw(t), lost_kwh / state.energy_per_kw[t]))]
+            else:
                 return False
-            changes.append(compensation)
     gained_kwh = sum((p_kw - state.setpoint_kw[u]) * state.energy_per_kw[u] for u, p_kw in changes)
     if gained_kwh <= SETPOINT_SLACK_KWH:
         return False

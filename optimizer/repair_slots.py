@@ -57,8 +57,9 @@ class SetpointGrid:
         return _quantized(math.floor(power_kw / self.step_kw + 1e-9) * self.step_kw)
 
     def installed_kw(self, power_kw: float) -> float:
-        """The limit a charger is given for a planned draw [kW]: the lowest setpoint for a draw the
-        vehicle holds below it (:meth:`VehicleState.held_kw`), the draw itself otherwise."""
+        """The limit a charger is given for a planned draw [kW]: the lowest setpoint for a draw below
+        it (held by the vehicle, :meth:`VehicleState.held_kw`, or for part of the slot,
+        :meth:`VehicleState.part_slot_h`), the draw itself otherwise."""
         return self.lowest_kw if 0 < power_kw < self.lowest_kw else power_kw
 
     def above(self, power_kw: float) -> float | None:
@@ -129,6 +130,21 @@ class VehicleState:
         # what it accepts (less than one lowest setpoint for one slot)
         return self.upper_kw(t)
 
+    def part_slot_h(self, t: int) -> float:
+        """How long from the start of slot ``t`` the charger holds the lowest setpoint [h], where the
+        setpoint is an average below it because the vehicle needs less than a whole slot of it:
+        ``setpoint x hours / lowest``. 0 for a whole-slot setpoint (0, at least the lowest, or a
+        draw the vehicle holds below the lowest by itself, which it accepts for the whole slot)."""
+        power_kw = self.setpoint_kw[t]
+        lowest_kw = self.grid.lowest_kw
+        if not 0 < power_kw < lowest_kw - LIMIT_SLACK:
+            return 0.0
+        room_kwh = battery_room_kwh(self.vehicle) - self._delivered_before_kwh(t)
+        accepts_kw = min(self.limit_at_kw(t), max(0.0, room_kwh) / self.energy_per_kw[t])
+        if accepts_kw < lowest_kw - LIMIT_SLACK:
+            return 0.0
+        return power_kw * self.vehicle.available_h[t] / lowest_kw
+
     def close_slot(self, t: int) -> None:
         self.delivered_kwh += self.setpoint_kw[t] * self.energy_per_kw[t]
         self.target_so_far_kwh += self.target_kw[t] * self.energy_per_kw[t]
@@ -154,11 +170,14 @@ class VehicleState:
         """The vehicle's own limit in slot ``t`` (maximum power, taper) under the current setpoints [kW]."""
         if not self.lines:
             return self.vehicle.max_power_kw
+        return vehicle_limit_kw(self.vehicle, self.lines, self._delivered_before_kwh(t), self.energy_per_kw[t])
+
+    def _delivered_before_kwh(self, t: int) -> float:
+        """Energy the setpoints of the slots before ``t`` deliver [kWh]."""
         if self._delivered_by_slot_kwh is None:
             self._delivered_by_slot_kwh = np.cumsum(self._slot_setpoints_kw() * self._slot_energy_per_kw).tolist()
         earlier = bisect.bisect_left(self.slots, t)
-        before_kwh = self._delivered_by_slot_kwh[earlier - 1] if earlier else 0.0
-        return vehicle_limit_kw(self.vehicle, self.lines, before_kwh, self.energy_per_kw[t])
+        return self._delivered_by_slot_kwh[earlier - 1] if earlier else 0.0
 
     def best_cut(self, t: int, excess_kwh: float) -> tuple[int, float] | None:
         """The other slot whose setpoint, lowered by at least ``excess_kwh``, gives up the least:

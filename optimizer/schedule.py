@@ -47,6 +47,10 @@ class VehiclePlan:
     """Why energy is missing; None when nothing is."""
     departure_soc: float | None = None
     """State of charge at the end of the plan [-], when the battery is known."""
+    part_slot_h: tuple[float, ...] = ()
+    """Per slot, how long from its start [h] the charger holds its minimum power where the plan's
+    power is an average below that minimum because the vehicle needs less than a whole slot of it
+    (:func:`optimizer.repair.dispatchable`); 0 elsewhere, empty when no slot is such."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,6 +190,7 @@ class MpcController:
                 vehicle.connector_id,
                 vehicle.transaction_id,
                 min_power_kw=vehicle.min_power_kw,
+                part_slot_h=plan.part_slot_h,
             )
             payload = to_ocpp16_charging_profile(
                 profile, electrical_of(charger), max_periods=charger.max_schedule_periods

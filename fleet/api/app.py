@@ -16,6 +16,7 @@ from fleet.api import (
     routes_charger_security,
     routes_events,
     routes_grid_limits,
+    routes_health,
     routes_id_tags,
     routes_local_lists,
     routes_readiness,
@@ -77,6 +78,8 @@ def create_app(ctx: ApiContext) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(api)
+    # Outside /api/v1: load balancers and Prometheus expect them at the root, without a token.
+    app.include_router(routes_health.router)
     add_problem_handlers(app)
     # The last added runs first: the audit log sees replayed and refused requests too.
     app.add_middleware(

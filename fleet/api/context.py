@@ -13,6 +13,8 @@ from fleet.auth import AuthService
 from fleet.charger_security import ChargerSecurity
 from fleet.clock import Clock, SystemClock
 from fleet.control_loop import PlanResult, Snapshot
+from fleet.observability.metrics import FleetMetrics
+from fleet.observability.readiness import ReadinessCheck
 from fleet.persistence.store import Store
 from fleet.site_config import SiteConfig
 from fleet.yard import Yard
@@ -59,6 +61,10 @@ class ApiContext:
     """A charger's last OCPP frames (``CentralSystem.recent_frames``)."""
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when the application shuts down: open event streams end, so the server stops at once."""
+    readiness: ReadinessCheck | None = None
+    """Answers ``GET /health/ready``; None: never ready."""
+    metrics: FleetMetrics | None = None
+    """Served at ``GET /metrics``; None: metrics are off (404)."""
 
 
 def _context(request: Request) -> ApiContext:

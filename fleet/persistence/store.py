@@ -20,6 +20,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -109,6 +110,11 @@ class Store:
         """Bring the schema to the newest migration (a no-op when it is already there)."""
         async with self._exclusive(), self._write_engine.begin() as connection:
             await connection.run_sync(upgrade_to_head)
+
+    async def ping(self) -> None:
+        """Ask the database a trivial question (readiness); raises whatever the driver raises."""
+        async with self._reading() as session:
+            await session.execute(text("SELECT 1"))
 
     async def close(self) -> None:
         """Close every pooled connection; the store must not be used afterwards."""

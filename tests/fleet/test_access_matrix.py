@@ -143,6 +143,10 @@ def cases() -> dict[tuple[str, str], Case]:
         ("GET", "/api/v1/alerts"): Case("/api/v1/alerts", SITE_STAFF, 200),
         ("GET", "/api/v1/events"): Case("/api/v1/events?max_events=1", SITE_STAFF, 200),
         ("GET", "/api/v1/health"): Case("/api/v1/health", EVERYONE, 200, public=True),
+        ("GET", "/health/live"): Case("/health/live", EVERYONE, 200, public=True),
+        # The fixture's runtime has no OCPP listener and no plan: not ready, whoever asks.
+        ("GET", "/health/ready"): Case("/health/ready", EVERYONE, 503, public=True),
+        ("GET", "/metrics"): Case("/metrics", EVERYONE, 200, public=True),
         ("POST", "/api/v1/auth/token"): Case(
             "/api/v1/auth/token",
             EVERYONE,
@@ -288,6 +292,8 @@ def _id_tag_cases() -> dict[tuple[str, str], Case]:
 
 OUTSIDE_THE_API = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/", "/static"})
 """Public by design: the API's description and the operator page's own files (which hold no data)."""
+OPERATIONS = frozenset({"/health/live", "/health/ready", "/metrics"})
+"""Outside the API for load balancers and Prometheus, yet in the matrix: they must stay open."""
 
 
 def endpoints(runtime: Runtime) -> set[tuple[str, str]]:
@@ -301,8 +307,8 @@ def endpoints(runtime: Runtime) -> set[tuple[str, str]]:
 
 def test_every_endpoint_has_a_case(runtime: Runtime) -> None:
     served = endpoints(runtime)
-    assert {path for _, path in served if not path.startswith("/api/")} == OUTSIDE_THE_API
-    api_endpoints = {(method, path) for method, path in served if path.startswith("/api/")}
+    assert {path for _, path in served if not path.startswith("/api/")} == OUTSIDE_THE_API | OPERATIONS
+    api_endpoints = {(method, path) for method, path in served if path.startswith("/api/") or path in OPERATIONS}
     assert api_endpoints - set(cases()) == set(), "endpoints without a case in the access matrix"
     assert set(cases()) - api_endpoints == set(), "cases for endpoints that do not exist"
 

@@ -50,6 +50,11 @@ async def _serve(tmp_path: Path, port: int, started: threading.Event, stop: thre
     await runtime.store.upsert_vehicles(vehicle_records(runtime.site))
     admin = ACCOUNTS["admin"]
     await runtime.auth.create_account(admin.name, AccountKind.USER, admin.role, None, admin.secret)
+    # Ready, so that GET /health/ready answers 200: the OCPP listener serves and a plan exists.
+    ocpp_ready = asyncio.Event()
+    ocpp = asyncio.create_task(runtime.central.serve("127.0.0.1", 0, ready=ocpp_ready))
+    await asyncio.wait_for(ocpp_ready.wait(), timeout=10)
+    await runtime.control_loop.replan(("fuzz",))
     server = uvicorn.Server(uvicorn.Config(runtime.app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -60,6 +65,8 @@ async def _serve(tmp_path: Path, port: int, started: threading.Event, stop: thre
     await asyncio.to_thread(stop.wait)
     server.should_exit = True
     await task
+    ocpp.cancel()
+    await asyncio.gather(ocpp, return_exceptions=True)
     await runtime.store.close()
 
 

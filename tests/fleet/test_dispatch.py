@@ -56,6 +56,18 @@ def test_a_draw_held_below_the_minimum_is_sent_as_the_minimum() -> None:
     assert [(p.start_offset_s, p.limit_kw) for p in profile.periods] == [(0, 11.0), (910, 4.14), (2710, 0.0)]
 
 
+def test_a_need_below_a_slot_at_the_minimum_gets_the_minimum_for_part_of_the_slot() -> None:
+    # the plan's 2.76 kW average in the second quarter hour is 6 A (4.14 kW) for 1/6 h: from
+    # 10 + 900 s to 10 + 900 + 600 s, then nothing
+    schedule = _schedule((11.0, 2.76, 0.0, 0.0))
+    profile = tx_profile(schedule, schedule.plans[0].power_kw, 1, 7, min_power_kw=4.14, part_slot_h=(0, 1 / 6, 0, 0))
+    assert [(p.start_offset_s, p.limit_kw) for p in profile.periods] == [(0, 11.0), (910, 4.14), (1510, 0.0)]
+    # in the first slot, which the profile starts 10 s before
+    first = _schedule((1.38, 0.0))
+    profile = tx_profile(first, first.plans[0].power_kw, 1, 7, min_power_kw=4.14, part_slot_h=(1.38 * 0.25 / 4.14, 0))
+    assert [(p.start_offset_s, p.limit_kw) for p in profile.periods] == [(0, 4.14), (310, 0.0)]
+
+
 def test_same_plan_shifted_by_a_slot_is_not_sent_again() -> None:
     old = tx_profile(_schedule((11.0, 11.0, 4.0, 4.0)), (11.0, 11.0, 4.0, 4.0), 1, 7)
     new = tx_profile(_schedule((11.0, 4.0, 4.0), 15), (11.0, 4.0, 4.0), 1, 7)

@@ -83,27 +83,40 @@ def taper_at(taper: tuple[tuple[float, float], ...], soc: float) -> float:
 
 
 def assert_dispatchable(problem: ChargingProblem, schedule: Schedule) -> None:
-    """Every setpoint is 0, or at least the minimum and a multiple of the step (to 1e-6 kW), or a draw
-    the vehicle itself holds below the lowest setpoint (its taper or battery room at the slot's
-    start accept less than that), counted at no more than that. The limits the chargers are then
-    given (the lowest setpoint for a held draw) keep the EV headroom and every phasor limit."""
+    """Every setpoint is 0, or at least the minimum and a multiple of the step (to 1e-6 kW), or below
+    the lowest setpoint: a draw the vehicle itself holds there (its taper or battery room accept
+    less than that), counted at no more than that, or an average the charger gives by holding the
+    lowest setpoint for ``part_slot_h`` of the slot. The limits the chargers are then given (the
+    lowest setpoint for both) keep the EV headroom and every phasor limit."""
     assert schedule.dispatchable
     installed: list[list[float]] = []
     for vehicle, plan in zip(problem.vehicles, schedule.plans, strict=True):
         lowest_kw = _lowest_setpoint_kw(vehicle)
         stored_kwh = (vehicle.initial_soc or 0.0) * (vehicle.battery_kwh or 0.0)
         row: list[float] = []
-        for p_kw, hours in zip(plan.power_kw, vehicle.available_h, strict=True):
+        part_slot_h = plan.part_slot_h or (0.0,) * len(plan.power_kw)
+        for p_kw, hours, part_h in zip(plan.power_kw, vehicle.available_h, part_slot_h, strict=True):
             row.append(p_kw)
             if p_kw >= lowest_kw - TOLERANCE_KW:
                 if vehicle.power_step_kw > 0:
                     steps = p_kw / vehicle.power_step_kw
                     assert abs(steps - round(steps)) * vehicle.power_step_kw <= TOLERANCE_KW
+                assert part_h == 0
             elif p_kw > 0:
                 accepts_kw = _accepts_kw(vehicle, stored_kwh, hours)
-                assert accepts_kw < lowest_kw, f"{vehicle.vehicle_id}: {p_kw} kW below the minimum, not held"
                 assert p_kw <= accepts_kw + TOLERANCE_KW
+                if part_h > 0:
+                    # the lowest setpoint for part of the slot gives the planned average
+                    assert part_h * lowest_kw == pytest.approx(p_kw * hours, abs=1e-6), (
+                        part_h * lowest_kw,
+                        p_kw * hours,
+                    )
+                    assert part_h < hours
+                else:
+                    assert accepts_kw < lowest_kw, f"{vehicle.vehicle_id}: {p_kw} kW below the minimum, not held"
                 row[-1] = lowest_kw
+            else:
+                assert part_h == 0
             stored_kwh += p_kw * hours * vehicle.efficiency
         installed.append(row)
     for t, headroom_kw in enumerate(ev_headroom_kw(problem)):

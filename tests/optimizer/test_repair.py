@@ -49,6 +49,7 @@ def test_below_minimum_energy_moves_into_a_larger_setpoint() -> None:
     assert repaired.status is SolveStatus.OPTIMAL
     assert repaired.plans[0].power_kw == pytest.approx((0.0, 9.66, 4.14, 0.0))
     assert repaired.plans[0].unmet_energy_kwh == 0.0
+    assert repaired.plans[0].part_slot_h == ()  # whole slots where an exchange does it
     assert repaired.lp_objective_eur == pytest.approx(0.414)
     assert repaired.objective_eur == pytest.approx(0.4485)
     assert repaired.gap_percent == pytest.approx(100 * 0.0345 / 0.414)
@@ -175,3 +176,34 @@ def test_a_held_draw_reserves_the_minimum_under_the_grid_limit() -> None:
     assert_safe(p, repaired)
     assert_dispatchable(p, repaired)
     assert sorted(plan.power_kw[0] > 0 for plan in repaired.plans) == [False, True]
+
+
+def test_a_last_few_tenths_of_a_kwh_are_held_at_the_minimum_for_part_of_the_slot() -> None:
+    # 0.3 kWh missing and one quarter hour left; 6 A (4.14 kW) for the whole slot would put
+    # 4.14 x 0.25 x 0.92 = 0.952 kWh in: more than the need, so rounding to the charger's
+    # setpoints used to leave the car 0.3 kWh short. The plan counts 0.3 / (0.25 x 0.92) = 1.3043 kW
+    # on average: 6 A for 1.3043 x 0.25 / 4.14 = 0.07876 h (4.7 minutes), the charger's 4.14 kW
+    # counted against the grid limit.
+    car = vehicle(
+        "car",
+        available_h=(0.25,),
+        max_power_kw=MAX_KW,
+        energy_needed_kwh=0.3,
+        efficiency=0.92,
+        min_power_kw=MIN_KW,
+        power_step_kw=0.069,
+        battery_kwh=52.0,
+        initial_soc=0.5,
+    )
+    p = problem(slot_duration_h=(0.25,), vehicles=[car], grid_import_limit_kw=4.2)
+    repaired = solve(p, dispatchable=True)
+    plan = repaired.plans[0]
+    assert plan.power_kw[0] == pytest.approx(0.3 / 0.23, abs=1e-6)
+    assert plan.part_slot_h[0] == pytest.approx(0.3 / 0.23 * 0.25 / 4.14, abs=1e-6)
+    assert plan.part_slot_h[0] == pytest.approx(0.07876, abs=1e-5)
+    assert plan.unmet_energy_kwh == 0.0
+    assert_dispatchable(p, repaired)
+    assert_safe(p, repaired)
+    # with less than the charger's minimum free under the grid limit, nothing can be given
+    tight = problem(slot_duration_h=(0.25,), vehicles=[car], grid_import_limit_kw=4.0)
+    assert solve(tight, dispatchable=True).plans[0].power_kw == (0.0,)

@@ -1,0 +1,1 @@
+"""How the running system is watched: Prometheus metrics, readiness, structured logs."""
