@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -13,14 +14,14 @@ from fleet.site_config import load_site
 from tests.e2e.browser import browser_context, chromium_executable
 from tests.e2e.ports import free_port
 
-__all__ = ["browser_context", "chromium_executable", "demo", "demo_url"]
+__all__ = ["browser_context", "chromium_executable", "demo", "demo_url", "running_demo"]
 
 
-@pytest.fixture
-async def demo(tmp_path: Path) -> AsyncIterator[Runtime]:
-    """The whole demo: OCPP server, API, page, control loop and the 60 simulated chargers."""
+@asynccontextmanager
+async def running_demo(directory: Path) -> AsyncIterator[Runtime]:
+    """The whole demo on free loopback ports, its database in ``directory``; stopped on exit."""
     settings = RunSettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
+        database_url=f"sqlite+aiosqlite:///{directory / 'demo.db'}",
         ocpp_port=free_port(),
         http_port=free_port(),
         simulate=True,
@@ -29,9 +30,18 @@ async def demo(tmp_path: Path) -> AsyncIterator[Runtime]:
     runtime = Runtime(load_site(), settings)
     task = asyncio.create_task(runtime.run())
     await asyncio.wait_for(runtime.ready.wait(), 30)
-    yield runtime
-    runtime.stop()
-    await asyncio.wait_for(task, 60)
+    try:
+        yield runtime
+    finally:
+        runtime.stop()
+        await asyncio.wait_for(task, 60)
+
+
+@pytest.fixture
+async def demo(tmp_path: Path) -> AsyncIterator[Runtime]:
+    """The whole demo: OCPP server, API, page, control loop and the 60 simulated chargers."""
+    async with running_demo(tmp_path) as runtime:
+        yield runtime
 
 
 @pytest.fixture

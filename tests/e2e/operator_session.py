@@ -6,7 +6,6 @@ share one per module; each test opens its own page (its own sign-in: the token l
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,11 +15,10 @@ import pytest_asyncio
 from playwright.async_api import BrowserContext, Error, Page, async_playwright
 
 from fleet.auth.demo_accounts import DEMO_ACCOUNTS
-from fleet.runtime import RunSettings, Runtime
-from fleet.site_config import load_site
+from fleet.runtime import Runtime
 from ocpp_server.simulator.charge_point import SimulatedChargePoint
 from tests.e2e.browser import CHROMIUM_ARGS, DESKTOP_VIEWPORT, PageWatch, find_chromium, watch_page
-from tests.e2e.ports import free_port
+from tests.e2e.conftest import running_demo
 
 CONNECT_TIMEOUT_MS = 60_000
 """The demo's simulated charge points boot and connect, and the first plan is made, within this [ms]."""
@@ -29,20 +27,8 @@ CONNECT_TIMEOUT_MS = 60_000
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Runtime]:
     """The whole demo, once per module: OCPP server, API, page, control loop, 60 simulated chargers."""
-    directory = tmp_path_factory.mktemp("demo")
-    settings = RunSettings(
-        database_url=f"sqlite+aiosqlite:///{directory / 'demo.db'}",
-        ocpp_port=free_port(),
-        http_port=free_port(),
-        simulate=True,
-        speedup=60.0,
-    )
-    runtime = Runtime(load_site(), settings)
-    task = asyncio.create_task(runtime.run())
-    await asyncio.wait_for(runtime.ready.wait(), 30)
-    yield runtime
-    runtime.stop()
-    await asyncio.wait_for(task, 60)
+    async with running_demo(tmp_path_factory.mktemp("demo")) as runtime:
+        yield runtime
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")

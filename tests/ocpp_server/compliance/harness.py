@@ -31,6 +31,7 @@ from fleet.persistence.access_records import AccountKind
 from fleet.runtime import RunSettings, Runtime, vehicle_records
 from fleet.site_config import load_site
 from tests.fleet.conftest import BASE_URL, TEST_KEY, fast_hasher
+from tests.ocpp_server.support import until
 
 OPERATOR = ("otto", "operator-secret-1")
 AC_CHARGER = "MI-AC-01"
@@ -171,12 +172,3 @@ async def scripted_charger(runtime: Runtime, charge_point_id: str = AC_CHARGER) 
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-
-
-async def until(description: str, condition: Any, timeout_s: float = 5.0) -> None:
-    """Wait until ``condition()`` holds; what crosses a real socket arrives a little later."""
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {description}")
-        await asyncio.sleep(0.01)
