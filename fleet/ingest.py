@@ -48,9 +48,6 @@ PENDING_RETRY_S = 60
 REJECTED_RETRY_S = 900
 """A Rejected charger stays silent this long [s] before it boots again."""
 
-RESERVATION_USED = "ReservationUsed"
-"""The charger-log kind linking a reservation (its id in ``request_id``) to the transaction that used it."""
-
 FLAGGED_STATUS_WORDS = ("Failed", "Invalid", "Revoked")
 """A reported status containing one of these (DownloadFailed, InvalidSignature, ...) is flagged."""
 
@@ -229,18 +226,8 @@ class ChargerIngest:
             lookup.vehicle_id,
             event.meter_start_kwh,
             event.started_at,
+            event.reservation_id,
         )
-        if event.reservation_id is not None:
-            # The transaction table has no reservation column: the charger's log links the two. A start
-            # the charger retries is logged again, as a repeated message is elsewhere.
-            await self._store.add_charger_log(
-                event.charge_point_id,
-                event.started_at,
-                RESERVATION_USED,
-                "Used",
-                request_id=event.reservation_id,
-                detail=f"transaction {transaction_id} on connector {event.connector_id}, id tag {event.id_tag!r}",
-            )
         if lookup.vehicle_id is not None:
             self._yard.leave(lookup.vehicle_id)
         self._triggers.request_replan(f"plug-in on {event.charge_point_id}/{event.connector_id}")

@@ -40,6 +40,7 @@ def _public(tx: TransactionRecord, cost_eur: float) -> SessionPublic:
         power_kw=tx.last_power_kw if tx.is_active else None,
         soc_percent=tx.last_soc_percent,
         stop_reason=tx.stop_reason,
+        reservation_id=tx.reservation_id,
     )
 
 

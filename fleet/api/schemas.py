@@ -313,6 +313,8 @@ class SessionPublic(BaseModel):
     power_kw: float | None
     soc_percent: float | None
     stop_reason: str | None
+    reservation_id: int | None = None
+    """The reservation the charger said the session used."""
 
 
 class PowerPoint(BaseModel):

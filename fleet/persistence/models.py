@@ -154,6 +154,8 @@ class TransactionRow(Base):
     last_power_kw: Mapped[float | None]
     last_soc_percent: Mapped[float | None]
     last_sample_at: Mapped[datetime | None]
+    reservation_id: Mapped[int | None] = mapped_column(Integer)
+    """The reservation the StartTransaction said it used (OCPP 1.6 reservationId)."""
 
 
 class MeterValueRow(Base):

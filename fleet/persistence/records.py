@@ -160,6 +160,8 @@ class TransactionRecord:
     last_power_kw: float | None
     last_soc_percent: float | None
     last_sample_at: datetime | None
+    reservation_id: int | None = None
+    """The reservation the charger said this transaction used."""
 
     @property
     def is_active(self) -> bool:

@@ -308,8 +308,10 @@ class Store:
         vehicle_id: str | None,
         meter_start_kwh: float,
         started_at: datetime,
+        reservation_id: int | None = None,
     ) -> int:
-        """Open a transaction and return its id (the OCPP transactionId).
+        """Open a transaction and return its id (the OCPP transactionId), with the reservation it
+        used, if any.
 
         Idempotent: the same charge point, connector, id tag and start instant give the same id,
         so a StartTransaction retried by the charger does not open a second session.
@@ -328,7 +330,7 @@ class Store:
             if vehicle_id is not None:
                 await vehicle_queries.require_vehicle(session, vehicle_id)
             return await transaction_queries.start_transaction(
-                session, charge_point_id, connector_id, id_tag, vehicle_id, meter_start_kwh, started_at
+                session, charge_point_id, connector_id, id_tag, vehicle_id, meter_start_kwh, started_at, reservation_id
             )
 
     async def stop_transaction(

@@ -41,6 +41,7 @@ async def start_transaction(
     vehicle_id: str | None,
     meter_start_kwh: float,
     started_at: datetime,
+    reservation_id: int | None = None,
 ) -> int:
     key = {
         "charge_point_id": charge_point_id,
@@ -50,7 +51,7 @@ async def start_transaction(
     }
     insert = (
         conflict_insert(session, TransactionRow)
-        .values(**key, vehicle_id=vehicle_id, meter_start_kwh=meter_start_kwh)
+        .values(**key, vehicle_id=vehicle_id, meter_start_kwh=meter_start_kwh, reservation_id=reservation_id)
         .on_conflict_do_nothing(index_elements=[getattr(TransactionRow, name) for name in key])
         .returning(TransactionRow.id)
     )
@@ -246,4 +247,5 @@ def _transaction_record(row: TransactionRow) -> TransactionRecord:
         last_power_kw=row.last_power_kw,
         last_soc_percent=row.last_soc_percent,
         last_sample_at=row.last_sample_at,
+        reservation_id=row.reservation_id,
     )

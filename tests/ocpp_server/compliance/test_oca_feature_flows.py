@@ -14,7 +14,6 @@ from typing import Any
 
 from ocpp.messages import CallResult
 
-from fleet.ingest import RESERVATION_USED
 from fleet.persistence import Store
 from tests.ocpp_server.compliance.harness import (
     AC_CHARGER,
@@ -66,7 +65,8 @@ async def test_tc_046_reservation_of_a_connector_transaction(tmp_path: Path) -> 
         assert isinstance(started, CallResult)
         transaction_id = started.payload["transactionId"]
         stored = await runtime.store.get_transaction(transaction_id)
-        lines = await runtime.store.charger_log(charge_point_id=AC_CHARGER, limit=100)
+        async with operator_api(runtime) as api:
+            session = (await api.get(f"/api/v1/sessions/{transaction_id}")).json()
     assert reserved.status_code == 200, reserved.text
     assert reserved.json()["payload"] == {"status": "Accepted"}
     assert charger.calls_of("ReserveNow") == [
@@ -80,20 +80,24 @@ async def test_tc_046_reservation_of_a_connector_transaction(tmp_path: Path) -> 
     assert [(c.connector_id, c.status) for c in booted_connectors.connectors] == [(1, "Reserved")]
     assert started.payload["idTagInfo"]["status"] == "Accepted"
     assert stored is not None
-    assert (stored.connector_id, stored.id_tag, stored.vehicle_id) == (1, KNOWN_TAG, "CAR-01")
-    used = [line for line in lines if line.kind == RESERVATION_USED]
-    assert [(line.status, line.request_id, line.flagged) for line in used] == [("Used", 31, False)]
-    assert used[0].detail is not None
-    assert f"transaction {transaction_id} on connector 1" in used[0].detail
+    assert (stored.connector_id, stored.id_tag, stored.vehicle_id, stored.reservation_id) == (
+        1,
+        KNOWN_TAG,
+        "CAR-01",
+        31,
+    )
+    assert session["reservation_id"] == 31
 
 
 async def test_a_start_without_a_reservation_links_none(tmp_path: Path) -> None:
     async with site_runtime(tmp_path) as runtime, scripted_charger(runtime) as charger:
         await charger.boot()
         start = {"connectorId": 1, "idTag": KNOWN_TAG, "meterStart": 0, "timestamp": wire_time(datetime.now(UTC))}
-        assert isinstance(await charger.request("StartTransaction", start), CallResult)
-        log = await _log(runtime.store)
-    assert [line for line in log if line[0] == RESERVATION_USED] == []
+        started = await charger.request("StartTransaction", start)
+        assert isinstance(started, CallResult)
+        stored = await runtime.store.get_transaction(started.payload["transactionId"])
+    assert stored is not None
+    assert stored.reservation_id is None
 
 
 async def test_tc_048_reservations_refused_and_tc_052_cancel_rejected_come_back_to_the_operator(
