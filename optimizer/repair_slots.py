@@ -247,14 +247,20 @@ class SlotState:
 
     def set(self, v: int, t: int, state: VehicleState, power_kw: float) -> None:
         """Plan ``power_kw`` for vehicle ``v`` in slot ``t``: the limits count what its charger is
-        given (:meth:`SetpointGrid.installed_kw`), the bill what the vehicle draws."""
+        given (:meth:`SetpointGrid.installed_kw`), the bill what the vehicle draws.
+
+        A vehicle held below the lowest setpoint draws anything from its planned power up to what
+        the charger is given, so each phasor row counts the worse end: the limit given where the
+        vehicle's coefficient is positive, the planned draw where it is negative (a phase-current
+        facet that a larger draw on this connector would ease)."""
         installed_delta_kw = state.grid.installed_kw(power_kw) - state.grid.installed_kw(state.setpoint_kw[t])
         drawn_delta_kw = power_kw - state.setpoint_kw[t]
         state.set_power(t, power_kw)
         self.total_kw[t] += installed_delta_kw
         self.net_kw[t] += drawn_delta_kw * state.share[t]
         if self.has_rows:
-            self.lhs[:, t] += self.rows.coefficients[:, v] * installed_delta_kw
+            c = self.rows.coefficients[:, v]
+            self.lhs[:, t] += np.where(c > 0, c * installed_delta_kw, c * drawn_delta_kw)
 
     def worst_excess(self, t: int) -> Excess | None:
         """The slot's excess over its limits, or None when it fits."""

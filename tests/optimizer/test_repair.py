@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer import SolveStatus, UnmetReason, dispatchable, fallback_schedule, solve
+from optimizer import PhasorLimit, SolveStatus, UnmetReason, dispatchable, fallback_schedule, solve
 from optimizer.repair_slots import SetpointGrid
 from tests.optimizer.factories import problem, vehicle
 from tests.optimizer.invariants import assert_dispatchable, assert_safe
@@ -207,3 +207,34 @@ def test_a_last_few_tenths_of_a_kwh_are_held_at_the_minimum_for_part_of_the_slot
     # with less than the charger's minimum free under the grid limit, nothing can be given
     tight = problem(slot_duration_h=(0.25,), vehicles=[car], grid_import_limit_kw=4.0)
     assert solve(tight, dispatchable=True).plans[0].power_kw == (0.0,)
+
+
+def test_a_held_draw_counts_at_its_worse_end_in_each_phasor_row() -> None:
+    # "held" can take 3.7 kW, below the 4.14 kW minimum: it is offered 4.14 kW and draws 3.7 kW. A
+    # row on the difference of the two connectors (|held - other| <= 1 kW) must hold for the draw as
+    # for the limit: 4.83 kW for "other" passes with the limit (0.69) but not with the draw (1.13),
+    # so "other" gets 4.14 kW (0.44 and 0.0), not 4.83 kW cut to an off-step 4.7 kW afterwards.
+    held = vehicle(
+        "held", available_h=(0.25,), max_power_kw=3.7, energy_needed_kwh=1.0, min_power_kw=MIN_KW, power_step_kw=STEP_KW
+    )
+    other = vehicle(
+        "other",
+        available_h=(0.25,),
+        max_power_kw=MAX_KW,
+        energy_needed_kwh=1.0,
+        efficiency=0.8125,
+        min_power_kw=MIN_KW,
+        power_step_kw=STEP_KW,
+    )
+    row = PhasorLimit("difference", (("CP-held/1", 1 + 0j), ("CP-other/1", -1 + 0j)), limit=1.0, facets=4)
+    p = problem(
+        slot_duration_h=(0.25,),
+        vehicles=(held, other),
+        grid_import_limit_kw=9.0,
+        unmet_energy_penalty_eur_per_kwh=1.0,
+        phasor_limits=(row,),
+    )
+    repaired = solve(p, dispatchable=True)
+    assert [plan.power_kw[0] for plan in repaired.plans] == pytest.approx([3.7, 4.14])
+    assert_safe(p, repaired)
+    assert_dispatchable(p, repaired)
