@@ -15,9 +15,7 @@ from typing import Any
 
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
-from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidMessage, InvalidStatus
-from websockets.typing import Subprotocol
 
 from fleet.certificate_signing import SiteCertificateSigner
 from fleet.charger_security import ChargerSecurity
@@ -29,6 +27,7 @@ from ocpp_server.central_system import CentralSystem
 from ocpp_server.certificate_authority import CertificateAuthority
 from ocpp_server.tls import TlsSettings, server_ssl_context
 from tests.fleet.conftest import fast_hasher
+from tests.ocpp_server.support import serving_charger
 
 CHARGER = "MI-AC-01"
 """A charge point of the bundled Milan site."""
@@ -127,20 +126,10 @@ async def secure_charger(
 ) -> AsyncIterator[SecureTestCharger]:
     """A connected SecureTestCharger presenting Basic credentials (if ``password``) and ``tls``."""
     headers = None if password is None else basic_header(username or charge_point_id, password)
-    async with connect(
-        f"{url}/{charge_point_id}",
-        subprotocols=[Subprotocol("ocpp1.6")],
-        additional_headers=headers,
-        ssl=tls,
-        open_timeout=5,
-    ) as ws:
-        charge_point = SecureTestCharger(charge_point_id, ws)
-        task = asyncio.create_task(charge_point.start())
-        try:
-            yield charge_point
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+    async with serving_charger(
+        url, charge_point_id, SecureTestCharger, additional_headers=headers, ssl=tls, open_timeout=5
+    ) as charge_point:
+        yield charge_point
 
 
 async def handshake_status(

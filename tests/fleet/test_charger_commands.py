@@ -18,13 +18,13 @@ import pytest
 from ocpp.exceptions import GenericError
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.typing import Subprotocol
+from websockets.asyncio.client import ClientConnection
 
 from fleet.persistence.access_records import AccountKind
 from fleet.runtime import RunSettings, Runtime, vehicle_records
 from fleet.site_config import load_site
 from tests.fleet.conftest import ACCOUNTS, BASE_URL, TEST_KEY, fast_hasher, sign_in
+from tests.ocpp_server.support import serving_charger
 
 CHARGER = "MI-DC-01"
 OFFLINE_CHARGER = "MI-DC-02"
@@ -99,19 +99,9 @@ async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
 
 @asynccontextmanager
 async def connected_charger(rt: Runtime, charge_point_id: str = CHARGER) -> AsyncIterator[RecordingCharger]:
-    url = f"ws://127.0.0.1:{rt.central.listening_port()}/{charge_point_id}"
-    async with connect(url, subprotocols=[Subprotocol("ocpp1.6")]) as ws:
-        charger = RecordingCharger(charge_point_id, ws)
-        task = asyncio.create_task(charger.start())
-        try:
-            for _ in range(500):
-                if charge_point_id in rt.central.connected_ids():
-                    break
-                await asyncio.sleep(0.01)
-            yield charger
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+    url = f"ws://127.0.0.1:{rt.central.listening_port()}"
+    async with serving_charger(url, charge_point_id, RecordingCharger, central=rt.central) as charger:
+        yield charger
 
 
 @asynccontextmanager

@@ -19,8 +19,7 @@ import pytest
 from ocpp.exceptions import NotSupportedError
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.typing import Subprotocol
+from websockets.asyncio.client import ClientConnection
 
 from fleet.persistence.access_records import AccountKind
 from fleet.persistence.id_tag_records import IdTagRecord
@@ -29,7 +28,7 @@ from fleet.site_config import load_site
 from ocpp_server.ports import IdTagInfo, IdTagStatus
 from tests.fleet.conftest import ACCOUNTS, BASE_URL, TEST_KEY, fast_hasher, sign_in
 from tests.ocpp_server.support import charger as library_charger
-from tests.ocpp_server.support import until
+from tests.ocpp_server.support import serving_charger, until
 
 CHARGER = "MI-DC-01"
 LIST_URL = f"/api/v1/charge-points/{CHARGER}/local-list"
@@ -111,19 +110,9 @@ async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
 
 @asynccontextmanager
 async def connected(rt: Runtime) -> AsyncIterator[ListKeepingCharger]:
-    url = f"ws://127.0.0.1:{rt.central.listening_port()}/{CHARGER}"
-    async with connect(url, subprotocols=[Subprotocol("ocpp1.6")]) as ws:
-        charger = ListKeepingCharger(CHARGER, ws)
-        task = asyncio.create_task(charger.start())
-        try:
-            for _ in range(500):
-                if CHARGER in rt.central.connected_ids():
-                    break
-                await asyncio.sleep(0.01)
-            yield charger
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+    url = f"ws://127.0.0.1:{rt.central.listening_port()}"
+    async with serving_charger(url, CHARGER, ListKeepingCharger, central=rt.central) as charger:
+        yield charger
 
 
 @asynccontextmanager

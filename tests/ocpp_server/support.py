@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -226,17 +226,37 @@ async def running(central: CentralSystem) -> AsyncIterator[str]:
         await asyncio.gather(task, return_exceptions=True)
 
 
+ChargerT = TypeVar("ChargerT", bound=ChargePoint)
+
+
 @asynccontextmanager
-async def charger(url: str, charge_point_id: str) -> AsyncIterator[TestChargePoint]:
-    """A connected TestChargePoint serving its side of the connection until the block ends."""
-    async with connect(f"{url}/{charge_point_id}", subprotocols=[Subprotocol("ocpp1.6")]) as ws:
-        charge_point = TestChargePoint(charge_point_id, ws)
+async def serving_charger(
+    url: str,
+    charge_point_id: str,
+    make: Callable[[str, ClientConnection], ChargerT],
+    *,
+    central: CentralSystem | None = None,
+    **connect_options: Any,
+) -> AsyncIterator[ChargerT]:
+    """A charger made by ``make`` on a connection to ``url/charge_point_id``, serving its side until
+    the block ends; with ``central``, only once that central system counts it as connected."""
+    async with connect(f"{url}/{charge_point_id}", subprotocols=[Subprotocol("ocpp1.6")], **connect_options) as ws:
+        charge_point = make(charge_point_id, ws)
         task = asyncio.create_task(charge_point.start())
         try:
+            if central is not None:
+                await until("the connection", lambda: charge_point_id in central.connected_ids())
             yield charge_point
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+
+
+@asynccontextmanager
+async def charger(url: str, charge_point_id: str) -> AsyncIterator[TestChargePoint]:
+    """A connected TestChargePoint serving its side of the connection until the block ends."""
+    async with serving_charger(url, charge_point_id, TestChargePoint) as charge_point:
+        yield charge_point
 
 
 async def until(description: str, condition: Any, timeout_s: float = 5.0) -> None:

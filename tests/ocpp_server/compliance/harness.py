@@ -23,15 +23,14 @@ import httpx
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, CallError, CallResult, validate_payload
 from ocpp.v16 import ChargePoint, call
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.typing import Subprotocol
+from websockets.asyncio.client import ClientConnection
 
 from fleet.auth import Role
 from fleet.persistence.access_records import AccountKind
 from fleet.runtime import RunSettings, Runtime, vehicle_records
 from fleet.site_config import load_site
 from tests.fleet.conftest import BASE_URL, TEST_KEY, fast_hasher
-from tests.ocpp_server.support import until
+from tests.ocpp_server.support import serving_charger, until
 
 OPERATOR = ("otto", "operator-secret-1")
 AC_CHARGER = "MI-AC-01"
@@ -162,13 +161,6 @@ async def operator_api(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
 @asynccontextmanager
 async def scripted_charger(runtime: Runtime, charge_point_id: str = AC_CHARGER) -> AsyncIterator[ScriptedCharger]:
     """A ScriptedCharger connected to ``runtime`` (not booted yet) until the block ends."""
-    url = f"ws://127.0.0.1:{runtime.central.listening_port()}/{charge_point_id}"
-    async with connect(url, subprotocols=[Subprotocol("ocpp1.6")]) as ws:
-        charger = ScriptedCharger(charge_point_id, ws)
-        task = asyncio.create_task(charger.start())
-        try:
-            await until("the connection", lambda: charge_point_id in runtime.central.connected_ids())
-            yield charger
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+    url = f"ws://127.0.0.1:{runtime.central.listening_port()}"
+    async with serving_charger(url, charge_point_id, ScriptedCharger, central=runtime.central) as charger:
+        yield charger
