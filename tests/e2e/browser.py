@@ -8,6 +8,7 @@ than this machine's loopback, so a test can prove the page needs nothing from th
 
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -150,22 +151,29 @@ def chromium_executable() -> Path:
     return path
 
 
-@pytest.fixture
-async def browser_context(chromium_executable: Path, tmp_path: Path) -> AsyncIterator[BrowserContext]:
-    """A headless Chromium context at desktop size (1440 x 900) with a fresh profile directory."""
+@asynccontextmanager
+async def launched_chromium(executable: Path, profile_dir: Path) -> AsyncIterator[BrowserContext]:
+    """A headless Chromium context at desktop size (1440 x 900), its profile in ``profile_dir``."""
     async with async_playwright() as playwright:
         try:
             context = await playwright.chromium.launch_persistent_context(
-                user_data_dir=tmp_path / "chromium-profile",
-                executable_path=chromium_executable,
+                user_data_dir=profile_dir,
+                executable_path=executable,
                 headless=True,
                 args=list(CHROMIUM_ARGS),
                 viewport=DESKTOP_VIEWPORT,
                 locale="en-GB",
             )
         except Error as error:
-            raise RuntimeError(f"could not start {chromium_executable}: {error.message}") from error
+            raise RuntimeError(f"could not start {executable}: {error.message}") from error
         try:
             yield context
         finally:
             await context.close()
+
+
+@pytest.fixture
+async def browser_context(chromium_executable: Path, tmp_path: Path) -> AsyncIterator[BrowserContext]:
+    """A headless Chromium context at desktop size (1440 x 900) with a fresh profile directory."""
+    async with launched_chromium(chromium_executable, tmp_path / "chromium-profile") as context:
+        yield context

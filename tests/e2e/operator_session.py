@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import BrowserContext, Error, Page, async_playwright
+from playwright.async_api import BrowserContext, Page
 
 from fleet.auth.demo_accounts import DEMO_ACCOUNTS
 from fleet.runtime import Runtime
 from ocpp_server.simulator.charge_point import SimulatedChargePoint
-from tests.e2e.browser import CHROMIUM_ARGS, DESKTOP_VIEWPORT, PageWatch, find_chromium, watch_page
+from tests.e2e.browser import PageWatch, find_chromium, launched_chromium, watch_page
 from tests.e2e.conftest import running_demo
 
 CONNECT_TIMEOUT_MS = 60_000
@@ -43,22 +43,8 @@ async def shared_context(
     chromium = find_chromium()
     if chromium is None:
         pytest.skip("no Chromium found (see tests/e2e/browser.py)")
-    async with async_playwright() as playwright:
-        try:
-            context = await playwright.chromium.launch_persistent_context(
-                user_data_dir=tmp_path_factory.mktemp("chromium-profile"),
-                executable_path=chromium,
-                headless=True,
-                args=list(CHROMIUM_ARGS),
-                viewport=DESKTOP_VIEWPORT,
-                locale="en-GB",
-            )
-        except Error as error:
-            raise RuntimeError(f"could not start {chromium}: {error.message}") from error
-        try:
-            yield context
-        finally:
-            await context.close()
+    async with launched_chromium(chromium, tmp_path_factory.mktemp("chromium-profile")) as context:
+        yield context
 
 
 async def open_signed_in(context: BrowserContext, url: str, account: str) -> tuple[Page, PageWatch]:
