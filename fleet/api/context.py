@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 
 from fleet.auth import AuthService
 from fleet.charger_security import ChargerSecurity
@@ -16,7 +16,7 @@ from fleet.control_loop import PlanResult, Snapshot
 from fleet.observability.metrics import FleetMetrics
 from fleet.observability.readiness import ReadinessCheck
 from fleet.persistence.store import Store
-from fleet.site_config import SiteConfig
+from fleet.site_config import ChargePointConfig, SiteConfig
 from fleet.yard import Yard
 from ocpp_server.commands import PowerLimitProfile
 from ocpp_server.message_trace import TracedFrame
@@ -65,6 +65,14 @@ class ApiContext:
     """Answers ``GET /health/ready``; None: never ready."""
     metrics: FleetMetrics | None = None
     """Served at ``GET /metrics``; None: metrics are off (404)."""
+
+
+def require_charge_point(ctx: ApiContext, charge_point_id: str) -> ChargePointConfig:
+    """The site file's charge point ``charge_point_id``; 404 when the site has none of that id."""
+    charger = ctx.site.charge_point(charge_point_id)
+    if charger is None:
+        raise HTTPException(404, f"unknown charge point {charge_point_id!r}")
+    return charger
 
 
 def _context(request: Request) -> ApiContext:

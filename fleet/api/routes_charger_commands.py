@@ -32,7 +32,7 @@ from fleet.api.command_schemas import (
     UnlockConnectorCommand,
     UpdateFirmwareCommand,
 )
-from fleet.api.context import Ctx
+from fleet.api.context import Ctx, require_charge_point
 from fleet.api.problems import problem_responses
 from fleet.api.security import Operator
 from fleet.charger_security import accepted, sets_authorization_key
@@ -46,8 +46,7 @@ _RESPONSES = problem_responses(401, 403, 404, 409, 422, 504)
 async def _send(
     ctx: Ctx, charge_point_id: str, action: CentralSystemAction, payload: dict[str, Any]
 ) -> OcppCommandAnswer:
-    if all(cp.id != charge_point_id for cp in ctx.site.charge_points):
-        raise HTTPException(404, f"unknown charge point {charge_point_id!r}")
+    require_charge_point(ctx, charge_point_id)
     answer = await ctx.commands.send_call(charge_point_id, action, payload)
     new_key = sets_authorization_key(action, payload)
     if new_key is not None and accepted(answer) and ctx.charger_security is not None:

@@ -10,10 +10,10 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel
 
-from fleet.api.context import Ctx
+from fleet.api.context import Ctx, require_charge_point
 from fleet.api.problems import problem_responses
 from fleet.api.security import SiteReader
 from ocpp_server.message_trace import TracedFrame
@@ -64,6 +64,5 @@ def _public(traced: TracedFrame) -> OcppFramePublic:
 @router.get("/frames", responses=problem_responses(401, 403, 404, 422))
 async def recent_frames(charge_point_id: str, ctx: Ctx, _: SiteReader) -> list[OcppFramePublic]:
     """The charger's recent frames, newest first."""
-    if all(cp.id != charge_point_id for cp in ctx.site.charge_points):
-        raise HTTPException(404, f"unknown charge point {charge_point_id!r}")
+    require_charge_point(ctx, charge_point_id)
     return [_public(traced) for traced in reversed(ctx.recent_frames(charge_point_id))]

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from fleet.api.context import Ctx
+from fleet.api.context import Ctx, require_charge_point
 from fleet.api.problems import problem_responses
 from fleet.api.security import SiteReader
 from fleet.persistence.records import ChargerLogRecord
@@ -54,7 +54,6 @@ async def charger_log(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[ChargerLogPublic]:
     """The charger's log, newest line first."""
-    if all(cp.id != charge_point_id for cp in ctx.site.charge_points):
-        raise HTTPException(404, f"unknown charge point {charge_point_id!r}")
+    require_charge_point(ctx, charge_point_id)
     lines = await ctx.store.charger_log(charge_point_id=charge_point_id, flagged_only=flagged, limit=limit)
     return [_public(line) for line in lines]

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from fleet.api.context import ApiContext, Ctx
+from fleet.api.context import ApiContext, Ctx, require_charge_point
 from fleet.api.problems import problem_responses
 from fleet.api.security import Admin
 from fleet.charger_security import (
@@ -74,8 +74,7 @@ class RotationAnswer(BaseModel):
 
 
 def _security(ctx: ApiContext, charge_point_id: str) -> ChargerSecurity:
-    if ctx.site.charge_point(charge_point_id) is None:
-        raise HTTPException(404, f"unknown charge point {charge_point_id!r}")
+    require_charge_point(ctx, charge_point_id)
     if ctx.charger_security is None:
         raise HTTPException(503, "charger credentials are not available in this process")
     return ctx.charger_security

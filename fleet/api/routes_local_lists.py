@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from fleet.api.context import Ctx
+from fleet.api.context import Ctx, require_charge_point
 from fleet.api.id_tag_schemas import (
     LocalListDifferentialUpdate,
     LocalListFullUpdate,
@@ -46,8 +46,7 @@ _CONFLICTS = frozenset({UpdateStatus.VERSION_MISMATCH.value, UpdateStatus.NOT_SU
 
 
 def _sync(ctx: Ctx, charge_point_id: str) -> LocalListSync:
-    if all(cp.id != charge_point_id for cp in ctx.site.charge_points):
-        raise HTTPException(404, f"unknown charge point {charge_point_id!r}")
+    require_charge_point(ctx, charge_point_id)
     return LocalListSync(ctx.store.id_tags, ctx.commands, ctx.clock.now, ctx.local_list_locks)
 
 
