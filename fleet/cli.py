@@ -7,7 +7,9 @@ import asyncio
 import getpass
 import logging
 import os
+import re
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
@@ -16,6 +18,9 @@ from zoneinfo import ZoneInfo
 
 from fleet.auth import AccountExistsError, AuthService, InvalidAccountError, Role
 from fleet.auth.tokens import TokenCodec
+from fleet.bus.broker import BusSettings
+from fleet.bus.subjects import DEFAULT_NAMESPACE, Subjects, valid_token
+from fleet.gateway_node import GatewayNode, GatewaySettings
 from fleet.observability.logging_json import configure_logging
 from fleet.persistence.access_records import AccountKind
 from fleet.persistence.store import Store
@@ -30,6 +35,10 @@ SERVE_DATABASE = Path("vettabbia.db")
 DEMO_START_LOCAL = time(5, 30)
 TOKEN_KEY_VARIABLE = "VETTABBIA_TOKEN_KEY"
 SECRET_VARIABLE = "VETTABBIA_ACCOUNT_SECRET"
+BUS_URL_VARIABLE = "VETTABBIA_BUS_URL"
+DEFAULT_BUS_URL = "nats://127.0.0.1:4222"
+GATEWAY_ID_VARIABLE = "VETTABBIA_GATEWAY_ID"
+BUS_NAMESPACE_VARIABLE = "VETTABBIA_BUS_NAMESPACE"
 
 
 def async_database_url(url: str) -> str:
@@ -57,6 +66,42 @@ def _demo_start(site: SiteConfig, given: str | None) -> datetime:
     return datetime.combine(today, DEMO_START_LOCAL, tzinfo=tz).astimezone(UTC)
 
 
+def _health_and_logging(sub: argparse.ArgumentParser, served: str) -> None:
+    sub.add_argument("--http-host", default="127.0.0.1", help=f"where the HTTP server listens ({served})")
+    sub.add_argument("--http-port", type=int, default=8000)
+    sub.add_argument(
+        "--log-format",
+        default="text",
+        choices=["text", "json"],
+        help="json: one JSON object per line, for log collectors (docs/observability.md)",
+    )
+    sub.add_argument(
+        "--no-metrics", action="store_true", help="neither count nor serve Prometheus metrics at GET /metrics"
+    )
+
+
+def _bus(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--bus-url",
+        help=f"the NATS server carrying events and commands (default: env {BUS_URL_VARIABLE}, else {DEFAULT_BUS_URL})",
+    )
+
+    sub.add_argument(
+        "--bus-namespace",
+        help=f"prefix of every subject, stream and bucket: deployments sharing a broker keep apart "
+        f"(default: env {BUS_NAMESPACE_VARIABLE}, else {DEFAULT_NAMESPACE})",
+    )
+
+
+def _tls_options(sub: argparse.ArgumentParser) -> None:
+    tls = sub.add_argument_group("OCPP over TLS (security profiles 2 and 3, see docs/security.md)")
+    tls.add_argument("--ocpp-tls-port", type=int, help="port of the wss listener, next to the plain ws one")
+    tls.add_argument("--ocpp-tls-cert", type=Path, help="the central system's certificate chain (PEM)")
+    tls.add_argument("--ocpp-tls-key", type=Path, help="its private key (PEM, unencrypted)")
+    tls.add_argument("--ocpp-ca-cert", type=Path, help="CA of the chargers' client certificates (PEM)")
+    tls.add_argument("--ocpp-ca-key", type=Path, help="that CA's key: signs chargers' SignCertificate requests")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vettabbia", description=__doc__)
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
@@ -67,23 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--database-url", help="SQLAlchemy URL (default: a SQLite file; env VETTABBIA_DATABASE_URL)")
         sub.add_argument("--ocpp-host", default="127.0.0.1")
         sub.add_argument("--ocpp-port", type=int, default=9000)
-        sub.add_argument("--http-host", default="127.0.0.1")
-        sub.add_argument("--http-port", type=int, default=8000)
-        sub.add_argument(
-            "--log-format",
-            default="text",
-            choices=["text", "json"],
-            help="json: one JSON object per line, for log collectors (docs/observability.md)",
-        )
-        sub.add_argument(
-            "--no-metrics", action="store_true", help="neither count nor serve Prometheus metrics at GET /metrics"
-        )
-        tls = sub.add_argument_group("OCPP over TLS (security profiles 2 and 3, see docs/security.md)")
-        tls.add_argument("--ocpp-tls-port", type=int, help="port of the wss listener, next to the plain ws one")
-        tls.add_argument("--ocpp-tls-cert", type=Path, help="the central system's certificate chain (PEM)")
-        tls.add_argument("--ocpp-tls-key", type=Path, help="its private key (PEM, unencrypted)")
-        tls.add_argument("--ocpp-ca-cert", type=Path, help="CA of the chargers' client certificates (PEM)")
-        tls.add_argument("--ocpp-ca-key", type=Path, help="that CA's key: signs chargers' SignCertificate requests")
+        _health_and_logging(sub, "API and operator page")
+        _tls_options(sub)
 
     demo = commands.add_parser("demo", help="the site with 60 simulated charge points and 72 vehicles")
     common(demo)
@@ -94,6 +124,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="the central system and controller, for real chargers")
     common(serve)
+
+    gateway = commands.add_parser(
+        "gateway", help="an OCPP gateway node: holds chargers' websockets, talks to the controller over the bus"
+    )
+    gateway.add_argument(
+        "--gateway-id", help="this node's name on the bus (default: env VETTABBIA_GATEWAY_ID, else the host name)"
+    )
+    gateway.add_argument("--ocpp-host", default="127.0.0.1")
+    gateway.add_argument("--ocpp-port", type=int, default=9000)
+    _health_and_logging(gateway, "liveness, readiness and metrics only")
+    _bus(gateway)
+    _tls_options(gateway)
+
+    controller = commands.add_parser(
+        "controller", help="state, forecasts, optimiser, API and page; the chargers are on gateway nodes"
+    )
+    controller.add_argument("--site", type=Path, help="site file (default: the bundled Milan Porta Romana site)")
+    controller.add_argument(
+        "--database-url", help="SQLAlchemy URL (default: a SQLite file; env VETTABBIA_DATABASE_URL)"
+    )
+    _health_and_logging(controller, "API, operator page, liveness, readiness and metrics")
+    _bus(controller)
+    controller.add_argument("--ocpp-ca-cert", type=Path, help="CA of the chargers' client certificates (PEM)")
+    controller.add_argument("--ocpp-ca-key", type=Path, help="that CA's key: signs chargers' SignCertificate requests")
+    simulated = controller.add_argument_group("the demo, with its simulated chargers connecting to the gateways")
+    simulated.add_argument("--demo", action="store_true", help="simulate the Milan site's chargers and fleet")
+    simulated.add_argument(
+        "--charger-url",
+        default="ws://127.0.0.1:9000",
+        help="where the simulated chargers connect: the load balancer, or gateways' URLs separated by commas",
+    )
+    simulated.add_argument("--speedup", type=float, default=60.0, help="simulated seconds per real second (default 60)")
+    simulated.add_argument("--start", help="simulated start, ISO time (default: today 05:30 site time)")
+    simulated.add_argument("--seed", type=int, default=1)
 
     check = commands.add_parser("check-site", help="validate a site file and print what it holds")
     check.add_argument("site", type=Path, nargs="?")
@@ -160,7 +224,7 @@ def _tls_settings(args: argparse.Namespace) -> TlsSettings | None:
     )
 
 
-async def _run(runtime: Runtime) -> None:
+async def _run(runtime: Runtime | GatewayNode) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, runtime.stop)
@@ -218,6 +282,77 @@ async def _create_account(url: str, args: argparse.Namespace, secret: str) -> No
         await store.close()
 
 
+def _bus_settings(args: argparse.Namespace, name: str) -> BusSettings:
+    url = args.bus_url or os.environ.get(BUS_URL_VARIABLE) or DEFAULT_BUS_URL
+    namespace = args.bus_namespace or os.environ.get(BUS_NAMESPACE_VARIABLE) or DEFAULT_NAMESPACE
+    try:
+        subjects = Subjects(namespace)
+    except ValueError as error:
+        raise SystemExit(f"vettabbia: {error}") from None
+    return BusSettings(url=url, name=name, subjects=subjects)
+
+
+def _gateway_id(args: argparse.Namespace) -> str:
+    given = args.gateway_id or os.environ.get(GATEWAY_ID_VARIABLE)
+    if given:
+        if not valid_token(given):
+            raise SystemExit(f"vettabbia: gateway id {given!r}: no dots, spaces or wildcards")
+        return str(given)
+    # A host name may hold dots, which NATS reads as subject separators.
+    return re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname()) or "gateway"
+
+
+def _run_gateway(args: argparse.Namespace) -> int:
+    if args.ocpp_ca_key is not None:
+        raise SystemExit("vettabbia: the CA key belongs to the controller, which signs certificates, not to a gateway")
+    gateway_id = _gateway_id(args)
+    settings = GatewaySettings(
+        gateway_id=gateway_id,
+        bus=_bus_settings(args, f"gateway {gateway_id}"),
+        ocpp_host=args.ocpp_host,
+        ocpp_port=args.ocpp_port,
+        http_host=args.http_host,
+        http_port=args.http_port,
+        ocpp_tls=_tls_settings(args),
+        metrics=not args.no_metrics,
+    )
+    try:
+        node = GatewayNode(settings)
+    except (OSError, ValueError) as error:
+        print(f"vettabbia: cannot start: {error}", file=sys.stderr)
+        return 2
+    asyncio.run(_run(node))
+    return 0
+
+
+def _run_controller(site: SiteConfig, args: argparse.Namespace) -> int:
+    if args.ocpp_ca_key is not None and args.ocpp_ca_cert is None:
+        raise SystemExit("vettabbia: --ocpp-ca-key needs --ocpp-ca-cert")
+    signing = None if args.ocpp_ca_key is None else (args.ocpp_ca_cert, args.ocpp_ca_key)
+    settings = RunSettings(
+        database_url=_database_url(args, SERVE_DATABASE),
+        http_host=args.http_host,
+        http_port=args.http_port,
+        simulate=args.demo,
+        speedup=args.speedup if args.demo else 1.0,
+        start_utc=_demo_start(site, args.start) if args.demo else None,
+        seed=args.seed,
+        token_key=_token_key(),
+        signing_ca=signing,
+        metrics=not args.no_metrics,
+        bus=_bus_settings(args, "controller"),
+        charger_urls=tuple(url.strip() for url in args.charger_url.split(",") if url.strip()) if args.demo else (),
+    )
+    log.info("%s", _summary(site))
+    try:
+        runtime = Runtime(site, settings)
+    except (OSError, ValueError) as error:
+        print(f"vettabbia: cannot start: {error}", file=sys.stderr)
+        return 2
+    asyncio.run(_run(runtime))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.log_level, getattr(args, "log_format", "text"))
@@ -243,7 +378,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         print(f"created {args.role} account {args.name!r}" + (f" of fleet {args.fleet!r}" if args.fleet else ""))
         return 0
+    if args.command == "gateway":
+        return _run_gateway(args)
     site = _load_site_or_exit(args.site)
+    if args.command == "controller":
+        return _run_controller(site, args)
     simulate = args.command == "demo"
     if simulate and not args.database_url and not args.keep_data:
         # Each demo is a fresh simulated day; an earlier run's open sessions would never end.

@@ -19,8 +19,11 @@ from fleet.auth import AuthService
 from fleet.auth.demo_accounts import demo_accounts_text, ensure_demo_accounts
 from fleet.auth.secrets_hashing import SecretHasher
 from fleet.auth.tokens import TokenCodec
+from fleet.bus.broker import BusSettings
+from fleet.bus.controller_link import ControllerLink
 from fleet.certificate_signing import SiteCertificateSigner
 from fleet.charger_security import ChargerSecurity
+from fleet.chargers import Chargers, LocalChargers
 from fleet.clock import Clock, SystemClock
 from fleet.control_loop import ControlLoop
 from fleet.demo_history import HISTORY_DAYS, demo_meter, generate_demo_world, store_history
@@ -74,9 +77,18 @@ class RunSettings:
     """The wss listener for security profiles 2 and 3 (docs/security.md); None serves plain ws only."""
     metrics: bool = True
     """Count and serve Prometheus metrics at ``GET /metrics`` (docs/observability.md)."""
+    signing_ca: tuple[Path, Path] | None = None
+    """The CA certificate and key that sign chargers' certificates where no TLS listener runs in this
+    process (the controller role); with ``ocpp_tls`` its CA files do."""
+    bus: BusSettings | None = None
+    """The controller role: chargers are held by gateway nodes reached over this broker
+    (docs/scale-out.md); None runs the OCPP server in this process."""
+    charger_urls: tuple[str, ...] = ()
+    """Where the demo's simulated chargers connect, spread over them in turn; none: this process's own
+    OCPP listener."""
 
 
-class _Server(uvicorn.Server):
+class QuietServer(uvicorn.Server):
     """uvicorn without its own signal handling: the runtime owns Ctrl-C and SIGTERM."""
 
     @contextlib.contextmanager
@@ -115,7 +127,6 @@ class Runtime:
             self.clock = SystemClock()
         self.store = Store.from_url(settings.database_url)
         self.meter: SiteMeter = NoSiteMeter()
-        self.central: CentralSystem
         self.dispatcher: Dispatcher
         self.control_loop: ControlLoop
         self._build()
@@ -134,35 +145,51 @@ class Runtime:
         authority = None
         if tls is not None and tls.ca_cert_path is not None and tls.ca_key_path is not None:
             authority = CertificateAuthority.from_files(tls.ca_cert_path, tls.ca_key_path)
+        elif self.settings.signing_ca is not None:
+            authority = CertificateAuthority.from_files(*self.settings.signing_ca)
         profile_sync = ProfileSyncRequests()
         self.metrics = FleetMetrics() if self.settings.metrics else None
-        self.central = CentralSystem(
-            ChargerIngest(
-                self.site,
-                self.store,
-                triggers,
-                self.yard,
-                clock=self.clock,
-                security=self.charger_security,
-                profile_sync=profile_sync,
-            ),
-            self.clock.now,
-            call_timeout_s=self.settings.ocpp_call_timeout_s,
-            certificates=SiteCertificateSigner(self.site, authority, self.store.charger_security, wall_clock.now),
-            metrics=None if self.metrics is None else self.metrics.edge,
+        ingest = ChargerIngest(
+            self.site,
+            self.store,
+            triggers,
+            self.yard,
+            clock=self.clock,
+            security=self.charger_security,
+            profile_sync=profile_sync,
         )
-        self.dispatcher = Dispatcher(self.site, self.central, self.store.capabilities, metrics=self.metrics)
+        signer = SiteCertificateSigner(self.site, authority, self.store.charger_security, wall_clock.now)
+        self._ingest = ingest
+        self._signer = signer
+        self.link: ControllerLink | None = None
+        self.central: CentralSystem
+        self.chargers: Chargers
+        if self.settings.bus is None:
+            self.central = CentralSystem(
+                ingest,
+                self.clock.now,
+                call_timeout_s=self.settings.ocpp_call_timeout_s,
+                certificates=signer,
+                metrics=None if self.metrics is None else self.metrics.edge,
+            )
+            self.chargers = LocalChargers(self.central)
+        else:
+            self.link = ControllerLink(self.settings.bus, call_timeout_s=self.settings.ocpp_call_timeout_s)
+            self.chargers = self.link.chargers
+        self.dispatcher = Dispatcher(self.site, self.chargers, self.store.capabilities, metrics=self.metrics)
         self.reconciler = ProfileReconciler(
-            self.site, self.store, self.dispatcher, self.central, profile_sync, self.clock
+            self.site, self.store, self.dispatcher, self.chargers, profile_sync, self.clock
         )
         self.control_loop = ControlLoop(
             self.site, self.store, self.dispatcher, self.clock, triggers, yard=self.yard, metrics=self.metrics
         )
+        link = self.link
         self.readiness = ReadinessCheck(
             self.store.ping,
-            lambda: self.central.listening_port() is not None,
+            None if link is not None else lambda: self.central.listening_port() is not None,
             lambda: self.control_loop.started or self.control_loop.latest is not None,
             self.metrics,
+            bus_connected=None if link is None else link.connected,
         )
         self.auth = AuthService(
             self.store.access,
@@ -176,13 +203,13 @@ class Runtime:
             self.store,
             self.clock,
             self.control_loop,
-            self.central.connected_ids,
+            self.chargers.connected_ids,
             self.yard,
             self.auth,
-            self.central,
+            self.chargers,
             wall_clock,
             charger_security=self.charger_security,
-            recent_frames=self.central.recent_frames,
+            recent_frames=self.chargers.recent_frames,
             stopping=self._stop,
             readiness=self.readiness,
             metrics=self.metrics,
@@ -208,7 +235,10 @@ class Runtime:
     async def _prepare(self) -> None:
         await self.store.migrate()
         now = self.clock.now()
-        await self.store.mark_all_disconnected(now)
+        if self.link is None:
+            # Only this process held chargers, and it did not run: none is connected. Gateway
+            # nodes, though, kept theirs (see ControllerLink.run).
+            await self.store.mark_all_disconnected(now)
         added = await self.store.add_site_file_vehicles(vehicle_records(self.site))
         if added:
             log.info("added %d vehicles from the site file", len(added))
@@ -228,7 +258,7 @@ class Runtime:
 
     async def run(self) -> None:
         await self._prepare()
-        http = _Server(
+        http = QuietServer(
             uvicorn.Config(
                 self.app,
                 host=self.settings.http_host,
@@ -242,27 +272,7 @@ class Runtime:
         )
         try:
             async with asyncio.TaskGroup() as group:
-                ocpp_ready = asyncio.Event()
-                background = [
-                    group.create_task(
-                        self.central.serve(self.settings.ocpp_host, self.settings.ocpp_port, ready=ocpp_ready)
-                    )
-                ]
-                await ocpp_ready.wait()
-                if self._tls_context is not None and self.settings.ocpp_tls is not None:
-                    tls_ready = asyncio.Event()
-                    background.append(
-                        group.create_task(
-                            self.central.serve(
-                                self.settings.ocpp_host,
-                                self.settings.ocpp_tls.port,
-                                ready=tls_ready,
-                                tls=self._tls_context,
-                            )
-                        )
-                    )
-                    await tls_ready.wait()
-                    log.info("OCPP over TLS on %s/{chargePointId}", self.ocpp_tls_url)
+                background = await self._start_chargers(group)
                 http_task = group.create_task(http.serve())
                 while not http.started:
                     if http_task.done():
@@ -278,10 +288,23 @@ class Runtime:
                 background.append(group.create_task(monitor.run()))
                 if self.settings.simulate:
                     self.simulator = build_simulator(
-                        self.site, self.ocpp_url, self.clock, self.store, self.triggers, self.yard, self.settings.seed
+                        self.site,
+                        self.settings.charger_urls or self.ocpp_url,
+                        self.clock,
+                        self.store,
+                        self.triggers,
+                        self.yard,
+                        self.settings.seed,
                     )
                     background.append(group.create_task(self.simulator.run()))
-                log.info("OCPP on %s/{chargePointId}, API and operator page on %s", self.ocpp_url, self.http_url)
+                if self.link is None:
+                    log.info("OCPP on %s/{chargePointId}, API and operator page on %s", self.ocpp_url, self.http_url)
+                else:
+                    log.info(
+                        "controller: gateways over %s, API and operator page on %s",
+                        self.link.settings.url,
+                        self.http_url,
+                    )
                 self.ready.set()
                 stop_task = group.create_task(self._stop.wait())
                 await asyncio.wait([stop_task, http_task, *background], return_when=asyncio.FIRST_COMPLETED)
@@ -296,6 +319,53 @@ class Runtime:
                 stop_task.cancel()
         finally:
             await self.store.close()
+
+    async def _start_chargers(self, group: asyncio.TaskGroup) -> list[asyncio.Task[None]]:
+        """The OCPP listeners of this process, or the link to the gateways; returns once they serve."""
+        if self.link is not None:
+            linked = asyncio.Event()
+            task = group.create_task(
+                self.link.run(
+                    self._ingest,
+                    self._signer,
+                    self.clock,
+                    self.settings.speedup if self.settings.simulate else 1.0,
+                    self._stored_connected,
+                    linked,
+                )
+            )
+            await _started(task, linked, "the link to the gateways")
+            return [task]
+        ocpp_ready = asyncio.Event()
+        tasks = [
+            group.create_task(self.central.serve(self.settings.ocpp_host, self.settings.ocpp_port, ready=ocpp_ready))
+        ]
+        await _started(tasks[0], ocpp_ready, "the OCPP listener")
+        if self._tls_context is not None and self.settings.ocpp_tls is not None:
+            tls_ready = asyncio.Event()
+            tasks.append(
+                group.create_task(
+                    self.central.serve(
+                        self.settings.ocpp_host, self.settings.ocpp_tls.port, ready=tls_ready, tls=self._tls_context
+                    )
+                )
+            )
+            await _started(tasks[-1], tls_ready, "the OCPP TLS listener")
+            log.info("OCPP over TLS on %s/{chargePointId}", self.ocpp_tls_url)
+        return tasks
+
+    async def _stored_connected(self) -> list[str]:
+        return [record.id for record in await self.store.list_charge_points() if record.connected]
+
+
+async def _started(task: asyncio.Task[None], ready: asyncio.Event, what: str) -> None:
+    """Wait for ``ready``; a task that ends first failed to start, and says why."""
+    waiting = asyncio.create_task(ready.wait())
+    await asyncio.wait([task, waiting], return_when=asyncio.FIRST_COMPLETED)
+    if not ready.is_set():
+        waiting.cancel()
+        error = task.exception() if not task.cancelled() else None
+        raise RuntimeError(f"{what} could not start") from error
 
 
 def default_database_url(path: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
 from datetime import datetime
 
 from fleet.clock import Clock
@@ -80,7 +81,13 @@ def simulated_vehicles(site: SiteConfig, rng: random.Random) -> list[SimVehicleS
 
 
 def build_simulator(
-    site: SiteConfig, ocpp_url: str, clock: Clock, store: Store, triggers: PlanTriggers, yard: Yard, seed: int
+    site: SiteConfig,
+    ocpp_url: str | Sequence[str],
+    clock: Clock,
+    store: Store,
+    triggers: PlanTriggers,
+    yard: Yard,
+    seed: int,
 ) -> SiteSimulator:
     rng = random.Random(seed)
     return SiteSimulator(

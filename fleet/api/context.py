@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
 
@@ -34,6 +34,10 @@ class Planner(Protocol):
     def installed_profile(self, connector_key: str) -> PowerLimitProfile | None: ...
 
 
+async def no_frames(_: str) -> tuple[TracedFrame, ...]:
+    return ()
+
+
 class ChargerCommands(Protocol):
     async def send_call(
         self, charge_point_id: str, action: CentralSystemAction, payload: dict[str, Any]
@@ -57,8 +61,8 @@ class ApiContext:
     """Chargers' passwords and minimum security profiles; None when the API cannot change them."""
     local_list_locks: KeyedLocks = field(default_factory=KeyedLocks)
     """One local-list update per charger at a time, across requests (see ``fleet.local_list_sync``)."""
-    recent_frames: Callable[[str], tuple[TracedFrame, ...]] = lambda _: ()
-    """A charger's last OCPP frames (``CentralSystem.recent_frames``)."""
+    recent_frames: Callable[[str], Awaitable[tuple[TracedFrame, ...]]] = no_frames
+    """A charger's last OCPP frames (``Chargers.recent_frames``)."""
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when the application shuts down: open event streams end, so the server stops at once."""
     readiness: ReadinessCheck | None = None

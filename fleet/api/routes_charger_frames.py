@@ -65,4 +65,4 @@ def _public(traced: TracedFrame) -> OcppFramePublic:
 async def recent_frames(charge_point_id: str, ctx: Ctx, _: SiteReader) -> list[OcppFramePublic]:
     """The charger's recent frames, newest first."""
     require_charge_point(ctx, charge_point_id)
-    return [_public(traced) for traced in reversed(ctx.recent_frames(charge_point_id))]
+    return [_public(traced) for traced in reversed(await ctx.recent_frames(charge_point_id))]

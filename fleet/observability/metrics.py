@@ -58,6 +58,11 @@ class FleetMetrics:
             "1 if the database answered the latest readiness check, else 0.",
             registry=self.registry,
         )
+        self._bus_up = Gauge(
+            "vettabbia_bus_up",
+            "1 if the message broker was connected at the latest readiness check, else 0 (scaled-out roles).",
+            registry=self.registry,
+        )
 
     def plan_made(self, status: str, solve_time_s: float, made_at: datetime) -> None:
         """A plan with ``status`` was stored; its solve took ``solve_time_s`` [s]."""
@@ -73,6 +78,9 @@ class FleetMetrics:
 
     def database_checked(self, *, answered: bool) -> None:
         self._database_up.set(1 if answered else 0)
+
+    def bus_checked(self, *, connected: bool) -> None:
+        self._bus_up.set(1 if connected else 0)
 
     def exposition(self) -> bytes:
         """The registry in the Prometheus text format."""

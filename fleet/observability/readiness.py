@@ -39,20 +39,24 @@ class ReadinessCheck:
     ping_database
         Runs a trivial query; raises if the database does not answer.
     ocpp_serving
-        Whether the OCPP listener is accepting connections.
+        Whether the OCPP listener is accepting connections; None where the chargers are on gateway nodes.
     planning_started
         Whether a plan exists or the control loop runs.
     metrics
         Gets the database's answer as ``vettabbia_database_up``; None records nothing.
+    bus_connected
+        Whether the message broker is connected (the controller role); None where there is none.
     """
 
     def __init__(
         self,
         ping_database: Callable[[], Awaitable[None]],
-        ocpp_serving: Callable[[], bool],
+        ocpp_serving: Callable[[], bool] | None,
         planning_started: Callable[[], bool],
         metrics: FleetMetrics | None = None,
+        bus_connected: Callable[[], bool] | None = None,
     ) -> None:
+        self._bus_connected = bus_connected
         self._ping_database = ping_database
         self._ocpp_serving = ocpp_serving
         self._planning_started = planning_started
@@ -63,8 +67,12 @@ class ReadinessCheck:
         database_problem = await self._database_problem()
         if database_problem is not None:
             not_ready["database"] = database_problem
-        if not self._ocpp_serving():
+        if self._ocpp_serving is not None and not self._ocpp_serving():
             not_ready["ocpp_listener"] = "the OCPP listener is not serving"
+        if self._bus_connected is not None:
+            bus_problem = bus_readiness(self._bus_connected(), self._metrics)
+            if bus_problem is not None:
+                not_ready["bus"] = bus_problem
         if not self._planning_started():
             not_ready["planning"] = "no plan yet and the control loop has not started"
         return Readiness(not_ready)
@@ -84,3 +92,10 @@ class ReadinessCheck:
         if self._metrics is not None:
             self._metrics.database_checked(answered=problem is None)
         return problem
+
+
+def bus_readiness(connected: bool, metrics: FleetMetrics | None) -> str | None:
+    """What is wrong with the broker connection, if anything; records ``vettabbia_bus_up``."""
+    if metrics is not None:
+        metrics.bus_checked(connected=connected)
+    return None if connected else "not connected to the message broker"

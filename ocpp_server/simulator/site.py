@@ -84,7 +84,8 @@ class SiteSimulator:
     Parameters
     ----------
     base_url
-        Websocket URL of the central system without the charge point id.
+        Websocket URL of the central system without the charge point id; several spread the chargers
+        over them in turn (gateway nodes without a load balancer in front).
     chargers, vehicles
         The hub's charge points and fleet; ids and idTags must be unique.
     clock
@@ -105,7 +106,7 @@ class SiteSimulator:
 
     def __init__(
         self,
-        base_url: str,
+        base_url: str | Sequence[str],
         chargers: Sequence[SimChargerSpec],
         vehicles: Sequence[SimVehicleSpec],
         clock: SimClock,
@@ -120,6 +121,9 @@ class SiteSimulator:
     ) -> None:
         if not chargers:
             raise ValueError("chargers must not be empty")
+        urls = [base_url] if isinstance(base_url, str) else list(base_url)
+        if not urls:
+            raise ValueError("base_url must name at least one URL")
         for name, values in (
             ("charge_point_id", [c.charge_point_id for c in chargers]),
             ("vehicle_id", [v.vehicle_id for v in vehicles]),
@@ -133,14 +137,14 @@ class SiteSimulator:
         self._charge_points = {
             spec.charge_point_id: SimulatedChargePoint(
                 spec,
-                base_url,
+                urls[index % len(urls)],
                 clock,
                 meter_interval_s=meter_interval_s,
                 heartbeat_interval_s=heartbeat_interval_s,
                 validate_schemas=validate_schemas,
                 seed=f"{seed}:{spec.charge_point_id}",
             )
-            for spec in chargers
+            for index, spec in enumerate(chargers)
         }
         self._vehicles = {v.vehicle_id: _Vehicle(v) for v in vehicles}
         self._occupant: dict[str, str | None] = {c.charge_point_id: None for c in chargers}

@@ -1,0 +1,1 @@
+"""How the controller reaches chargers held by gateway nodes: events and commands over NATS."""
