@@ -62,7 +62,7 @@ class GatewayNode:
             await event_stream(js, settings.bus.subjects)
             bucket = await state_bucket(js, settings.bus.subjects)
             codec = Codec()
-            link = GatewayLink(client, settings.bus, settings.gateway_id, codec)
+            link = GatewayLink(client, settings.bus, settings.gateway_id, codec, self.metrics)
             await link.start()
             sink = BusEventSink(link)
             central = CentralSystem(

@@ -148,6 +148,7 @@ class Runtime:
         elif self.settings.signing_ca is not None:
             authority = CertificateAuthority.from_files(*self.settings.signing_ca)
         profile_sync = ProfileSyncRequests()
+        self._profile_sync = profile_sync
         self.metrics = FleetMetrics() if self.settings.metrics else None
         ingest = ChargerIngest(
             self.site,
@@ -174,7 +175,9 @@ class Runtime:
             )
             self.chargers = LocalChargers(self.central)
         else:
-            self.link = ControllerLink(self.settings.bus, call_timeout_s=self.settings.ocpp_call_timeout_s)
+            self.link = ControllerLink(
+                self.settings.bus, call_timeout_s=self.settings.ocpp_call_timeout_s, metrics=self.metrics
+            )
             self.chargers = self.link.chargers
         self.dispatcher = Dispatcher(self.site, self.chargers, self.store.capabilities, metrics=self.metrics)
         self.reconciler = ProfileReconciler(
@@ -332,6 +335,9 @@ class Runtime:
                     self.settings.speedup if self.settings.simulate else 1.0,
                     self._stored_connected,
                     linked,
+                    # After a restart of the controller, chargers that stayed connected get their
+                    # desired profiles again, as chargers that reconnect do.
+                    self._profile_sync.reinstall,
                 )
             )
             await _started(task, linked, "the link to the gateways")

@@ -34,7 +34,9 @@ from fleet.bus.codec import (
 from fleet.bus.headers import CHARGE_POINT, DEADLINE, ERROR, GATEWAY, KIND, REPLY_ID
 from fleet.bus.holders import ChargerHolders
 from fleet.bus.subjects import Subjects
+from fleet.observability.metrics import FleetMetrics
 from ocpp_server.events import ChargerDisconnected
+from ocpp_server.log_context import CHARGE_POINT_ID
 from ocpp_server.ports import CertificateSigner, ChargerEventSink, ConnectionDecision
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,11 @@ class EventConsumer:
         holders: ChargerHolders,
         codec: Codec,
         now: Callable[[], datetime],
+        found: Callable[[str], None] = lambda _: None,
+        metrics: FleetMetrics | None = None,
     ) -> None:
+        """``found`` is told of each charger a gateway's word shows connected that the controller did
+        not know of (it restarted meanwhile): its profiles may be out of date."""
         self._client = client
         self._subjects = subjects
         self._sink = sink
@@ -65,6 +71,8 @@ class EventConsumer:
         self._holders = holders
         self._codec = codec
         self._now = now
+        self._found = found
+        self._metrics = metrics
         self._queues: dict[str, asyncio.Queue[Msg]] = {}
         self._workers: set[asyncio.Task[None]] = set()
         self.handled = 0
@@ -112,6 +120,8 @@ class EventConsumer:
         queue.put_nowait(message)
 
     async def _drain(self, charge_point_id: str, queue: asyncio.Queue[Msg]) -> None:
+        # As on a gateway: every line logged while handling this charger's events names it.
+        CHARGE_POINT_ID.set(charge_point_id or None)
         while not queue.empty():
             message = queue.get_nowait()
             await self._handle(message)
@@ -129,12 +139,17 @@ class EventConsumer:
                 # The charger was told of an error long ago and asks again: do not act twice.
                 log.info("bus: skipped a %s nobody waits for any more", kind.value)
             else:
+                started_s = time.perf_counter()
                 event = self._codec.decode(EVENT_TYPES[kind], message.data)
                 answer = await self._apply(kind, headers.get(GATEWAY, ""), event)
+                if self._metrics is not None:
+                    self._metrics.bus_event_handled(kind.value, time.perf_counter() - started_s, failed=False)
                 if reply_id is not None:
                     await self._reply(headers, self._codec.encode(ANSWER_TYPES[kind], answer), {})
         except Exception as error:
             log.exception("bus: handling an event failed")
+            if self._metrics is not None:
+                self._metrics.bus_event_handled(headers.get(KIND, "unknown"), 0.0, failed=True)
             if reply_id is not None:
                 await self._reply(headers, b"", {ERROR: repr(error)[:500]})
         try:
@@ -189,7 +204,8 @@ class EventConsumer:
 
     async def _on_alive(self, message: Msg) -> None:
         try:
-            self._holders.heard(self._codec.decode(GatewayAlive, message.data))
+            for charge_point_id in self._holders.heard(self._codec.decode(GatewayAlive, message.data)):
+                self._found(charge_point_id)
         except Exception:
             log.exception("bus: a gateway's word could not be read")
 

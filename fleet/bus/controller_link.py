@@ -15,6 +15,7 @@ from fleet.bus.controller_events import EventConsumer
 from fleet.bus.holders import LOST_AFTER_S, ChargerHolders
 from fleet.bus.remote_chargers import RemoteChargers
 from fleet.clock import Clock
+from fleet.observability.metrics import FleetMetrics
 from ocpp_server.events import ChargerDisconnected
 from ocpp_server.ports import CertificateSigner, ChargerEventSink
 
@@ -22,7 +23,8 @@ log = logging.getLogger(__name__)
 
 
 class ControllerLink:
-    def __init__(self, settings: BusSettings, *, call_timeout_s: float) -> None:
+    def __init__(self, settings: BusSettings, *, call_timeout_s: float, metrics: FleetMetrics | None = None) -> None:
+        self._metrics = metrics
         self.settings = settings
         self.client = Client()
         self.holders = ChargerHolders()
@@ -43,18 +45,29 @@ class ControllerLink:
         speedup: float,
         stored_connected: Callable[[], Awaitable[list[str]]],
         ready: asyncio.Event,
+        found: Callable[[str], None] = lambda _: None,
     ) -> None:
         """Handle the gateways' events until cancelled.
 
         ``stored_connected`` lists the chargers the database says are connected: those no gateway
         claims within ``LOST_AFTER_S`` of the start went away while no controller listened.
+        ``found`` is told of chargers that gateways hold without the controller having seen them
+        connect (they connected before it started).
         """
         await connect(self.settings, self.client)
         try:
             bucket = await state_bucket(self.client.jetstream(), self.settings.subjects)
             await publish_clock(bucket, self.settings.subjects.clock_key, clock, speedup)
             self.consumer = EventConsumer(
-                self.client, self.settings.subjects, sink, signer, self.holders, self._codec, clock.now
+                self.client,
+                self.settings.subjects,
+                sink,
+                signer,
+                self.holders,
+                self._codec,
+                clock.now,
+                found,
+                self._metrics,
             )
             async with asyncio.TaskGroup() as group:
                 group.create_task(self.consumer.run(ready))

@@ -20,6 +20,7 @@ from nats.aio.msg import Msg
 from fleet.bus.broker import BusSettings
 from fleet.bus.codec import ANSWER_TYPES, Codec, EventKind
 from fleet.bus.headers import CHARGE_POINT, DEADLINE, ERROR, GATEWAY, KIND, REPLY_ID
+from fleet.observability.metrics import FleetMetrics
 
 
 class ControllerUnavailableError(Exception):
@@ -27,7 +28,10 @@ class ControllerUnavailableError(Exception):
 
 
 class GatewayLink:
-    def __init__(self, client: Client, settings: BusSettings, gateway_id: str, codec: Codec) -> None:
+    def __init__(
+        self, client: Client, settings: BusSettings, gateway_id: str, codec: Codec, metrics: FleetMetrics | None = None
+    ) -> None:
+        self._metrics = metrics
         self._client = client
         self._js = client.jetstream()
         self._settings = settings
@@ -65,6 +69,8 @@ class GatewayLink:
             try:
                 message = await asyncio.wait_for(answer, timeout_s)
             except TimeoutError:
+                if self._metrics is not None:
+                    self._metrics.bus_unanswered(kind.value)
                 raise ControllerUnavailableError(f"no answer from the controller within {timeout_s:g} s") from None
         finally:
             self._waiting.pop(reply_id, None)

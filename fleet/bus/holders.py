@@ -43,17 +43,20 @@ class ChargerHolders:
         self._released_at[charge_point_id] = self._monotonic()
         return True
 
-    def heard(self, word: GatewayAlive) -> None:
+    def heard(self, word: GatewayAlive) -> list[str]:
         """A gateway lives; chargers it holds that nobody is known to hold are its (a controller
-        that restarted learns this way where the chargers are)."""
+        that restarted learns this way where the chargers are). Returns those chargers."""
         now = self._monotonic()
         self._heard_at[word.gateway_id] = now
+        found: list[str] = []
         for charge_point_id in word.charge_point_ids:
             if charge_point_id in self._holder:
                 continue
             if now - self._released_at.get(charge_point_id, -RECLAIM_HOLDOFF_S) < RECLAIM_HOLDOFF_S:
                 continue
             self._holder[charge_point_id] = word.gateway_id
+            found.append(charge_point_id)
+        return found
 
     def lost(self) -> dict[str, list[str]]:
         """Gateways not heard for ``LOST_AFTER_S``, each with the chargers it held; forgets them."""

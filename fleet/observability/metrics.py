@@ -63,6 +63,24 @@ class FleetMetrics:
             "1 if the message broker was connected at the latest readiness check, else 0 (scaled-out roles).",
             registry=self.registry,
         )
+        self._bus_events = Counter(
+            "vettabbia_bus_events",
+            "Gateways' events handled by the controller, by kind and result.",
+            ["kind", "result"],
+            registry=self.registry,
+        )
+        self._bus_event_time = Histogram(
+            "vettabbia_bus_event_seconds",
+            "Time the controller took to handle a gateway's event (storing included).",
+            ["kind"],
+            registry=self.registry,
+        )
+        self._bus_unanswered = Counter(
+            "vettabbia_bus_unanswered",
+            "Gateway questions (boot, authorize, start, ...) the controller did not answer in time.",
+            ["kind"],
+            registry=self.registry,
+        )
 
     def plan_made(self, status: str, solve_time_s: float, made_at: datetime) -> None:
         """A plan with ``status`` was stored; its solve took ``solve_time_s`` [s]."""
@@ -81,6 +99,15 @@ class FleetMetrics:
 
     def bus_checked(self, *, connected: bool) -> None:
         self._bus_up.set(1 if connected else 0)
+
+    def bus_event_handled(self, kind: str, duration_s: float, *, failed: bool) -> None:
+        """The controller handled a gateway's event of ``kind`` in ``duration_s`` [s]."""
+        self._bus_events.labels(kind, "failed" if failed else "handled").inc()
+        self._bus_event_time.labels(kind).observe(duration_s)
+
+    def bus_unanswered(self, kind: str) -> None:
+        """A gateway's question of ``kind`` got no answer from the controller (the charger got an error)."""
+        self._bus_unanswered.labels(kind).inc()
 
     def exposition(self) -> bytes:
         """The registry in the Prometheus text format."""

@@ -29,6 +29,7 @@ VENV_BIN = Path(sys.executable).parent
 NATS_URL = "nats://127.0.0.1:4222"
 OPEN = re.compile(r"^vettabbia_ocpp_connections_open (\S+)$", re.MULTILINE)
 ACCEPTED = re.compile(r'^vettabbia_dispatch_results_total\{outcome="Accepted"\} (\S+)$', re.MULTILINE)
+BOOTS = re.compile(r'^vettabbia_bus_events_total\{kind="charger_booted",result="handled"\} (\S+)$', re.MULTILINE)
 
 
 def split_demo_commands() -> list[str]:
@@ -103,11 +104,13 @@ async def test_the_split_demo_spreads_the_chargers_over_both_gateways_and_plans(
         async with httpx.AsyncClient(timeout=5) as http:
             held: list[float] = [0.0, 0.0]
             accepted = 0.0
+            controller_metrics = ""
             for _ in range(180):
                 await asyncio.sleep(1.0)
                 try:
                     held = [metric(OPEN, (await http.get(url)).text) for url in gateway_urls]
-                    accepted = metric(ACCEPTED, (await http.get(controller_url)).text)
+                    controller_metrics = (await http.get(controller_url)).text
+                    accepted = metric(ACCEPTED, controller_metrics)
                 except httpx.TransportError:
                     continue
                 if sum(held) == 60 and accepted > 0:
@@ -122,6 +125,7 @@ async def test_the_split_demo_spreads_the_chargers_over_both_gateways_and_plans(
     # The site's 60 chargers, spread in turn over the two gateways, and profiles accepted by them.
     assert held == [30.0, 30.0], logs
     assert accepted > 0, logs
+    assert metric(BOOTS, controller_metrics) == 60, logs
     assert ready.status_code == 200, ready.text
     assert codes == [0, 0, 0], logs
     assert (tmp_path / "split-demo.db").exists()

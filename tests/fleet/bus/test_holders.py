@@ -28,7 +28,8 @@ def test_a_connect_makes_the_gateway_the_holder_and_a_later_one_moves_it() -> No
 def test_a_restarted_controller_learns_the_holders_from_the_gateways_words() -> None:
     holders = ChargerHolders(Ticks())
     holders.connected("CP1", "gw-b")
-    holders.heard(GatewayAlive("gw-a", ("CP1", "CP2", "CP3")))
+    assert holders.heard(GatewayAlive("gw-a", ("CP1", "CP2", "CP3"))) == ["CP2", "CP3"]
+    assert holders.heard(GatewayAlive("gw-a", ("CP1", "CP2", "CP3"))) == []
     assert holders.holder("CP1") == "gw-b"
     assert holders.holder("CP2") == holders.holder("CP3") == "gw-a"
 
