@@ -94,7 +94,8 @@ class EventConsumer:
             while True:
                 try:
                     messages = await subscription.fetch(FETCH_BATCH, timeout=1.0)
-                except NatsTimeoutError:
+                except (NatsTimeoutError, TimeoutError):
+                    # nats-py ends a fetch on an idle stream with either, not only its own.
                     continue
                 except Exception as error:  # the broker is away: wait for the reconnect
                     log.warning("bus: fetching events failed: %r", error)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import pytest
 
@@ -18,10 +17,10 @@ __all__ = ["browser_context", "chromium_executable", "demo", "demo_url", "runnin
 
 
 @asynccontextmanager
-async def running_demo(directory: Path) -> AsyncIterator[Runtime]:
-    """The whole demo on free loopback ports, its database in ``directory``; stopped on exit."""
+async def running_demo(database_url: str) -> AsyncIterator[Runtime]:
+    """The whole demo on free loopback ports and the empty database at ``database_url``; stopped on exit."""
     settings = RunSettings(
-        database_url=f"sqlite+aiosqlite:///{directory / 'demo.db'}",
+        database_url=database_url,
         ocpp_port=free_port(),
         http_port=free_port(),
         simulate=True,
@@ -38,9 +37,9 @@ async def running_demo(directory: Path) -> AsyncIterator[Runtime]:
 
 
 @pytest.fixture
-async def demo(tmp_path: Path) -> AsyncIterator[Runtime]:
+async def demo(database_url: str) -> AsyncIterator[Runtime]:
     """The whole demo: OCPP server, API, page, control loop and the 60 simulated chargers."""
-    async with running_demo(tmp_path) as runtime:
+    async with running_demo(database_url) as runtime:
         yield runtime
 
 

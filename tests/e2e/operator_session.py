@@ -17,6 +17,7 @@ from playwright.async_api import BrowserContext, Page
 from fleet.auth.demo_accounts import DEMO_ACCOUNTS
 from fleet.runtime import Runtime
 from ocpp_server.simulator.charge_point import SimulatedChargePoint
+from tests.databases import Databases
 from tests.e2e.browser import PageWatch, find_chromium, launched_chromium, watch_page
 from tests.e2e.conftest import running_demo
 
@@ -25,9 +26,9 @@ CONNECT_TIMEOUT_MS = 60_000
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Runtime]:
+async def shared_demo(module_databases: Databases) -> AsyncIterator[Runtime]:
     """The whole demo, once per module: OCPP server, API, page, control loop, 60 simulated chargers."""
-    async with running_demo(tmp_path_factory.mktemp("demo")) as runtime:
+    async with running_demo(module_databases.new_url("demo")) as runtime:
         yield runtime
 
 

@@ -52,6 +52,7 @@ def test_check_site_summarises_the_bundled_site() -> None:
     assert "60 charge points (20 DC, 40 AC), 62 cars, 10 vans, grid limit 500 kW, PV 250 kWp" in run.stdout
 
 
+# SQLite only, on either backend's pass: the demo as a user starts it, on its default SQLite file.
 def test_demo_connects_sixty_chargers_plans_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     http_port, ocpp_port = free_port(), free_port()
     demo = subprocess.Popen(

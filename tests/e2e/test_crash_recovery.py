@@ -1,10 +1,11 @@
 """What a charger was told is stored stays stored: ``vettabbia serve`` killed mid-stream and restarted.
 
 Four library-made chargers boot, start transactions and stream meter values into a real ``serve``
-process; the process is killed with SIGKILL while messages are in flight, then started again on
-the same SQLite file. Every StartTransaction, MeterValues and StopTransaction the chargers saw
-acknowledged must be in the store; transaction ids must go on without reuse; a StartTransaction
-repeated after the restart must get its id again; and the chargers must reconnect and carry on.
+process; the process is killed with SIGKILL while messages are in flight, then started again on the
+same database (SQLite or PostgreSQL, as ``VETTABBIA_TEST_DATABASE`` selects). Every
+StartTransaction, MeterValues and StopTransaction the chargers saw acknowledged must be in the
+store; transaction ids must go on without reuse; a StartTransaction repeated after the restart must
+get its id again; and the chargers must reconnect and carry on.
 """
 
 from __future__ import annotations
@@ -116,10 +117,10 @@ class StreamingCharger(ChargePoint):  # type: ignore[misc]  # the ocpp package s
 
 
 class Server:
-    """``vettabbia serve`` as a child process on loopback ports and one SQLite file."""
+    """``vettabbia serve`` as a child process on loopback ports and one database."""
 
-    def __init__(self, tmp_path: Path) -> None:
-        self.database = tmp_path / "site.db"
+    def __init__(self, tmp_path: Path, database_url: str) -> None:
+        self.database_url = database_url
         self.ocpp_port, self.http_port = free_port(), free_port()
         self.log = tmp_path / "serve.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -127,7 +128,7 @@ class Server:
     async def start(self) -> None:
         command = [
             *(sys.executable, "-m", "fleet.cli", "serve"),
-            *("--database-url", f"sqlite:///{self.database}"),
+            *("--database-url", self.database_url),
             *("--ocpp-port", str(self.ocpp_port), "--http-port", str(self.http_port)),
         ]
         with self.log.open("ab") as log:
@@ -224,8 +225,10 @@ async def _before_the_crash(server: Server, acknowledged: dict[str, Acknowledged
     return transactions
 
 
-async def test_a_killed_server_keeps_everything_it_acknowledged_and_carries_on(tmp_path: Path) -> None:
-    server = Server(tmp_path)
+async def test_a_killed_server_keeps_everything_it_acknowledged_and_carries_on(
+    tmp_path: Path, database_url: str
+) -> None:
+    server = Server(tmp_path, database_url)
     acknowledged = {cp: Acknowledged() for cp in CHARGERS}
     await server.start()
     try:
@@ -251,7 +254,7 @@ async def test_a_killed_server_keeps_everything_it_acknowledged_and_carries_on(t
     assert retried == before[CHARGERS[0]]
     assert renewed > max(before.values())
     assert renewed not in before.values()
-    store = Store.from_url(f"sqlite:///{server.database}")
+    store = Store.from_url(database_url)
     try:
         stored = {tx.id: tx for tx in await store.list_transactions(limit=1000)}
         missing = []

@@ -1,4 +1,4 @@
-"""End to end on loopback: 60 charge points over OCPP 1.6J, a real SQLite file, the HTTP API.
+"""End to end on loopback: 60 charge points over OCPP 1.6J, a real database, the HTTP API.
 
 The chargers are plain `ocpp` library clients that record what they receive, so the test sees exactly
 what a real charger would: the fail-safe default at boot, then one TxProfile per transaction, whose
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -39,9 +38,9 @@ async def _until(condition_name: str, check: object, timeout_s: float = 30.0) ->
 
 
 @pytest.fixture
-async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
+async def runtime(database_url: str) -> AsyncIterator[Runtime]:
     settings = RunSettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'site.db'}",
+        database_url=database_url,
         ocpp_port=free_port(),
         http_port=free_port(),
     )

@@ -1,7 +1,8 @@
 """The README's split demo, run as written: two gateway processes, a controller, the real NATS server.
 
-Only the ports change (free ones instead of 9001, 9002, 8001, 8002 and 8000) and the bus namespace
-(a fresh one, so that the test never meets a deployment running on the same broker).
+Only the ports change (free ones instead of 9001, 9002, 8001, 8002 and 8000), the bus namespace (a
+fresh one, so that the test never meets a deployment running on the same broker) and the database:
+the test's own, so that the second pass of the test command runs the three processes on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -70,11 +71,12 @@ def test_the_readme_names_two_gateways_and_a_demo_controller() -> None:
     assert "vettabbia gateway" in gateway_b
     assert "vettabbia controller --demo" in controller
     assert "ws://127.0.0.1:9001,ws://127.0.0.1:9002" in controller
+    assert "--database-url sqlite:///split-demo.db" in controller
 
 
 @pytest.mark.timeout(240)
 async def test_the_split_demo_spreads_the_chargers_over_both_gateways_and_plans(
-    tmp_path: Path, namespace: Subjects
+    tmp_path: Path, namespace: Subjects, database_url: str
 ) -> None:
     ports = {old: str(free_port()) for old in ("9001", "9002", "8001", "8002")}
     controller_http = free_port()
@@ -83,7 +85,7 @@ async def test_the_split_demo_spreads_the_chargers_over_both_gateways_and_plans(
         for old, new in ports.items():
             line = line.replace(old, new)
         if "controller" in line:
-            line += f" --http-port {controller_http}"
+            line = line.replace("sqlite:///split-demo.db", database_url) + f" --http-port {controller_http}"
         commands.append(line.replace(".venv/bin/", f"{VENV_BIN}/"))
     env = {**os.environ, "VETTABBIA_BUS_NAMESPACE": namespace.namespace}
     processes = [
@@ -128,4 +130,3 @@ async def test_the_split_demo_spreads_the_chargers_over_both_gateways_and_plans(
     assert metric(BOOTS, controller_metrics) == 60, logs
     assert ready.status_code == 200, ready.text
     assert codes == [0, 0, 0], logs
-    assert (tmp_path / "split-demo.db").exists()

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from ocpp.routing import on
@@ -78,10 +77,11 @@ class SecureSite:
 
 
 @asynccontextmanager
-async def secure_site(tmp_path: Path, tls: TlsSettings, site: SiteConfig | None = None) -> AsyncIterator[SecureSite]:
-    """``site``'s (default: Milan's) central system on loopback: ws, and wss with ``tls`` (its port is ignored)."""
+async def secure_site(database_url: str, tls: TlsSettings, site: SiteConfig | None = None) -> AsyncIterator[SecureSite]:
+    """``site``'s (default: Milan's) central system on loopback, its store on the empty database at
+    ``database_url``: ws, and wss with ``tls`` (its port is ignored)."""
     site = load_site() if site is None else site
-    store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'security.db'}")
+    store = Store.from_url(database_url)
     await store.migrate()
     security = ChargerSecurity(site, store.charger_security, fast_hasher(), wall_clock)
     authority = None

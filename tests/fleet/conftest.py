@@ -1,10 +1,10 @@
-"""A runtime with a migrated SQLite store, its API over ASGI, and one signed-in account per role."""
+"""A runtime with a migrated store (on ``database_url``, tests/conftest.py), its API over ASGI, and one
+signed-in account per role."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -44,8 +44,8 @@ def fast_hasher() -> SecretHasher:
 
 
 @pytest.fixture
-async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
-    settings = RunSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'api.db'}", token_key=TEST_KEY)
+async def runtime(database_url: str) -> AsyncIterator[Runtime]:
+    settings = RunSettings(database_url=database_url, token_key=TEST_KEY)
     rt = Runtime(load_site(), settings, secret_hasher=fast_hasher())
     await rt.store.migrate()
     await rt.store.upsert_vehicles(vehicle_records(rt.site))

@@ -10,7 +10,6 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -43,8 +42,8 @@ class _Server:
     stop: threading.Event
 
 
-async def _serve(tmp_path: Path, port: int, started: threading.Event, stop: threading.Event) -> None:
-    settings = RunSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'fuzz.db'}", token_key=TEST_KEY)
+async def _serve(database_url: str, port: int, started: threading.Event, stop: threading.Event) -> None:
+    settings = RunSettings(database_url=database_url, token_key=TEST_KEY)
     runtime = Runtime(load_site(), settings, secret_hasher=fast_hasher())
     await runtime.store.migrate()
     await runtime.store.upsert_vehicles(vehicle_records(runtime.site))
@@ -71,10 +70,10 @@ async def _serve(tmp_path: Path, port: int, started: threading.Event, stop: thre
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[_Server]:
+def server(database_url: str) -> Iterator[_Server]:
     port = free_port()
     started, stop = threading.Event(), threading.Event()
-    thread = threading.Thread(target=lambda: asyncio.run(_serve(tmp_path, port, started, stop)), daemon=True)
+    thread = threading.Thread(target=lambda: asyncio.run(_serve(database_url, port, started, stop)), daemon=True)
     thread.start()
     assert started.wait(30), "the API did not start"
     yield _Server(f"http://127.0.0.1:{port}", stop)

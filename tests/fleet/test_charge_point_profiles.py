@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -64,9 +63,9 @@ async def test_capabilities_come_from_the_site_file_and_the_failsafe_is_in_each_
 
 
 @pytest.fixture
-async def operator_only(tmp_path: Path) -> AsyncIterator[Runtime]:
+async def operator_only(database_url: str) -> AsyncIterator[Runtime]:
     """A runtime with an operator account only, its OCPP server started by the test."""
-    settings = RunSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'profiles.db'}", token_key=TEST_KEY)
+    settings = RunSettings(database_url=database_url, token_key=TEST_KEY)
     rt = Runtime(load_site(), settings, secret_hasher=fast_hasher())
     await rt.store.migrate()
     await rt.store.upsert_vehicles(vehicle_records(rt.site))

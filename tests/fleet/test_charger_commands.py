@@ -10,7 +10,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -76,10 +75,10 @@ class RecordingCharger(ChargePoint):  # type: ignore[misc]  # the ocpp package s
 
 
 @pytest.fixture
-async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
+async def runtime(database_url: str) -> AsyncIterator[Runtime]:
     """A runtime whose OCPP server listens on a free loopback port, with a short command timeout."""
     settings = RunSettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'commands.db'}",
+        database_url=database_url,
         token_key=TEST_KEY,
         ocpp_call_timeout_s=CALL_TIMEOUT_S,
     )

@@ -37,8 +37,8 @@ def pki(tmp_path: Path) -> Pki:
 
 
 @pytest.fixture
-async def site(tmp_path: Path, pki: Pki) -> AsyncIterator[SecureSite]:
-    async with secure_site(tmp_path, pki.tls_settings()) as running:
+async def site(database_url: str, pki: Pki) -> AsyncIterator[SecureSite]:
+    async with secure_site(database_url, pki.tls_settings()) as running:
         await running.security.set_password(CHARGER, PASSWORD.decode())
         yield running
 
@@ -98,8 +98,8 @@ async def test_a_csr_that_does_not_parse_is_rejected(site: SecureSite, pki: Pki)
     assert (status, chain) == ("Rejected", None)
 
 
-async def test_without_a_ca_key_every_csr_is_rejected(tmp_path: Path, pki: Pki) -> None:
-    async with secure_site(tmp_path, pki.tls_settings(with_ca_key=False)) as running:
+async def test_without_a_ca_key_every_csr_is_rejected(database_url: str, pki: Pki) -> None:
+    async with secure_site(database_url, pki.tls_settings(with_ca_key=False)) as running:
         await running.security.set_password(CHARGER, PASSWORD.decode())
 
         status, chain = await _sign(running, pki, csr_pem(CHARGER)[0])

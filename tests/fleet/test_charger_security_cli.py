@@ -27,15 +27,16 @@ def test_without_tls_flags_only_plain_ws_runs() -> None:
     assert _tls_settings(build_parser().parse_args(["demo"])) is None
 
 
-def test_unreadable_tls_files_stop_the_start_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    database = tmp_path / "serve.db"
+def test_unreadable_tls_files_stop_the_start_with_a_message(
+    tmp_path: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     missing = tmp_path / "missing"
 
     status = main(
         [
             "serve",
             "--database-url",
-            f"sqlite:///{database}",
+            database_url,
             "--ocpp-tls-port",
             "0",
             "--ocpp-tls-cert",

@@ -40,8 +40,8 @@ def pki(tmp_path: Path) -> Pki:
 
 
 @pytest.fixture
-async def site(tmp_path: Path, pki: Pki) -> AsyncIterator[SecureSite]:
-    async with secure_site(tmp_path, pki.tls_settings()) as running:
+async def site(database_url: str, pki: Pki) -> AsyncIterator[SecureSite]:
+    async with secure_site(database_url, pki.tls_settings()) as running:
         await running.security.set_password(CHARGER, PASSWORD.decode())
         yield running
 
@@ -199,8 +199,8 @@ async def test_profile_3_refuses_basic_auth_without_a_certificate(site: SecureSi
 # The minimum profile
 
 
-async def test_the_site_file_sets_the_minimum_and_the_api_value_overrides_it(tmp_path: Path, pki: Pki) -> None:
-    async with secure_site(tmp_path, pki.tls_settings()) as running:
+async def test_the_site_file_sets_the_minimum_and_the_api_value_overrides_it(database_url: str, pki: Pki) -> None:
+    async with secure_site(database_url, pki.tls_settings()) as running:
         strict = running.site.model_copy(
             update={
                 "charge_points": tuple(
@@ -236,12 +236,12 @@ async def test_lowering_the_minimum_lets_the_charger_back_on_plain_ws(site: Secu
 
 
 async def test_with_auto_registration_unlisted_chargers_need_the_sites_unlisted_profile(
-    tmp_path: Path, pki: Pki
+    database_url: str, pki: Pki
 ) -> None:
     milan = load_site()
     site_file = milan.model_copy(update={"ocpp": OcppConfig(auto_registration=True, unlisted_security_profile=3)})
     newcomer = "NEW-CHARGER-1"
-    async with secure_site(tmp_path, pki.tls_settings(), site_file) as site:
+    async with secure_site(database_url, pki.tls_settings(), site_file) as site:
         assert await handshake_status(site.ws_url, newcomer) == 403
         assert await handshake_status(site.wss_url, newcomer, tls=pki.client_context()) == 403
         # A certificate from the site's CA naming the newcomer: admitted (as Pending, to be listed).
@@ -250,7 +250,9 @@ async def test_with_auto_registration_unlisted_chargers_need_the_sites_unlisted_
         assert await _last_profile(site, newcomer) == 3
 
 
-async def test_by_default_unlisted_chargers_are_admitted_pending_without_credentials(tmp_path: Path, pki: Pki) -> None:
+async def test_by_default_unlisted_chargers_are_admitted_pending_without_credentials(
+    database_url: str, pki: Pki
+) -> None:
     site_file = load_site().model_copy(update={"ocpp": OcppConfig(auto_registration=True)})
-    async with secure_site(tmp_path, pki.tls_settings(), site_file) as site:
+    async with secure_site(database_url, pki.tls_settings(), site_file) as site:
         assert await handshake_status(site.ws_url, "NEW-CHARGER-2") == HANDSHAKE_OK

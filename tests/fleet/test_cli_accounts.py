@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import httpx
 import pytest
@@ -27,13 +26,13 @@ async def _sign_in(url: str, username: str, password: str) -> httpx.Response:
 
 
 def test_the_first_admin_signs_in(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'site.db'}"
+    url = database_url
     monkeypatch.setenv(SECRET_VARIABLE, "first-admin-secret")
     assert main(["create-account", "root", "--role", "admin", "--database-url", url]) == 0
     assert "created admin account 'root'" in capsys.readouterr().out
-    answer = asyncio.run(_sign_in(url.replace("sqlite://", "sqlite+aiosqlite://"), "root", "first-admin-secret"))
+    answer = asyncio.run(_sign_in(url, "root", "first-admin-secret"))
     assert answer.status_code == 200, answer.text
     assert answer.json()["role"] == "admin"
 
@@ -47,13 +46,13 @@ def test_the_first_admin_signs_in(
     ],
 )
 def test_refusals_name_the_problem(
-    tmp_path: Path,
+    database_url: str,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     arguments: list[str],
     message: str,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'site.db'}"
+    url = database_url
     monkeypatch.setenv(SECRET_VARIABLE, "first-admin-secret")
     assert main(["create-account", "root", "--role", "admin", "--database-url", url]) == 0
     assert main(["create-account", *arguments, "--database-url", url]) == 2

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -33,9 +32,9 @@ async def _write_log(url: str) -> None:
 
 
 def test_the_log_is_printed_oldest_first_and_can_be_narrowed(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'site.db'}"
+    url = database_url
     asyncio.run(_write_log(url))
 
     assert main(["charger-log", "--database-url", url]) == 0

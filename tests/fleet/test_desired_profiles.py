@@ -1,7 +1,7 @@
 """Desired profiles, reconciled: a charger that reboots, reconnects or refuses gets its profiles back.
 
 The whole application on loopback: the charger is the library's client on a real websocket, it
-forgets everything it was sent when it reboots (it keeps nothing), and the store is a real SQLite file.
+forgets everything it was sent when it reboots (it keeps nothing), and the store is a real database.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -37,11 +36,9 @@ NO_NEXT_PASS = SyncBatch(frozenset(), frozenset())
 
 
 @asynccontextmanager
-async def app(database: Path) -> AsyncIterator[Runtime]:
+async def app(database_url: str) -> AsyncIterator[Runtime]:
     """The runtime serving OCPP on a free loopback port, its reconciler running; no control loop."""
-    rt = Runtime(
-        load_site(), RunSettings(f"sqlite+aiosqlite:///{database}", token_key=TEST_KEY), secret_hasher=fast_hasher()
-    )
+    rt = Runtime(load_site(), RunSettings(database_url, token_key=TEST_KEY), secret_hasher=fast_hasher())
     await rt.store.migrate()
     await rt.store.upsert_vehicles(vehicle_records(rt.site))
     operator = ACCOUNTS["operator"]
@@ -95,8 +92,8 @@ def purposes(received: list[ReceivedProfile]) -> list[str]:
     return sorted(r.profile["charging_profile_purpose"] for r in received)
 
 
-async def test_a_rebooted_charger_gets_its_tx_profile_back_without_a_new_plan(tmp_path: Path) -> None:
-    async with app(tmp_path / "site.db") as rt, wallbox(rt) as cp:
+async def test_a_rebooted_charger_gets_its_tx_profile_back_without_a_new_plan(database_url: str) -> None:
+    async with app(database_url) as rt, wallbox(rt) as cp:
         await boot(cp)
         await cp.next_profile()
         transaction_id = await plan_for_a_plugged_car(rt)
@@ -118,15 +115,14 @@ async def test_a_rebooted_charger_gets_its_tx_profile_back_without_a_new_plan(tm
 
 
 async def test_after_a_restart_of_the_central_system_the_reconnecting_charger_gets_its_profile(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
-    database = tmp_path / "site.db"
-    async with app(database) as rt, wallbox(rt) as cp:
+    async with app(database_url) as rt, wallbox(rt) as cp:
         await boot(cp)
         await cp.next_profile()
         await plan_for_a_plugged_car(rt)
         planned = await cp.next_profile()
-    async with app(database) as restarted, wallbox(restarted) as cp:
+    async with app(database_url) as restarted, wallbox(restarted) as cp:
         # No BootNotification: a known charger reconnecting gets the fail-safe and what the plan wants.
         again = [await cp.next_profile(), await cp.next_profile()]
 
@@ -134,8 +130,8 @@ async def test_after_a_restart_of_the_central_system_the_reconnecting_charger_ge
     assert next(r for r in again if r.profile["charging_profile_purpose"] == "TxProfile") == planned
 
 
-async def test_a_rejected_profile_is_sent_again_on_the_next_pass(tmp_path: Path) -> None:
-    async with app(tmp_path / "site.db") as rt, wallbox(rt) as cp:
+async def test_a_rejected_profile_is_sent_again_on_the_next_pass(database_url: str) -> None:
+    async with app(database_url) as rt, wallbox(rt) as cp:
         await boot(cp)
         await cp.next_profile()
         cp.profile_answer = "Rejected"
@@ -155,8 +151,8 @@ async def test_a_rejected_profile_is_sent_again_on_the_next_pass(tmp_path: Path)
     assert [(line.kind, line.status) for line in log] == [("ChargingProfile", "Rejected")]
 
 
-async def test_a_charger_without_smart_charging_gets_no_profile_and_the_operator_sees_why(tmp_path: Path) -> None:
-    async with app(tmp_path / "site.db") as rt, wallbox(rt, {**WALLBOX, "SupportedFeatureProfiles": "Core"}) as cp:
+async def test_a_charger_without_smart_charging_gets_no_profile_and_the_operator_sees_why(database_url: str) -> None:
+    async with app(database_url) as rt, wallbox(rt, {**WALLBOX, "SupportedFeatureProfiles": "Core"}) as cp:
         await boot(cp)
         await plan_for_a_plugged_car(rt)
         await until("the plan's profile refused", lambda: len(rt.dispatcher.last_outcomes) == 1)
@@ -170,8 +166,8 @@ async def test_a_charger_without_smart_charging_gets_no_profile_and_the_operator
     assert all("does not support SmartCharging" in (line.detail or "") for line in log)
 
 
-async def test_tc_066_get_composite_schedule_answers_what_the_charger_computes(tmp_path: Path) -> None:
-    async with app(tmp_path / "site.db") as rt, wallbox(rt) as cp:
+async def test_tc_066_get_composite_schedule_answers_what_the_charger_computes(database_url: str) -> None:
+    async with app(database_url) as rt, wallbox(rt) as cp:
         await boot(cp)
         await cp.next_profile()
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=rt.app), base_url=BASE_URL) as client:

@@ -1,5 +1,5 @@
 """Authorisation end to end: a library-made charger on a real websocket, the central system, the
-application and its SQLite store. Named after the OCPP 1.6 compliance test cases where one matches.
+application and its store. Named after the OCPP 1.6 compliance test cases where one matches.
 """
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,8 +24,8 @@ VAN_CARD = "RFID-CAR-01"
 
 
 @pytest.fixture
-async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
-    settings = RunSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'auth.db'}", token_key=TEST_KEY)
+async def runtime(database_url: str) -> AsyncIterator[Runtime]:
+    settings = RunSettings(database_url=database_url, token_key=TEST_KEY)
     rt = Runtime(load_site(), settings, secret_hasher=fast_hasher())
     await rt.store.migrate()
     await rt.store.upsert_vehicles(vehicle_records(rt.site))

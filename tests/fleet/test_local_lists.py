@@ -11,7 +11,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -90,10 +89,8 @@ class ListKeepingCharger(ChargePoint):  # type: ignore[misc]  # the ocpp package
 
 
 @pytest.fixture
-async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
-    settings = RunSettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'lists.db'}", token_key=TEST_KEY, ocpp_call_timeout_s=2.0
-    )
+async def runtime(database_url: str) -> AsyncIterator[Runtime]:
+    settings = RunSettings(database_url=database_url, token_key=TEST_KEY, ocpp_call_timeout_s=2.0)
     rt = Runtime(load_site(), settings, secret_hasher=fast_hasher())
     await rt.store.migrate()
     await rt.store.upsert_vehicles(vehicle_records(rt.site))

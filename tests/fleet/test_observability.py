@@ -25,6 +25,7 @@ from fleet.observability.readiness import ReadinessCheck
 from fleet.persistence.store import Store
 from fleet.runtime import RunSettings, Runtime
 from fleet.site_config import load_site
+from tests.databases import Databases
 from tests.fleet.conftest import BASE_URL, TEST_KEY, fast_hasher
 
 CHARGER = "MI-AC-01"
@@ -115,10 +116,10 @@ async def test_metrics_are_prometheus_text_with_every_family(runtime: Runtime, a
     assert sum(plans.values()) == 1
 
 
-async def test_two_runtimes_count_apart(tmp_path: Path) -> None:
+async def test_two_runtimes_count_apart(databases: Databases) -> None:
     one, two = (
-        Runtime(load_site(), RunSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / name}", token_key=TEST_KEY))
-        for name in ("one.db", "two.db")
+        Runtime(load_site(), RunSettings(database_url=databases.new_url(name), token_key=TEST_KEY))
+        for name in ("one", "two")
     )
     try:
         await one.store.migrate()
@@ -130,8 +131,8 @@ async def test_two_runtimes_count_apart(tmp_path: Path) -> None:
         await two.store.close()
 
 
-async def test_metrics_can_be_turned_off(tmp_path: Path) -> None:
-    settings = RunSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'off.db'}", token_key=TEST_KEY, metrics=False)
+async def test_metrics_can_be_turned_off(database_url: str) -> None:
+    settings = RunSettings(database_url=database_url, token_key=TEST_KEY, metrics=False)
     rt = Runtime(load_site(), settings, secret_hasher=fast_hasher())
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=rt.app), base_url=BASE_URL) as client:
@@ -165,10 +166,11 @@ async def test_live_answers_while_not_ready_and_ready_names_what_is_missing(
     assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
 
 
-async def test_a_database_that_does_not_answer_is_not_ready(tmp_path: Path) -> None:
+async def test_a_database_that_does_not_answer_is_not_ready(tmp_path: Path, database_url: str) -> None:
     metrics = FleetMetrics()
+    # A SQLite file in a directory that does not exist cannot be opened, on either backend's pass.
     missing = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'no-such-dir' / 'x.db'}")
-    present = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    present = Store.from_url(database_url)
     try:
         failing = await ReadinessCheck(missing.ping, lambda: True, lambda: True, metrics).check()
         assert value(metrics.registry, "vettabbia_database_up") == 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -80,8 +79,8 @@ def test_the_limit_in_force_is_the_accepted_tx_profile_else_the_failsafe() -> No
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'site.db'}")
+async def store(database_url: str) -> AsyncIterator[Store]:
+    store = Store.from_url(database_url)
     await store.migrate()
     yield store
     await store.close()

@@ -52,7 +52,9 @@ def test_the_documented_serve_command_gives_complete_tls_settings() -> None:
 @pytest.mark.skipif(
     shutil.which("openssl") is None, reason="no openssl binary on this machine to run the documented lines"
 )
-async def test_the_documented_certificates_connect_a_charger_at_profiles_2_and_3(tmp_path: Path) -> None:
+async def test_the_documented_certificates_connect_a_charger_at_profiles_2_and_3(
+    tmp_path: Path, database_url: str
+) -> None:
     folder = tmp_path / "pki"
     folder.mkdir()
     for command in _documented("openssl"):
@@ -74,7 +76,7 @@ async def test_the_documented_certificates_connect_a_charger_at_profiles_2_and_3
     charger_tls = ssl.create_default_context(cafile=folder / "ca.crt")
     charger_tls.load_cert_chain(folder / f"{CHARGER}.crt", folder / f"{CHARGER}.key")
 
-    async with secure_site(tmp_path, in_folder) as site:
+    async with secure_site(database_url, in_folder) as site:
         await site.security.set_password(CHARGER, "documented-password")
         await site.security.set_minimum_profile(CHARGER, 2)
         server_only = ssl.create_default_context(cafile=folder / "ca.crt")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -77,9 +76,9 @@ def test_site_meters() -> None:
     assert NoSiteMeter().read(T0).pv_kw is None
 
 
-async def test_demo_history_is_stored_once_and_feeds_the_forecasters(tmp_path: Path) -> None:
+async def test_demo_history_is_stored_once_and_feeds_the_forecasters(database_url: str) -> None:
     start = datetime(2026, 6, 22, 8, 0, tzinfo=UTC)
-    store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'history.db'}")
+    store = Store.from_url(database_url)
     await store.migrate()
     await store.upsert_vehicles(vehicle_records(SITE))
     world = generate_demo_world(SITE, start, seed=3)

@@ -74,7 +74,7 @@ async def test_each_slot_of_the_plan_has_its_band_and_the_band_price(runtime: Ru
 
 
 @pytest.fixture
-async def priced_runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
+async def priced_runtime(tmp_path: Path, database_url: str) -> AsyncIterator[Runtime]:
     """The Milan site with hourly prices for the next 6 hours: 0.30, 0.31, ... EUR/kWh."""
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     rows = [f"{(hour + timedelta(hours=h)).isoformat()},{0.30 + h / 100:.2f}" for h in range(6)]
@@ -82,7 +82,7 @@ async def priced_runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
     prices.write_text("timestamp,eur_per_kwh\n" + "\n".join(rows) + "\n")
     site = load_site()
     site = site.model_copy(update={"forecast_sources": ForecastSourcesConfig(prices_csv=prices)})
-    settings = RunSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'tariff.db'}", token_key=TEST_KEY)
+    settings = RunSettings(database_url=database_url, token_key=TEST_KEY)
     rt = Runtime(site, settings, secret_hasher=fast_hasher())
     await rt.store.migrate()
     await rt.store.upsert_vehicles(vehicle_records(rt.site))

@@ -11,7 +11,6 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,8 +47,8 @@ def wire_time(at: datetime) -> str:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = Store.from_url(f"sqlite:///{tmp_path / 'site.db'}")
+async def store(database_url: str) -> AsyncIterator[Store]:
+    store = Store.from_url(database_url)
     await store.migrate()
     yield store
     await store.close()

@@ -1,4 +1,8 @@
-"""Database URLs and the SQLite connection settings."""
+"""Database URLs and the SQLite connection settings.
+
+About SQLite itself (its pragmas, its files, its in-memory mode), so these open their own SQLite
+databases whatever ``VETTABBIA_TEST_DATABASE`` selects.
+"""
 
 from __future__ import annotations
 

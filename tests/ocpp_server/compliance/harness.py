@@ -1,10 +1,11 @@
 """The central system as it runs at a site, and a charger that answers whatever the tests tell it to.
 
-``site_runtime`` is the application with its OCPP server on a free loopback port, a real SQLite
-store and the operator API over ASGI. ``ScriptedCharger`` is a plain ``ocpp`` library client on a
-real websocket: it checks every request it receives against the official OCPP 1.6 schema, records
-it exactly as it travelled, and answers with the payload (or CALLERROR) the test scripted, so
-that what the operator gets back can be compared with what the charger said.
+``site_runtime`` is the application with its OCPP server on a free loopback port, a real store (on
+the backend ``VETTABBIA_TEST_DATABASE`` selects, see tests/conftest.py) and the operator API over
+ASGI. ``ScriptedCharger`` is a plain ``ocpp`` library client on a real websocket: it checks every
+request it receives against the official OCPP 1.6 schema, records it exactly as it travelled, and
+answers with the payload (or CALLERROR) the test scripted, so that what the operator gets back can
+be compared with what the charger said.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -121,10 +121,11 @@ class ScriptedCharger(ChargePoint):  # type: ignore[misc]  # the ocpp package sh
 
 
 @asynccontextmanager
-async def site_runtime(tmp_path: Path, *, call_timeout_s: float = 2.0) -> AsyncIterator[Runtime]:
-    """The application for the bundled Milan site, its OCPP server listening on a free loopback port."""
+async def site_runtime(database_url: str, *, call_timeout_s: float = 2.0) -> AsyncIterator[Runtime]:
+    """The application for the bundled Milan site on the empty database at ``database_url``, its OCPP
+    server listening on a free loopback port."""
     settings = RunSettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'conformance.db'}",
+        database_url=database_url,
         token_key=TEST_KEY,
         ocpp_call_timeout_s=call_timeout_s,
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from ocpp.messages import CallError, CallResult
@@ -224,16 +223,16 @@ async def _run(charger: ScriptedCharger, store: Store) -> list[str]:
     return failures
 
 
-async def test_every_charger_message_is_answered_schema_valid_and_recorded(tmp_path: Path) -> None:
-    async with site_runtime(tmp_path) as runtime, scripted_charger(runtime, AC_CHARGER) as charger:
+async def test_every_charger_message_is_answered_schema_valid_and_recorded(database_url: str) -> None:
+    async with site_runtime(database_url) as runtime, scripted_charger(runtime, AC_CHARGER) as charger:
         failures = await _run(charger, runtime.store)
     assert failures == []
 
 
-async def test_tc_003_regular_charging_session_plugin_first(tmp_path: Path) -> None:
+async def test_tc_003_regular_charging_session_plugin_first(database_url: str) -> None:
     """Plug in, present the card, charge, unplug: every status and reading ends up stored, in order."""
     started = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
-    async with site_runtime(tmp_path) as runtime, scripted_charger(runtime, AC_CHARGER) as charger:
+    async with site_runtime(database_url) as runtime, scripted_charger(runtime, AC_CHARGER) as charger:
         await charger.boot()
         store = runtime.store
         for status in ("Available", "Preparing"):
@@ -285,8 +284,8 @@ async def test_tc_003_regular_charging_session_plugin_first(tmp_path: Path) -> N
     assert [(c.connector_id, c.status) for c in connectors] == [(1, "Available")]
 
 
-async def test_tc_023_1_start_charging_session_authorize_invalid(tmp_path: Path) -> None:
-    async with site_runtime(tmp_path) as runtime, scripted_charger(runtime, AC_CHARGER) as charger:
+async def test_tc_023_1_start_charging_session_authorize_invalid(database_url: str) -> None:
+    async with site_runtime(database_url) as runtime, scripted_charger(runtime, AC_CHARGER) as charger:
         await charger.boot()
         await charger.status("Preparing")
         answer = await charger.request("Authorize", {"idTag": "RFID-NOBODY"})

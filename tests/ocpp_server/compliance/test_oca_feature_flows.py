@@ -9,7 +9,6 @@ and what the charger reports afterwards is in the store.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from ocpp.messages import CallResult
@@ -42,11 +41,11 @@ async def _report(charger: ScriptedCharger, action: str, statuses: list[str], **
         assert answer.payload == {}
 
 
-async def test_tc_046_reservation_of_a_connector_transaction(tmp_path: Path) -> None:
+async def test_tc_046_reservation_of_a_connector_transaction(database_url: str) -> None:
     """The reservation goes out in wire form; the start that uses it is stored and linked to it."""
     expiry = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
     body = {"connector_id": 1, "expiry_date": expiry.isoformat(), "id_tag": KNOWN_TAG, "reservation_id": 31}
-    async with site_runtime(tmp_path) as runtime, scripted_charger(runtime) as charger:
+    async with site_runtime(database_url) as runtime, scripted_charger(runtime) as charger:
         await charger.boot()
         charger.answers["ReserveNow"] = {"status": "Accepted"}
         async with operator_api(runtime) as api:
@@ -89,8 +88,8 @@ async def test_tc_046_reservation_of_a_connector_transaction(tmp_path: Path) -> 
     assert session["reservation_id"] == 31
 
 
-async def test_a_start_without_a_reservation_links_none(tmp_path: Path) -> None:
-    async with site_runtime(tmp_path) as runtime, scripted_charger(runtime) as charger:
+async def test_a_start_without_a_reservation_links_none(database_url: str) -> None:
+    async with site_runtime(database_url) as runtime, scripted_charger(runtime) as charger:
         await charger.boot()
         start = {"connectorId": 1, "idTag": KNOWN_TAG, "meterStart": 0, "timestamp": wire_time(datetime.now(UTC))}
         started = await charger.request("StartTransaction", start)
@@ -101,10 +100,10 @@ async def test_a_start_without_a_reservation_links_none(tmp_path: Path) -> None:
 
 
 async def test_tc_048_reservations_refused_and_tc_052_cancel_rejected_come_back_to_the_operator(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
     expiry = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    async with site_runtime(tmp_path) as runtime, scripted_charger(runtime) as charger:
+    async with site_runtime(database_url) as runtime, scripted_charger(runtime) as charger:
         await charger.boot()
         answers = []
         async with operator_api(runtime) as api:
@@ -125,8 +124,8 @@ async def test_tc_048_reservations_refused_and_tc_052_cancel_rejected_come_back_
     assert charger.calls_of("CancelReservation") == [{"reservationId": 99}]
 
 
-async def test_tc_054_trigger_message_the_triggered_status_is_stored(tmp_path: Path) -> None:
-    async with site_runtime(tmp_path) as runtime, scripted_charger(runtime) as charger:
+async def test_tc_054_trigger_message_the_triggered_status_is_stored(database_url: str) -> None:
+    async with site_runtime(database_url) as runtime, scripted_charger(runtime) as charger:
         await charger.boot()
         charger.answers["TriggerMessage"] = {"status": "Accepted"}
         async with operator_api(runtime) as api:
@@ -141,8 +140,8 @@ async def test_tc_054_trigger_message_the_triggered_status_is_stored(tmp_path: P
     assert [(c.connector_id, c.status, c.error_code) for c in record.connectors] == [(1, "Faulted", "GroundFailure")]
 
 
-async def test_extended_trigger_message_heartbeat_is_sent_and_answered(tmp_path: Path) -> None:
-    async with site_runtime(tmp_path) as runtime, scripted_charger(runtime) as charger:
+async def test_extended_trigger_message_heartbeat_is_sent_and_answered(database_url: str) -> None:
+    async with site_runtime(database_url) as runtime, scripted_charger(runtime) as charger:
         await charger.boot()
         charger.answers["ExtendedTriggerMessage"] = {"status": "Accepted"}
         async with operator_api(runtime) as api:
@@ -155,10 +154,10 @@ async def test_extended_trigger_message_heartbeat_is_sent_and_answered(tmp_path:
     assert abs(said - datetime.now(UTC)) < timedelta(seconds=5)
 
 
-async def test_tc_044_firmware_update_installed_and_failures_flagged(tmp_path: Path) -> None:
+async def test_tc_044_firmware_update_installed_and_failures_flagged(database_url: str) -> None:
     """TC_044_1 download and install, then TC_044_2 download failed and TC_044_3 installation failed."""
     body = {"location": "https://firmware.example.org/fw.bin", "retrieve_date": datetime.now(UTC).isoformat()}
-    async with site_runtime(tmp_path) as runtime, scripted_charger(runtime) as charger:
+    async with site_runtime(database_url) as runtime, scripted_charger(runtime) as charger:
         await charger.boot()
         charger.answers["UpdateFirmware"] = {}
         async with operator_api(runtime) as api:
@@ -181,8 +180,8 @@ async def test_tc_044_firmware_update_installed_and_failures_flagged(tmp_path: P
     ]
 
 
-async def test_tc_045_get_diagnostics_uploaded_and_upload_failed_flagged(tmp_path: Path) -> None:
-    async with site_runtime(tmp_path) as runtime, scripted_charger(runtime) as charger:
+async def test_tc_045_get_diagnostics_uploaded_and_upload_failed_flagged(database_url: str) -> None:
+    async with site_runtime(database_url) as runtime, scripted_charger(runtime) as charger:
         await charger.boot()
         charger.answers["GetDiagnostics"] = {"fileName": "diag-MI-AC-01.zip"}
         async with operator_api(runtime) as api:
@@ -198,9 +197,9 @@ async def test_tc_045_get_diagnostics_uploaded_and_upload_failed_flagged(tmp_pat
     ]
 
 
-async def test_tc_079_get_security_log_reports_its_request(tmp_path: Path) -> None:
+async def test_tc_079_get_security_log_reports_its_request(database_url: str) -> None:
     request = {"logType": "SecurityLog", "requestId": 88, "log": {"remoteLocation": "https://logs.example.org/sec"}}
-    async with site_runtime(tmp_path) as runtime, scripted_charger(runtime) as charger:
+    async with site_runtime(database_url) as runtime, scripted_charger(runtime) as charger:
         await charger.boot()
         charger.answers["GetLog"] = {"status": "Accepted", "filename": "security-88.log"}
         async with operator_api(runtime) as api:
@@ -212,14 +211,14 @@ async def test_tc_079_get_security_log_reports_its_request(tmp_path: Path) -> No
     assert log == [("LogStatus", "Uploading", 88, False), ("LogStatus", "Uploaded", 88, False)]
 
 
-async def test_tc_080_secure_firmware_update_and_tc_081_invalid_signature_flagged(tmp_path: Path) -> None:
+async def test_tc_080_secure_firmware_update_and_tc_081_invalid_signature_flagged(database_url: str) -> None:
     firmware = {
         "location": "https://firmware.example.org/fw-2.1.bin",
         "retrieveDateTime": wire_time(datetime.now(UTC)),
         "signingCertificate": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
         "signature": "c2lnbmF0dXJl",
     }
-    async with site_runtime(tmp_path) as runtime, scripted_charger(runtime) as charger:
+    async with site_runtime(database_url) as runtime, scripted_charger(runtime) as charger:
         await charger.boot()
         charger.answers["SignedUpdateFirmware"] = {"status": "Accepted"}
         async with operator_api(runtime) as api:

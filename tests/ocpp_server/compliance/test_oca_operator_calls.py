@@ -8,7 +8,6 @@ request against the official schema.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from ocpp_server.raw_calls import CentralSystemAction
@@ -29,9 +28,9 @@ def test_the_samples_cover_every_action_a_central_system_sends() -> None:
     assert set(CENTRAL_SYSTEM_CALLS) == set(CentralSystemAction)
 
 
-async def test_every_central_system_action_is_forwarded_exactly_and_its_answer_returned(tmp_path: Path) -> None:
+async def test_every_central_system_action_is_forwarded_exactly_and_its_answer_returned(database_url: str) -> None:
     failures: list[str] = []
-    async with site_runtime(tmp_path) as runtime, scripted_charger(runtime, DC_CHARGER) as charger:
+    async with site_runtime(database_url) as runtime, scripted_charger(runtime, DC_CHARGER) as charger:
         await charger.boot()
         async with operator_api(runtime) as api:
             for action, (request, answer) in CENTRAL_SYSTEM_CALLS.items():
@@ -48,10 +47,10 @@ async def test_every_central_system_action_is_forwarded_exactly_and_its_answer_r
     assert charger.invalid == []
 
 
-async def test_every_central_system_action_returns_the_chargers_call_error(tmp_path: Path) -> None:
+async def test_every_central_system_action_returns_the_chargers_call_error(database_url: str) -> None:
     """A charger that cannot do something says so with a CALLERROR: the operator reads it as sent."""
     failures: list[str] = []
-    async with site_runtime(tmp_path) as runtime, scripted_charger(runtime, DC_CHARGER) as charger:
+    async with site_runtime(database_url) as runtime, scripted_charger(runtime, DC_CHARGER) as charger:
         await charger.boot()
         async with operator_api(runtime) as api:
             for action, (request, _) in CENTRAL_SYSTEM_CALLS.items():
@@ -193,9 +192,9 @@ TYPED: list[tuple[str, str, dict[str, Any] | None, dict[str, Any], dict[str, Any
 ]
 
 
-async def test_typed_commands_are_sent_in_wire_form_and_answered_as_the_charger_answers(tmp_path: Path) -> None:
+async def test_typed_commands_are_sent_in_wire_form_and_answered_as_the_charger_answers(database_url: str) -> None:
     failures: list[str] = []
-    async with site_runtime(tmp_path) as runtime, scripted_charger(runtime, DC_CHARGER) as charger:
+    async with site_runtime(database_url) as runtime, scripted_charger(runtime, DC_CHARGER) as charger:
         await charger.boot()
         async with operator_api(runtime) as api:
             for case, command, body, wire, answer in TYPED:
@@ -260,10 +259,10 @@ BAD_BODIES: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 
-async def test_a_bad_typed_command_is_refused_naming_the_field_and_never_sent(tmp_path: Path) -> None:
+async def test_a_bad_typed_command_is_refused_naming_the_field_and_never_sent(database_url: str) -> None:
     failures: list[str] = []
     async with (
-        site_runtime(tmp_path) as runtime,
+        site_runtime(database_url) as runtime,
         scripted_charger(runtime, DC_CHARGER) as charger,
         operator_api(runtime) as api,
     ):
@@ -278,8 +277,11 @@ async def test_a_bad_typed_command_is_refused_naming_the_field_and_never_sent(tm
     assert charger.calls == []
 
 
-async def test_a_typed_command_to_a_silent_charger_is_a_gateway_timeout_and_is_audited(tmp_path: Path) -> None:
-    async with site_runtime(tmp_path, call_timeout_s=0.3) as runtime, scripted_charger(runtime, DC_CHARGER) as charger:
+async def test_a_typed_command_to_a_silent_charger_is_a_gateway_timeout_and_is_audited(database_url: str) -> None:
+    async with (
+        site_runtime(database_url, call_timeout_s=0.3) as runtime,
+        scripted_charger(runtime, DC_CHARGER) as charger,
+    ):
         await charger.boot()
         charger.answers["GetConfiguration"] = None
         async with operator_api(runtime) as api:

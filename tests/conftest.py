@@ -1,0 +1,115 @@
+"""Database fixtures for the whole suite: every test that needs a database gets a fresh, empty one.
+
+The backend comes from ``VETTABBIA_TEST_DATABASE`` (``sqlite``, the default, or ``postgresql`` for
+the server on 127.0.0.1:5432, trust authentication, user ``postgres``); ``./scripts/test`` runs the
+suite on SQLite and then, when that server is reachable, again on PostgreSQL. See
+``tests/databases.py``.
+
+- ``database_url``: the URL of one empty database for the test (``sqlite:///...`` or
+  ``postgresql://...``, no driver: ``Store.from_url``, ``RunSettings`` and ``--database-url`` all take
+  it as it is). Migrate it first (``await Store.from_url(url).migrate()``, or
+  ``await runtime.store.migrate()``, or a ``vettabbia`` command that migrates).
+- ``databases``: for a test that needs several (two processes, two runtimes):
+  ``databases.new_url("one")``, ``databases.new_url("two")``.
+- ``module_databases``: the same, kept for a whole module (for module-scoped fixtures).
+
+Every database handed out is dropped when its fixture ends. A test that uses one of them is marked
+``database``; ``--database-tests-only`` keeps only those, for the second backend's pass. A test that
+is about SQLite itself opens its own file and says so in a comment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.databases import (
+    BACKEND_VARIABLE,
+    POSTGRES_HOST,
+    POSTGRES_PORT,
+    Backend,
+    Databases,
+    postgres_reachable,
+    selected_backend,
+)
+
+DATABASE_FIXTURES = frozenset({"database_url", "databases", "module_databases"})
+DATABASE_TESTS_ONLY = "--database-tests-only"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        DATABASE_TESTS_ONLY,
+        action="store_true",
+        help="run only the tests that open a database (the second backend's pass of ./scripts/test)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        selected_backend()
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    backend = selected_backend()
+    where = f" on {POSTGRES_HOST}:{POSTGRES_PORT}" if backend is Backend.POSTGRESQL else ""
+    return f"database backend: {backend.value}{where} ({BACKEND_VARIABLE})"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        if DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.database)
+            kept.append(item)
+        else:
+            dropped.append(item)
+    if config.getoption(DATABASE_TESTS_ONLY) and dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def database_backend() -> Backend:
+    """The selected backend; fails every database test when PostgreSQL is selected but not running."""
+    backend = selected_backend()
+    if backend is Backend.POSTGRESQL and not postgres_reachable():
+        pytest.fail(f"{BACKEND_VARIABLE}=postgresql but PostgreSQL is not reachable on {POSTGRES_HOST}:{POSTGRES_PORT}")
+    return backend
+
+
+@pytest.fixture
+def databases(
+    database_backend: Backend, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Databases]:
+    """Fresh, empty databases for this test (``databases.new_url(name)``), dropped at its end."""
+    handed_out = Databases(database_backend, tmp_path_factory.mktemp("databases"), request.node.name)
+    try:
+        yield handed_out
+    finally:
+        handed_out.close()
+
+
+@pytest.fixture(scope="module")
+def module_databases(
+    database_backend: Backend, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Databases]:
+    """Fresh, empty databases kept for the whole module, dropped at its end."""
+    handed_out = Databases(
+        database_backend, tmp_path_factory.mktemp("databases"), request.module.__name__.rsplit(".", 1)[-1]
+    )
+    try:
+        yield handed_out
+    finally:
+        handed_out.close()
+
+
+@pytest.fixture
+def database_url(databases: Databases) -> str:
+    """The URL of one fresh, empty database for this test on the selected backend."""
+    return databases.new_url()
