@@ -9,6 +9,7 @@ application's handling is idempotent (a start repeated gets the same transaction
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api
+from nats.js.errors import NotFoundError
 
 from fleet.bus.broker import event_stream
 from fleet.bus.codec import (
@@ -80,6 +82,12 @@ class EventConsumer:
     async def run(self, ready: asyncio.Event | None = None) -> None:
         js = self._client.jetstream()
         await event_stream(js, self._subjects)
+        # A controller that died left events fetched but not acknowledged: the old consumer would
+        # deliver them again only after the ack wait, behind newer ones. A new consumer on the work
+        # queue (which keeps nothing acknowledged) starts from the oldest event still there, so every
+        # charger's events are handled in their order, at once.
+        with contextlib.suppress(NotFoundError):
+            await js.delete_consumer(self._subjects.event_stream, self._subjects.controller_consumer)
         subscription = await js.pull_subscribe(
             self._subjects.events,
             durable=self._subjects.controller_consumer,

@@ -190,3 +190,33 @@ async def test_the_controller_records_as_gone_what_no_gateway_claims_after_a_res
             assert restarted.link.holders.holder("CP1") == "gw-a"
         finally:
             await restarted.stop()
+
+
+class StuckSink(RecordingSink):
+    """A controller whose database stopped answering meter values: it fetches them, never finishes."""
+
+    async def meter_values_received(self, event: MeterValuesReceived) -> None:
+        await asyncio.Event().wait()
+
+
+async def test_a_new_controller_gets_at_once_and_in_order_what_a_dead_one_had_fetched(bus: BusSettings) -> None:
+    stuck = StuckSink()
+    async with (
+        deployment(bus, stuck) as (controller, gateways),
+        serving_charger(gateways["gw-a"].url, "CP1", TestChargePoint) as cp,
+    ):
+        await cp.call(BOOT)
+        for energy_wh in (1000, 1100, 1200):
+            await cp.call(meter_values(7, energy_wh))
+        await asyncio.sleep(0.5)  # fetched by the stuck controller, none acknowledged
+        await controller.stop()
+        later = RecordingSink()
+        restarted = await start_controller(bus, later)
+        try:
+            await cp.call(meter_values(7, 1300))
+            # Well inside the 60 s after which the old consumer would have delivered them again.
+            await until("all four", lambda: len(later.of_type(MeterValuesReceived)) == 4, timeout_s=10)
+        finally:
+            await restarted.stop()
+
+    assert [e.samples[0].value for e in later.of_type(MeterValuesReceived)] == pytest.approx([1.0, 1.1, 1.2, 1.3])
