@@ -168,8 +168,11 @@ class ControlLoop:
             group.create_task(self._slot_ticker())
             while True:
                 await self._triggers.wait()
-                # Debounce in real time: a burst of plug-ins gives one solve.
-                await asyncio.sleep(self._site.planning.replan_debounce_s)
+                # Debounce in real time: a burst of plug-ins gives one solve, a lone one waits little.
+                planning = self._site.planning
+                await self._triggers.settle(
+                    min(planning.replan_quiet_s, planning.replan_debounce_s), planning.replan_debounce_s
+                )
                 batch = self._triggers.take()
                 for charge_point_id in batch.reconnected:
                     self._dispatcher.forget(charge_point_id)

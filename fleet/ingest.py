@@ -119,10 +119,9 @@ class ChargerIngest:
             admission = await self._security.admit(event.charge_point_id, event.credentials, event.at)
             if admission.refusal is not None:
                 return ConnectionDecision(accept=False, refusal=admission.refusal, detail=admission.detail)
-        known = {cp.id: cp for cp in await self._store.list_charge_points()}.get(event.charge_point_id)
+        booted_before = await self._store.charge_point_booted_at(event.charge_point_id) is not None
         self._versions[event.charge_point_id] = event.ocpp_version.value
         await self._store.record_connection(event.charge_point_id, event.ocpp_version.value, True, event.at)
-        booted_before = known is not None and known.booted_at is not None
         if booted_before:
             self._triggers.charger_reconnected(event.charge_point_id)
             if self._profile_sync is not None:

@@ -97,7 +97,10 @@ class PlanningConfig(_Strict):
     grid_margin_kw: NonNegativeFloat = 20.0
     """Kept free under the grid limit for base load running above its forecast until the next plan."""
     replan_debounce_s: Annotated[float, Field(ge=0)] = 1.0
-    """Real seconds to wait after a trigger so that a burst of events gives one solve."""
+    """Longest wait [real s] after a trigger, so that a burst of events gives one solve."""
+    replan_quiet_s: Annotated[float, Field(ge=0)] = 0.2
+    """The plan starts once no trigger came for this long [real s] (or ``replan_debounce_s`` after the
+    first): a lone plug-in is planned at once, a burst still gives one solve."""
     fairness_weight_eur: NonNegativeFloat = 0.0
     """Cost of the largest avoidable unmet share among vehicles of equal priority: spreads a shortfall.
 

@@ -18,8 +18,11 @@ class PlanTriggers:
         self._event = asyncio.Event()
         self._reasons: list[str] = []
         self._reconnected: set[str] = set()
+        self._requests = 0
+        """Requests ever made: ``settle`` sees from it whether one came while it slept."""
 
     def request_replan(self, reason: str) -> None:
+        self._requests += 1
         self._reasons.append(reason)
         self._event.set()
 
@@ -29,6 +32,16 @@ class PlanTriggers:
 
     async def wait(self) -> None:
         await self._event.wait()
+
+    async def settle(self, quiet_s: float, longest_s: float) -> None:
+        """Return once no request came for ``quiet_s`` [s], or ``longest_s`` [s] after the call."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + longest_s
+        while True:
+            seen = self._requests
+            await asyncio.sleep(max(0.0, min(quiet_s, deadline - loop.time())))
+            if self._requests == seen or loop.time() >= deadline:
+                return
 
     def take(self) -> TriggerBatch:
         """Everything requested so far; later requests start a new batch."""

@@ -142,3 +142,10 @@ async def list_charge_points(session: AsyncSession) -> list[ChargePointRecord]:
         )
         for row in rows
     ]
+
+
+async def booted_at(session: AsyncSession, charge_point_id: str) -> datetime | None:
+    at: datetime | None = await session.scalar(
+        select(ChargePointRow.booted_at).where(ChargePointRow.id == charge_point_id)
+    )
+    return at

@@ -210,6 +210,16 @@ class Store:
                 session, charge_point_id=charge_point_id, flagged_only=flagged_only, limit=limit
             )
 
+    async def charge_point_booted_at(self, charge_point_id: str) -> datetime | None:
+        """When the charge point last booted; None if it never did (or was never seen).
+
+        One row, where ``list_charge_points`` reads them all: asked on every connect, it must not
+        grow with the number of chargers.
+        """
+        charge_point_id = require_text("charge_point_id", charge_point_id)
+        async with self._reading() as session:
+            return await charge_point_queries.booted_at(session, charge_point_id)
+
     async def list_charge_points(self) -> list[ChargePointRecord]:
         """Every charge point ever seen, by id, with its connectors by number."""
         async with self._reading() as session:

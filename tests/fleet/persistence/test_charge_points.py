@@ -71,3 +71,13 @@ async def test_start_up_marks_disconnected_only_those_connected_before_it(store:
     assert marked == 2
     connected = {cp.id: cp.connected for cp in await store.list_charge_points()}
     assert connected == {"AC-01": False, "AC-02": False, "AC-03": False, "AC-04": True}
+
+
+async def test_the_boot_time_of_one_charge_point_is_read_alone(store: Store) -> None:
+    await store.record_connection("AC-01", "1.6", True, T0)
+    await store.record_connection("DC-01", "1.6", True, T0)
+    await store.record_boot("DC-01", "Alpitronic", "HYC50", "SN-1", "1.4.2", T0 + timedelta(seconds=1))
+
+    assert await store.charge_point_booted_at("DC-01") == T0 + timedelta(seconds=1)
+    assert await store.charge_point_booted_at("AC-01") is None
+    assert await store.charge_point_booted_at("NEVER-SEEN") is None
