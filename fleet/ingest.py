@@ -20,7 +20,8 @@ from fleet.clock import Clock, SystemClock
 from fleet.desired_profiles import ProfileSyncRequests
 from fleet.dispatch import electrical_of
 from fleet.id_tags import id_tag_info, start_id_tag_info
-from fleet.persistence.records import TransactionRecord
+from fleet.meter_writer import MeterWriter
+from fleet.persistence.records import MeterBatch, TransactionRecord
 from fleet.persistence.store import Store
 from fleet.site_config import SiteConfig
 from fleet.triggers import PlanTriggers
@@ -88,6 +89,7 @@ class ChargerIngest:
         self._profile_sync = profile_sync
         # The protocol each charger connected with, so its disconnect is recorded against the same one.
         self._versions: dict[str, str] = {}
+        self._meter_writer = MeterWriter(store)
 
     def _boot_decision(self, charge_point_id: str) -> BootDecision | None:
         charger = self._site.charge_point(charge_point_id)
@@ -275,14 +277,10 @@ class ChargerIngest:
             )
 
     async def meter_values_received(self, event: MeterValuesReceived) -> None:
-        await self._store.add_meter_samples(
-            event.charge_point_id, event.connector_id, event.transaction_id, event.samples
+        outcome = await self._meter_writer.add(
+            MeterBatch(event.charge_point_id, event.connector_id, event.transaction_id, tuple(event.samples))
         )
-        if (
-            event.samples
-            and event.transaction_id is not None
-            and await self._store.get_transaction(event.transaction_id) is None
-        ):
+        if event.samples and not outcome.transaction_known:
             await self._flag(
                 event.charge_point_id,
                 min(sample.measured_at for sample in event.samples),

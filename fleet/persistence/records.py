@@ -13,6 +13,7 @@ from typing import Any
 
 from fleet.persistence.checks import require_finite, require_text
 from fleet.persistence.errors import InvalidValueError
+from ocpp_server.events import MeterSample
 
 
 class VehicleClass(StrEnum):
@@ -140,6 +141,25 @@ class FinishedSession:
         if self.stopped_at < self.started_at:
             raise InvalidValueError("stopped_at of session", "must not be before started_at")
         _check_finite("energy_kwh", self.energy_kwh, minimum=0.0, strict=False, owner=self.charge_point_id)
+
+
+@dataclass(frozen=True, slots=True)
+class MeterBatch:
+    """One MeterValues message's samples, as ``Store.add_meter_batches`` takes them."""
+
+    charge_point_id: str
+    connector_id: int
+    transaction_id: int | None
+    samples: tuple[MeterSample, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MeterBatchOutcome:
+    stored: int
+    """How many samples were new."""
+    transaction_known: bool
+    """False when the batch named a transaction the store does not have (its samples are kept
+    without one); True too when it named none."""
 
 
 @dataclass(frozen=True, slots=True)

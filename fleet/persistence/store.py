@@ -54,6 +54,8 @@ from fleet.persistence.records import (
     ChargePointRecord,
     ChargerLogRecord,
     FinishedSession,
+    MeterBatch,
+    MeterBatchOutcome,
     ScheduleRecord,
     SiteSampleRecord,
     TransactionRecord,
@@ -389,13 +391,40 @@ class Store:
         """
         charge_point_id = require_text("charge_point_id", charge_point_id)
         connector_id = require_connector_id("connector_id", connector_id)
-        checked = require_samples("samples", samples)
-        if not checked:
-            return 0
+        [outcome] = await self.add_meter_batches(
+            [MeterBatch(charge_point_id, connector_id, transaction_id, tuple(samples))]
+        )
+        return outcome.stored
+
+    @staticmethod
+    def checked_meter_batch(batch: MeterBatch) -> MeterBatch:
+        """``batch`` as ``add_meter_batches`` stores it; raises InvalidValueError if it cannot be."""
+        return MeterBatch(
+            require_text("charge_point_id", batch.charge_point_id),
+            require_connector_id("connector_id", batch.connector_id),
+            batch.transaction_id,
+            tuple(require_samples("samples", batch.samples)),
+        )
+
+    async def add_meter_batches(self, batches: Sequence[MeterBatch]) -> list[MeterBatchOutcome]:
+        """Store several MeterValues messages in one database transaction, as ``add_meter_samples``
+        stores one: many chargers' readings cost one commit (see ``fleet.meter_writer``).
+
+        Every batch is checked before anything is written; one that fails its checks raises, and
+        none is stored.
+        """
+        checked = [self.checked_meter_batch(batch) for batch in batches]
+        outcomes = [MeterBatchOutcome(0, True) for _ in checked]
+        if not any(batch.samples for batch in checked):
+            return outcomes
         async with self._writing() as session:
-            return await transaction_queries.add_meter_samples(
-                session, charge_point_id, connector_id, transaction_id, checked
-            )
+            for index, batch in enumerate(checked):
+                if batch.samples:
+                    stored, known = await transaction_queries.add_meter_samples(
+                        session, batch.charge_point_id, batch.connector_id, batch.transaction_id, batch.samples
+                    )
+                    outcomes[index] = MeterBatchOutcome(stored, known)
+        return outcomes
 
     async def active_transactions(self) -> list[TransactionRecord]:
         """Every transaction not stopped yet, newest first."""

@@ -95,7 +95,9 @@ async def add_meter_samples(
     connector_id: int,
     transaction_id: int | None,
     samples: Sequence[MeterSample],
-) -> int:
+) -> tuple[int, bool]:
+    """How many samples were new, and whether ``transaction_id`` (when given) is a known transaction."""
+    named = transaction_id is not None
     if transaction_id is not None:
         # Locking the transaction row orders concurrent batches for it, so that the latest readings
         # are computed from every committed sample.
@@ -106,7 +108,7 @@ async def add_meter_samples(
     stored = await _insert_samples(session, charge_point_id, connector_id, transaction_id, samples)
     if stored and transaction_id is not None:
         await _refresh_latest_readings(session, transaction_id)
-    return stored
+    return stored, transaction_id is not None or not named
 
 
 async def list_transactions(
