@@ -19,7 +19,7 @@ from fleet.site_config import ChargePointConfig, SiteConfig
 from fleet.site_forecast import SiteForecast
 from fleet.site_history import SiteHistory
 from fleet.yard import WaitingEntry
-from forecasts import estimate_departure_and_need
+from forecasts import PastSessions, estimate_departure_and_need, past_sessions
 from optimizer import ChargingProblem, FreeConnector, VehicleRequest, WaitingVehicle
 
 # Without a booking, a shared car is assumed to be booked again within a few hours and a van to leave
@@ -111,7 +111,7 @@ def booking_energy_kwh(
 
 
 def _learned_needs(
-    now: datetime, site: SiteConfig, tx: TransactionRecord, vehicle: VehicleRecord, history: SiteHistory
+    now: datetime, site: SiteConfig, tx: TransactionRecord, vehicle: VehicleRecord, past: PastSessions
 ) -> tuple[datetime, float, float, str]:
     """Departure and need estimated from the site's past sessions.
 
@@ -119,7 +119,7 @@ def _learned_needs(
     cars to the median of both.
     """
     estimate = estimate_departure_and_need(
-        history.sessions,
+        past,
         vehicle_id=vehicle.id,
         vehicle_class=vehicle.vehicle_class.value,
         arrived_at=tx.started_at,
@@ -143,9 +143,10 @@ def _needs(
     tx: TransactionRecord,
     vehicle: VehicleRecord | None,
     booking: BookingRecord | None,
-    history: SiteHistory | None,
+    past: PastSessions | None,
 ) -> tuple[datetime, float, float, str]:
-    """Departure, energy still needed, priority and where they came from."""
+    """Departure, energy still needed, priority and where they came from (``past``: the site's
+    history, read for this plan)."""
     if booking is not None and booking.departure_at > tx.started_at - timedelta(hours=1):
         # Energy charged before the booking was made does not count against it.
         metered_kwh = tx.energy_kwh if booking.created_at <= tx.started_at + BOOKING_AT_PLUG_IN else 0.0
@@ -160,8 +161,8 @@ def _needs(
     if vehicle is None:
         energy_kwh = max(0.0, UNKNOWN_VEHICLE_ENERGY_KWH - CHARGING_EFFICIENCY * tx.energy_kwh)
         return tx.started_at + CAR_DEFAULT_STAY, energy_kwh, 1.0, "default"
-    if history is not None:
-        return _learned_needs(now, site, tx, vehicle, history)
+    if past is not None:
+        return _learned_needs(now, site, tx, vehicle, past)
     if vehicle.vehicle_class == "van":
         departure = _next_local(now, VAN_DEFAULT_DEPARTURE, site.site.location.timezone)
         target_soc = VAN_DEFAULT_TARGET_SOC
@@ -188,13 +189,15 @@ def plugged_vehicles(
     else from class defaults.
     """
     plugged = []
+    # Read once for every vehicle: per vehicle it was most of a plan's time at a few hundred.
+    past = None if history is None else past_sessions(history.sessions, now, forecast_inputs(site).location)
     for tx in transactions:
         charger = site.charge_point(tx.charge_point_id)
         if charger is None or not tx.is_active:
             continue
         vehicle = vehicles.get(tx.vehicle_id) if tx.vehicle_id else None
         booking = bookings.get(vehicle.id) if vehicle else None
-        departure, energy_kwh, priority, source = _needs(now, site, tx, vehicle, booking, history)
+        departure, energy_kwh, priority, source = _needs(now, site, tx, vehicle, booking, past)
         plugged.append(
             PluggedVehicle(
                 transaction_id=tx.id,

@@ -32,7 +32,7 @@ from forecasts.pv_model import PvForecastModel, default_pv_forecast_model, fit_p
 from forecasts.sessions import SESSION_COLUMNS
 from forecasts.site import BaseLoadProfile, PvArray, SiteLocation, TariffBands
 from forecasts.slots import slot_grid
-from forecasts.vehicles import DepartureEstimate, estimate_departure_and_need
+from forecasts.vehicles import DepartureEstimate, PastSessions, estimate_departure_and_need, past_sessions
 
 __all__ = [
     "PV_FORECAST_COLUMNS",
@@ -48,6 +48,7 @@ __all__ = [
     "IrradianceProvider",
     "IrradianceSeries",
     "LearnedLoadProfile",
+    "PastSessions",
     "PriceProvider",
     "PriceSeries",
     "PvArray",
@@ -71,6 +72,7 @@ __all__ = [
     "hub_load_shape",
     "import_price_eur_per_kwh",
     "irradiance_pv_kw",
+    "past_sessions",
     "pv_firm_kw",
     "pv_forecast_kw",
     "slot_grid",

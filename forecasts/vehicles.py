@@ -90,7 +90,7 @@ class DepartureEstimate:
 
 
 def estimate_departure_and_need(
-    history_sessions: pd.DataFrame,
+    history_sessions: pd.DataFrame | PastSessions,
     *,
     vehicle_id: str,
     vehicle_class: str,
@@ -111,6 +111,8 @@ def estimate_departure_and_need(
     ----------
     history_sessions
         Past sessions (columns in :mod:`forecasts.sessions`); only those finished by ``now`` are used.
+        Or the same read once by ``past_sessions`` for this ``now``, place, calendar and lookback
+        (for many vehicles at once: the result is the same).
     vehicle_id, vehicle_class
         The vehicle and its class (``"car"``, ``"van"``, ...).
     arrived_at
@@ -157,10 +159,19 @@ def estimate_departure_and_need(
             raise ForecastInputError(f"{field_name}: must be a non-empty string, got {text!r}")
     check_holiday_country(holiday_country)
 
+    if isinstance(history_sessions, PastSessions):
+        past = history_sessions
+        if (past.now, past.timezone, past.holiday_country, past.lookback_days) != (
+            now_utc,
+            location.timezone,
+            holiday_country,
+            lookback_days,
+        ):
+            raise ForecastInputError("history_sessions: prepared for another time, place, calendar or lookback")
+    else:
+        past = past_sessions(history_sessions, now_utc, location, holiday_country, lookback_days)
     elapsed_h = (now_utc - arrival).total_seconds() / 3600.0
-    similar = _similar_sessions(
-        check_sessions(history_sessions), arrival, now_utc, location.timezone, holiday_country, window_h, lookback_days
-    )
+    similar = _similar_sessions(past, arrival, window_h)
     similar = similar.loc[similar["stay_h"] > elapsed_h]
     same_kind = similar["same_kind"]
     levels: tuple[tuple[Source, pd.Series], ...] = (
@@ -200,34 +211,74 @@ def _room_kwh(soc_percent: float | None, battery_kwh: float | None) -> float | N
     return (1.0 - soc_percent / 100.0) * battery_kwh
 
 
-def _similar_sessions(
-    sessions: pd.DataFrame,
-    arrival: pd.Timestamp,
-    now: pd.Timestamp,
-    timezone: str,
-    holiday_country: str,
-    window_h: float,
-    lookback_days: int,
-) -> pd.DataFrame:
-    """Finished sessions of the lookback window arriving near the same local time of day."""
+@dataclass(frozen=True)
+class PastSessions:
+    """The finished sessions of the lookback window, read once for every vehicle of one plan.
+
+    Validating the history and placing each session on the local clock and calendar costs the same
+    for every vehicle: ``estimate_departure_and_need`` given one of these skips that work, which at
+    hundreds of plugged vehicles is most of a plan's time.
+    """
+
+    now: pd.Timestamp
+    timezone: str
+    holiday_country: str
+    lookback_days: int
+    vehicle_id: np.ndarray
+    vehicle_class: np.ndarray
+    local_hour: np.ndarray
+    day_kind: np.ndarray
+    stay_h: np.ndarray
+    energy_kwh: np.ndarray
+
+
+def past_sessions(
+    history_sessions: pd.DataFrame,
+    now: datetime,
+    location: SiteLocation,
+    holiday_country: str = "IT",
+    lookback_days: int = 56,
+) -> PastSessions:
+    """The sessions finished by ``now`` that arrived within ``lookback_days`` [d] of it, on the
+    site's local clock and calendar, for ``estimate_departure_and_need``."""
+    now_utc = check_now(now)
+    check_holiday_country(holiday_country)
+    if isinstance(lookback_days, bool) or not isinstance(lookback_days, int) or lookback_days < 1:
+        raise ForecastInputError(f"lookback_days: must be an int >= 1, got {lookback_days!r}")
+    sessions = check_sessions(history_sessions)
     done = sessions.loc[
         sessions["departed_at"].notna()
-        & (sessions["departed_at"] <= now)
-        & (sessions["arrived_at"] >= now - pd.Timedelta(days=lookback_days))
+        & (sessions["departed_at"] <= now_utc)
+        & (sessions["arrived_at"] >= now_utc - pd.Timedelta(days=lookback_days))
     ]
-    local = pd.DatetimeIndex(done["arrived_at"]).tz_convert(timezone)
-    here = pd.DatetimeIndex([arrival]).tz_convert(timezone)
-    gap_h = np.abs(local_hours_of_day(local) - local_hours_of_day(here)[0])
+    local = pd.DatetimeIndex(done["arrived_at"]).tz_convert(location.timezone)
+    return PastSessions(
+        now=now_utc,
+        timezone=location.timezone,
+        holiday_country=holiday_country,
+        lookback_days=lookback_days,
+        vehicle_id=done["vehicle_id"].to_numpy(),
+        vehicle_class=done["vehicle_class"].to_numpy(),
+        local_hour=np.asarray(local_hours_of_day(local)),
+        day_kind=np.asarray(day_kinds_in(local, holiday_country)),
+        stay_h=(done["departed_at"] - done["arrived_at"]).dt.total_seconds().to_numpy() / 3600.0,
+        energy_kwh=done["energy_kwh"].to_numpy(),
+    )
+
+
+def _similar_sessions(past: PastSessions, arrival: pd.Timestamp, window_h: float) -> pd.DataFrame:
+    """Finished sessions of the lookback window arriving near the same local time of day."""
+    here = pd.DatetimeIndex([arrival]).tz_convert(past.timezone)
+    gap_h = np.abs(past.local_hour - local_hours_of_day(here)[0])
     near = np.minimum(gap_h, 24.0 - gap_h) <= window_h
-    same_kind = day_kinds_in(local, holiday_country) == day_kinds_in(here, holiday_country)[0]
-    stay_h = (done["departed_at"] - done["arrived_at"]).dt.total_seconds().to_numpy() / 3600.0
+    same_kind = past.day_kind == day_kinds_in(here, past.holiday_country)[0]
     frame = pd.DataFrame(
         {
-            "vehicle_id": done["vehicle_id"].to_numpy(),
-            "vehicle_class": done["vehicle_class"].to_numpy(),
+            "vehicle_id": past.vehicle_id,
+            "vehicle_class": past.vehicle_class,
             "same_kind": same_kind,
-            "stay_h": stay_h,
-            "energy_kwh": done["energy_kwh"].to_numpy(),
+            "stay_h": past.stay_h,
+            "energy_kwh": past.energy_kwh,
         }
     )
     similar: pd.DataFrame = frame.loc[near]

@@ -1,12 +1,7 @@
-"""Free loopback ports for servers started by the tests."""
+"""Free loopback ports for servers started by the tests (shared with the benchmarks)."""
 
 from __future__ import annotations
 
-import socket
+from benchmarks.scale_out.ports import free_port
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+__all__ = ["free_port"]

@@ -1,10 +1,10 @@
 """The scale-out deployment under faults: gateways, controller or everything killed or restarted.
 
 Each test runs the three-process deployment (two ``vettabbia gateway``, one ``vettabbia controller``,
-HAProxy in front of the gateways; tests/e2e/deployment.py) on the NATS server at 127.0.0.1:4222 and
+HAProxy in front of the gateways; benchmarks/scale_out/deployment.py) on the NATS server at 127.0.0.1:4222 and
 a test database (SQLite or PostgreSQL, as ``VETTABBIA_TEST_DATABASE`` selects). Four library-made
 chargers of the Milan site connect through the balancer, start a transaction each and stream meter
-values; they reconnect whenever their socket drops (tests/e2e/streaming_charger.py). What the
+values; they reconnect whenever their socket drops (benchmarks/scale_out/streaming_charger.py). What the
 central system acknowledged to them must be in the database, once, whatever was killed.
 """
 
@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.scale_out.deployment import Deployment, haproxy_path, running_deployment
+from benchmarks.scale_out.streaming_charger import StreamingCharger, running
 from fleet.bus.controller_events import SWEEP_INTERVAL_S
 from fleet.bus.holders import LOST_AFTER_S
 from fleet.persistence import Store
 from fleet.site_config import load_site
 from ocpp_server.events import Measurand
-from tests.e2e.deployment import Deployment, haproxy_path, running_deployment
-from tests.e2e.streaming_charger import StreamingCharger, running
 
 pytestmark = [
     pytest.mark.e2e,

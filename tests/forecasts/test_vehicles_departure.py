@@ -9,7 +9,14 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from forecasts import DepartureEstimate, ForecastInputError, SiteLocation, estimate_departure_and_need
+from forecasts import (
+    DepartureEstimate,
+    ForecastInputError,
+    PastSessions,
+    SiteLocation,
+    estimate_departure_and_need,
+    past_sessions,
+)
 from forecasts.vehicles import PRIOR_SESSIONS, small_sample_widening
 
 ROME = ZoneInfo("Europe/Rome")
@@ -42,7 +49,7 @@ def sessions(rows: Sequence[tuple[str, str, datetime, datetime, float]]) -> pd.D
 
 
 def estimate(
-    history: pd.DataFrame,
+    history: pd.DataFrame | PastSessions,
     vehicle_id: str,
     vehicle_class: str,
     arrived_at: datetime,
@@ -223,3 +230,32 @@ def test_bad_input_is_named(options: dict[str, object], message: str) -> None:
 
     with pytest.raises(ForecastInputError, match=message):
         estimate_departure_and_need(NO_HISTORY, **arguments)  # type: ignore[arg-type]
+
+
+def test_history_read_once_for_many_vehicles_gives_each_the_same_estimate() -> None:
+    now = rome(2025, 3, 21, 12)
+    rows = [
+        (
+            f"CAR-{n % 4:02d}",
+            "car" if n % 5 else "van",
+            rome(2025, 3, 3 + d, 8 + n % 6),
+            rome(2025, 3, 3 + d, 14 + n % 5),
+            8.0 + n,
+        )
+        for d in range(14)
+        for n in range(6)
+    ]
+    history = sessions(rows)
+    past = past_sessions(history, now, MILAN)
+    for vehicle_id, vehicle_class, hour in (("CAR-01", "car", 9), ("CAR-03", "car", 11), ("VAN-9", "van", 8)):
+        arrived = rome(2025, 3, 21, hour)
+        assert estimate(past, vehicle_id, vehicle_class, arrived, now) == estimate(
+            history, vehicle_id, vehicle_class, arrived, now
+        )
+
+
+def test_history_read_for_another_moment_is_refused() -> None:
+    now = rome(2025, 3, 21, 12)
+    past = past_sessions(NO_HISTORY, now - timedelta(hours=1), MILAN)
+    with pytest.raises(ForecastInputError, match="prepared for another"):
+        estimate(past, "CAR-01", "car", rome(2025, 3, 21, 10), now)

@@ -1,11 +1,13 @@
-"""An OCPP 1.6J charger for fault tests: stays connected whatever happens, and keeps what it was told.
+"""An OCPP 1.6J charger for fault tests and benchmarks: stays connected whatever happens, and keeps
+what it was told.
 
 It boots once, starts one transaction and sends a MeterValues with a rising energy register every
-``METER_INTERVAL_S``; when its socket drops it reconnects (through the balancer, to whichever gateway
-takes it) and goes on where it was, sending again what was not acknowledged, as an OCPP charger must
-for transaction messages. It keeps every reading and transaction message the central system
-acknowledged with a CALLRESULT, every transaction id it was given, and the charging profiles it
-holds, so that a test can check the central system lost nothing and limited the charger throughout.
+``meter_interval_s`` (``METER_INTERVAL_S`` by default); when its socket drops it reconnects (through
+the balancer, to whichever gateway takes it) and goes on where it was, sending again what was not
+acknowledged, as an OCPP charger must for transaction messages. It keeps every reading and
+transaction message the central system acknowledged with a CALLRESULT, every transaction id it was
+given, when each of its connections opened, and the charging profiles it holds, so that a test can
+check the central system lost nothing and limited the charger throughout.
 
 Written on the ``ocpp`` library rather than the project's simulator: the central system is checked
 against a charger it did not write.
@@ -28,7 +30,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 from websockets.typing import Subprotocol
 
-from tests.e2e.recording_charge_point import ReceivedProfile, camel_keys
+from benchmarks.scale_out.received_profile import ReceivedProfile, camel_keys
 
 METER_INTERVAL_S: Final = 0.5
 RECONNECT_S: Final = 0.3
@@ -97,13 +99,27 @@ class StreamingCharger:
         ``ws://host:port`` of the central system (the balancer); the id is appended.
     session_start
         When its transaction started: readings follow every ``READING_STEP_S`` from there.
+    meter_interval_s
+        Wall-clock pause between two MeterValues.
+    reconnect_s
+        Pause before connecting again after the socket dropped or could not open.
     """
 
-    def __init__(self, charge_point_id: str, id_tag: str, url: str, session_start: datetime) -> None:
+    def __init__(
+        self,
+        charge_point_id: str,
+        id_tag: str,
+        url: str,
+        session_start: datetime,
+        meter_interval_s: float = METER_INTERVAL_S,
+        reconnect_s: float = RECONNECT_S,
+    ) -> None:
         self.charge_point_id = charge_point_id
         self.id_tag = id_tag
         self.url = f"{url}/{charge_point_id}"
         self.session_start = session_start
+        self.meter_interval_s = meter_interval_s
+        self.reconnect_s = reconnect_s
         self.acknowledged = Acknowledged()
         self.profiles: list[HeldProfile] = []
         """Every SetChargingProfile received, in order."""
@@ -111,6 +127,8 @@ class StreamingCharger:
         """The profiles held now, by id, as a charger keeps them (cleared ones gone)."""
         self.clears: list[tuple[float, dict[str, Any]]] = []
         self.connections = 0
+        self.connected_at: list[float] = []
+        """``time.monotonic()`` when each of its connections opened (the central system admitted it)."""
         self.booted = False
         self.transaction_id: int | None = None
         self.stopped = asyncio.Event()
@@ -152,10 +170,11 @@ class StreamingCharger:
                     self.url, subprotocols=[Subprotocol("ocpp1.6")], open_timeout=OPEN_TIMEOUT_S
                 ) as websocket:
                     self.connections += 1
+                    self.connected_at.append(time.monotonic())
                     await self._serve(websocket)
             except (OSError, TimeoutError, WebSocketException, _DroppedError):
                 pass
-            await asyncio.sleep(RECONNECT_S)
+            await asyncio.sleep(self.reconnect_s)
 
     async def _serve(self, websocket: ClientConnection) -> None:
         link = _Link(self, websocket)
@@ -196,10 +215,10 @@ class StreamingCharger:
                 await self._stop(link, reader, self.transaction_id)
             elif self.transaction_id is not None and not self.stopped.is_set():
                 await self._meter(link, reader, self.transaction_id)
-                await asyncio.sleep(METER_INTERVAL_S)
+                await asyncio.sleep(self.meter_interval_s)
             else:
                 # Idle, still answering the central system's calls, until the socket drops.
-                await asyncio.wait([reader], timeout=METER_INTERVAL_S)
+                await asyncio.wait([reader], timeout=self.meter_interval_s)
                 if reader.done():
                     raise _DroppedError("closed")
 

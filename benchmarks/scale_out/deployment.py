@@ -1,10 +1,12 @@
 """A scale-out deployment as separate processes: one controller, two gateways and HAProxy in front.
 
 Each node is a real ``vettabbia`` process on its own loopback ports, on the NATS server at
-127.0.0.1:4222 under a namespace of its own (so that tests sharing the broker keep apart) and, for
-the controller, on a test database. Chargers connect to the balancer (``charger_url``), which sends
-each socket to a ready gateway and closes the sockets of a gateway whose readiness check fails.
-Nodes can be killed (SIGKILL), stopped (SIGTERM) and started again on the same ports.
+127.0.0.1:4222 under a namespace of its own (so that tests and benchmark runs sharing the broker
+keep apart) and, for the controller, on the database and site file it is given (the bundled Milan
+site by default). Chargers connect to the balancer (``charger_url``), which sends each socket to a
+ready gateway and closes the sockets of a gateway whose readiness check fails. Nodes can be killed
+(SIGKILL), stopped (SIGTERM) and started again on the same ports. The fault tests and the fault
+benchmark both run on it.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ import httpx
 import nats
 from nats.js.errors import NotFoundError
 
+from benchmarks.scale_out.ports import free_port
 from fleet.bus.subjects import Subjects
-from tests.e2e.ports import free_port
 
 HAPROXY: Final = "/usr/sbin/haproxy"
 BUS_URL: Final = "nats://127.0.0.1:4222"
 TOKEN_KEY: Final = "scale-out-fault-tests-token-signing-key-0123456789"
+"""Loopback only, for throw-away deployments: never a production key."""
 ADMIN: Final = "faults-admin"
 ADMIN_SECRET: Final = "faults-admin-secret"
 START_TIMEOUT_S: Final = 45.0
@@ -63,11 +66,19 @@ def _environment() -> dict[str, str]:
 class Node:
     """One child process, its log in a file of its own; ``ready_url`` answers 200 once it serves."""
 
-    def __init__(self, name: str, command: Sequence[str], log: Path, ready_url: str | None) -> None:
+    def __init__(
+        self,
+        name: str,
+        command: Sequence[str],
+        log: Path,
+        ready_url: str | None,
+        start_timeout_s: float = START_TIMEOUT_S,
+    ) -> None:
         self.name = name
         self.command = list(command)
         self.log = log
         self.ready_url = ready_url
+        self.start_timeout_s = start_timeout_s
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -85,7 +96,7 @@ class Node:
             await self._wait_ready(self.ready_url)
 
     async def _wait_ready(self, url: str) -> None:
-        deadline = asyncio.get_running_loop().time() + START_TIMEOUT_S
+        deadline = asyncio.get_running_loop().time() + self.start_timeout_s
         async with httpx.AsyncClient(timeout=2.0) as client:
             while asyncio.get_running_loop().time() < deadline:
                 assert self.process is not None
@@ -95,7 +106,7 @@ class Node:
                     if (await client.get(url)).status_code == 200:
                         return
                 await asyncio.sleep(0.1)
-        raise AssertionError(f"{self.name} not ready within {START_TIMEOUT_S:g} s:\n{self.tail()}")
+        raise AssertionError(f"{self.name} not ready within {self.start_timeout_s:g} s:\n{self.tail()}")
 
     def kill(self) -> None:
         """SIGKILL: no goodbye to chargers, broker or database."""
@@ -128,11 +139,27 @@ class Node:
 
 
 class Deployment:
-    """The processes of one test; nothing runs until started."""
+    """The processes of one test or benchmark run; nothing runs until started.
 
-    def __init__(self, directory: Path, database_url: str, gateway_count: int = 2) -> None:
+    Parameters
+    ----------
+    site
+        The controller's site file; None for the bundled Milan site.
+    start_timeout_s
+        Longest wait for a node to be ready: a controller with thousands of chargers takes longer.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        database_url: str,
+        gateway_count: int = 2,
+        site: Path | None = None,
+        start_timeout_s: float = START_TIMEOUT_S,
+    ) -> None:
         self.directory = directory
         self.database_url = database_url
+        self.start_timeout_s = start_timeout_s
         self.namespace = f"faults-{uuid.uuid4().hex[:10]}"
         self.subjects = Subjects(self.namespace)
         bus = ["--bus-url", BUS_URL, "--bus-namespace", self.namespace]
@@ -144,10 +171,12 @@ class Deployment:
                 "controller",
                 *("--database-url", database_url),
                 *("--http-port", str(self.controller_http_port)),
+                *(("--site", str(site)) if site is not None else ()),
                 *bus,
             ],
             directory / "controller.log",
             f"{self.api_url}/health/ready",
+            start_timeout_s,
         )
         self.gateway_ports: list[tuple[int, int]] = [(free_port(), free_port()) for _ in range(gateway_count)]
         self.gateways = [
@@ -162,6 +191,7 @@ class Deployment:
                 ],
                 directory / f"gateway-{index}.log",
                 f"http://127.0.0.1:{http_port}/health/ready",
+                start_timeout_s,
             )
             for index, (ocpp_port, http_port) in enumerate(self.gateway_ports)
         ]
@@ -225,7 +255,7 @@ backend gateways
         process = await asyncio.create_subprocess_exec(
             *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=_environment()
         )
-        output, _ = await asyncio.wait_for(process.communicate(), START_TIMEOUT_S)
+        output, _ = await asyncio.wait_for(process.communicate(), self.start_timeout_s)
         assert process.returncode == 0, output.decode(errors="replace")
 
     async def start(self) -> None:
@@ -287,7 +317,7 @@ backend gateways
         return {node.name: await node.stop() for node in self.nodes()}
 
     async def delete_bus_state(self) -> None:
-        """The stream and bucket of this test's namespace: the broker outlives the test."""
+        """The stream and bucket of this run's namespace: the broker outlives the run."""
         client = await nats.connect(BUS_URL, connect_timeout=5)
         try:
             js = client.jetstream()
@@ -300,9 +330,11 @@ backend gateways
 
 
 @contextlib.asynccontextmanager
-async def running_deployment(directory: Path, database_url: str) -> AsyncIterator[Deployment]:
+async def running_deployment(
+    directory: Path, database_url: str, site: Path | None = None, start_timeout_s: float = START_TIMEOUT_S
+) -> AsyncIterator[Deployment]:
     """A started deployment; every process stopped and the bus state deleted on exit."""
-    deployment = Deployment(directory, database_url)
+    deployment = Deployment(directory, database_url, site=site, start_timeout_s=start_timeout_s)
     try:
         await deployment.start()
         yield deployment
