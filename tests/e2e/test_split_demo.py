@@ -122,7 +122,15 @@ async def test_the_split_demo_spreads_the_chargers_over_both_gateways_and_plans(
         for process in processes:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
-        codes = [await asyncio.wait_for(process.wait(), 30) for process in processes]
+        # Each process stops its parts one after another, each given up to 10 s (fleet.runtime): on a
+        # loaded machine that can add up; one that never exits is killed and fails the test below.
+        codes = []
+        for process in processes:
+            try:
+                codes.append(await asyncio.wait_for(process.wait(), 60))
+            except TimeoutError:
+                process.kill()
+                codes.append(await process.wait())
     logs = "\n".join((tmp_path / f"process-{n}.log").read_text(errors="replace")[-2000:] for n in range(3))
     # The site's 60 chargers, spread in turn over the two gateways, and profiles accepted by them.
     assert held == [30.0, 30.0], logs
