@@ -19,6 +19,7 @@ from fleet.bus.codec import Codec
 from fleet.bus.gateway_commands import GatewayCommands
 from fleet.bus.gateway_link import GatewayLink
 from fleet.bus.gateway_sink import BusEventSink
+from fleet.chargers import LocalChargers
 from fleet.gateway_http import create_gateway_app
 from fleet.observability.metrics import FleetMetrics
 from fleet.runtime import HTTP_GRACEFUL_SHUTDOWN_S, SHUTDOWN_STEP_S, QuietServer
@@ -73,7 +74,9 @@ class GatewayNode:
                 metrics=None if self.metrics is None else self.metrics.edge,
             )
             self.central = central
-            commands = GatewayCommands(client, settings.bus.subjects, settings.gateway_id, central, codec)
+            commands = GatewayCommands(
+                client, settings.bus.subjects, settings.gateway_id, LocalChargers(central), codec
+            )
             http = QuietServer(
                 uvicorn.Config(
                     create_gateway_app(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Protocol
+from typing import Any
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -29,9 +29,7 @@ from fleet.bus.codec import (
 )
 from fleet.bus.headers import ERROR, KIND
 from fleet.bus.subjects import Subjects
-from ocpp_server.commands import CommandResult, ConnectorElectrical, PowerLimitProfile, ProfilePurpose
-from ocpp_server.message_trace import TracedFrame
-from ocpp_server.raw_calls import CentralSystemAction, RawCallAnswer
+from fleet.chargers import Chargers
 
 log = logging.getLogger(__name__)
 
@@ -39,41 +37,8 @@ ALIVE_INTERVAL_S = 5.0
 """How often a gateway says it lives; the controller gives up on it after a few missed ones."""
 
 
-class HeldChargers(Protocol):
-    """What a gateway's central system offers the controller (``CentralSystem``)."""
-
-    def connected_ids(self) -> frozenset[str]: ...
-
-    def recent_frames(self, charge_point_id: str) -> tuple[TracedFrame, ...]: ...
-
-    async def set_charging_profile(
-        self,
-        charge_point_id: str,
-        profile: PowerLimitProfile,
-        electrical: ConnectorElectrical,
-        *,
-        max_periods: int | None = None,
-    ) -> CommandResult: ...
-
-    async def clear_charging_profile(
-        self,
-        charge_point_id: str,
-        *,
-        profile_id: int | None = None,
-        connector_id: int | None = None,
-        purpose: ProfilePurpose | None = None,
-        stack_level: int | None = None,
-    ) -> CommandResult: ...
-
-    async def send_call(
-        self, charge_point_id: str, action: CentralSystemAction, payload: dict[str, Any]
-    ) -> RawCallAnswer: ...
-
-
 class GatewayCommands:
-    def __init__(
-        self, client: Client, subjects: Subjects, gateway_id: str, chargers: HeldChargers, codec: Codec
-    ) -> None:
+    def __init__(self, client: Client, subjects: Subjects, gateway_id: str, chargers: Chargers, codec: Codec) -> None:
         self._client = client
         self._subjects = subjects
         self._gateway_id = gateway_id
@@ -134,5 +99,5 @@ class GatewayCommands:
             case SendCallCommand():
                 return await chargers.send_call(command.charge_point_id, command.action, command.payload)
             case FramesCommand():
-                return chargers.recent_frames(command.charge_point_id)
+                return await chargers.recent_frames(command.charge_point_id)
         raise TypeError(f"not a command: {type(command).__name__}")
