@@ -1,7 +1,7 @@
-"""Events, answers and commands in JSON on the bus: one typed adapter per message kind.
+"""Events, answers and commands in JSON on the bus: one typed pydantic model per message type.
 
-Every message is a dataclass of ``ocpp_server`` (events, decisions, results); pydantic's
-``TypeAdapter`` turns them into JSON and back, checking the types on the way in, so that a message a
+Every message is a dataclass of ``ocpp_server`` (events, decisions, results); a one-field pydantic
+model around it turns it into JSON and back, checking the types on the way in, so that a message a
 newer or older node wrote fails loudly instead of being half understood.
 """
 
