@@ -29,6 +29,7 @@ class MeterWriter:
         self._store = store
         self._max_batches = max_batches
         self._waiting: list[tuple[MeterBatch, asyncio.Future[MeterBatchOutcome]]] = []
+        self._in_flight: list[tuple[MeterBatch, asyncio.Future[MeterBatchOutcome]]] = []
         self._writer: asyncio.Task[None] | None = None
         self.commits = 0
         """Transactions written so far (for tests and diagnostics)."""
@@ -45,20 +46,36 @@ class MeterWriter:
         if self._writer is None or self._writer.done():
             # A task of its own: a caller cancelled while waiting must not stop others' writes.
             self._writer = asyncio.create_task(self._write_all(), name="meter values writer")
+            self._writer.add_done_callback(self._writer_ended)
         return await answer
+
+    def _writer_ended(self, writer: asyncio.Task[None]) -> None:
+        # Cancelled (the process is stopping), perhaps before it even started: nobody will write
+        # these any more, so their callers must hear so instead of waiting forever on an answer.
+        if writer.cancelled() or writer.exception() is not None:
+            stranded = self._in_flight + self._waiting
+            self._in_flight, self._waiting = [], []
+            _fail(stranded, RuntimeError("the meter values writer stopped"))
 
     async def _write_all(self) -> None:
         while self._waiting:
             taken = self._waiting[: self._max_batches]
             del self._waiting[: self._max_batches]
+            self._in_flight = taken
             try:
                 outcomes = await self._store.add_meter_batches([batch for batch, _ in taken])
             except Exception as error:
-                for _, answer in taken:
-                    if not answer.done():
-                        answer.set_exception(error)
+                self._in_flight = []
+                _fail(taken, error)
                 continue
+            self._in_flight = []
             self.commits += 1
             for (_, answer), outcome in zip(taken, outcomes, strict=True):
                 if not answer.done():
                     answer.set_result(outcome)
+
+
+def _fail(answers: list[tuple[MeterBatch, asyncio.Future[MeterBatchOutcome]]], error: BaseException) -> None:
+    for _, answer in answers:
+        if not answer.done():
+            answer.set_exception(error)

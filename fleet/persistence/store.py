@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -61,6 +61,7 @@ from fleet.persistence.records import (
     TransactionRecord,
     VehicleRecord,
 )
+from fleet.persistence.session_scope import transaction
 from ocpp_server.events import Measurand, MeterSample
 
 
@@ -561,15 +562,11 @@ class Store:
     def _exclusive_if_one_connection(self) -> AbstractAsyncContextManager[object]:
         return self._read_lock if self._read_lock is not None else nullcontext()
 
-    @asynccontextmanager
-    async def _writing(self) -> AsyncIterator[AsyncSession]:
-        async with self._exclusive(), self._write_sessions() as session, session.begin():
-            yield session
+    def _writing(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return transaction(self._write_sessions, self._exclusive())
 
-    @asynccontextmanager
-    async def _reading(self) -> AsyncIterator[AsyncSession]:
-        async with self._exclusive_if_one_connection(), self._read_sessions() as session, session.begin():
-            yield session
+    def _reading(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return transaction(self._read_sessions, self._exclusive_if_one_connection())
 
 
 def _check_unique_vehicles(vehicles: Sequence[VehicleRecord]) -> None:

@@ -1,0 +1,76 @@
+"""One database transaction whose end is not cut short by a cancelled caller.
+
+A task cancelled inside a transaction (a charger that disconnects mid-message, a process that
+stops) still has to give its connection back rolled back before anyone else writes: on SQLite the
+store lets one writer in at a time, and a write transaction left open on a pooled connection would
+keep every later writer waiting out its busy timeout; on PostgreSQL it would hold its row locks.
+SQLAlchemy's own clean-up awaits the driver, so a second cancellation arriving during it (a task
+group closing, a server's graceful-shutdown timeout) could otherwise abandon it half way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def transaction(
+    sessions: async_sessionmaker[AsyncSession], exclusive: AbstractAsyncContextManager[object]
+) -> AsyncIterator[AsyncSession]:
+    """A session in one transaction, inside ``exclusive``: committed when the block ends normally,
+    rolled back otherwise; ``exclusive`` is released only once the connection is back in the pool.
+    """
+    async with exclusive:
+        session = sessions()
+        try:
+            async with session.begin():
+                yield session
+        except OperationalError as error:
+            if _is_locked(error):
+                log.error("the database stayed locked by another connection: %s", describe_tasks())
+            raise
+        finally:
+            await _until_done(session.close())
+
+
+async def _until_done(closing: Coroutine[Any, Any, None]) -> None:
+    """Await ``closing`` to its end; a cancellation meanwhile is re-raised afterwards, not lost."""
+    task = asyncio.ensure_future(closing)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.done():
+                break
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    task.result()
+
+
+def _is_locked(error: OperationalError) -> bool:
+    return "database is locked" in str(error.orig)
+
+
+def describe_tasks() -> str:
+    """Every task of the running loop and where it waits: what held the database, when it stays locked."""
+    lines = []
+    for task in asyncio.all_tasks():
+        frames = task.get_stack()[-6:]
+        where = " -> ".join(f"{f.f_code.co_name} ({_short(f.f_code.co_filename)}:{f.f_lineno})" for f in frames)
+        lines.append(f"  {task.get_name()}: {where or 'not started'}")
+    return f"{len(lines)} tasks:\n" + "\n".join(sorted(lines))
+
+
+def _short(path: str) -> str:
+    return "/".join(path.rsplit("/", 2)[-2:])

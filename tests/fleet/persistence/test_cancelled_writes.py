@@ -1,0 +1,86 @@
+"""A cancelled writer gives its connection back before anyone else writes, and is still cancelled.
+
+Chargers disconnect mid-message and the process stops with writes in flight: each such task is
+cancelled, sometimes twice (its own task group, then a server's shutdown). None of this may leave a
+transaction open that would lock out the writers after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+
+from fleet.meter_writer import MeterWriter
+from fleet.persistence import MeterBatch, MeterBatchOutcome, Store
+from fleet.persistence.session_scope import _until_done
+from ocpp_server.events import Measurand, MeterSample
+from tests.fleet.persistence.conftest import T0
+
+
+async def _slow_close(turns: int, finished: list[str]) -> None:
+    for _ in range(turns):
+        await asyncio.sleep(0)
+    finished.append("closed")
+
+
+async def test_a_close_runs_to_its_end_through_repeated_cancellations_which_are_then_raised() -> None:
+    finished: list[str] = []
+    closing = asyncio.create_task(_until_done(_slow_close(50, finished)))
+    for _ in range(10):
+        await asyncio.sleep(0)
+        closing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+    assert finished == ["closed"]
+
+
+async def test_a_close_that_is_not_cancelled_returns_normally() -> None:
+    finished: list[str] = []
+    await _until_done(_slow_close(3, finished))
+    assert finished == ["closed"]
+
+
+def _hammer(task: asyncio.Task[None], loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel ``task`` again on every turn of the loop until it ends, as a closing scope does."""
+    if not task.done():
+        task.cancel()
+        loop.call_soon(_hammer, task, loop)
+
+
+async def test_writers_cancelled_at_any_point_never_lock_out_the_next_writer(store: Store) -> None:
+    rng = random.Random(7)
+    loop = asyncio.get_running_loop()
+    for round_ in range(60):
+        writers = [asyncio.create_task(store.record_connection(f"CP-{round_}-{n}", "1.6", True, T0)) for n in range(4)]
+        await asyncio.sleep(rng.random() * 0.004)
+        for writer in writers:
+            if rng.random() < 0.6:
+                _hammer(writer, loop)
+        _, pending = await asyncio.wait(writers, timeout=10)
+        assert not pending, f"round {round_}: a cancelled writer did not end"
+        # The next write gets the database at once: nothing was left holding it.
+        await asyncio.wait_for(store.record_connection(f"probe-{round_}", "1.6", True, T0), 5)
+    stored = {record.id for record in await store.list_charge_points()}
+    assert {f"probe-{round_}" for round_ in range(60)} <= stored
+
+
+async def test_callers_of_a_stopped_meter_writer_hear_so_instead_of_waiting_forever(store: Store) -> None:
+    transaction_id = await store.start_transaction("CP1", 1, "tag-1", None, 10.0, T0)
+    writer = MeterWriter(store)
+
+    def reading(kwh: float) -> MeterBatch:
+        return MeterBatch("CP1", 1, transaction_id, (MeterSample(Measurand.ENERGY_IMPORT_KWH, kwh, T0),))
+
+    callers: list[asyncio.Task[MeterBatchOutcome]] = [
+        asyncio.create_task(writer.add(reading(10.0 + n))) for n in range(5)
+    ]
+    await asyncio.sleep(0)
+    running = writer._writer
+    assert running is not None
+    running.cancel()
+    results = await asyncio.wait_for(asyncio.gather(*callers, return_exceptions=True), 10)
+    for result in results:
+        assert isinstance(result, MeterBatchOutcome | RuntimeError), result
+    assert any(isinstance(result, RuntimeError) for result in results)
