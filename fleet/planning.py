@@ -325,6 +325,14 @@ def _window_h(
     return tuple(hours)
 
 
+def peak_margin_kw(forecast: SiteForecast) -> tuple[float, ...]:
+    """How far each slot's import may turn out above its forecast because of clouds [kW]: expected
+    PV above its P10. The capacity charge is billed on the measured peak, so the plan keeps this
+    much below the month's peak so far: a plan riding at the peak on expected PV raises it with
+    every cloud."""
+    return tuple(max(0.0, pv - low) for pv, low in zip(forecast.pv_kw, forecast.pv_p10_kw, strict=True))
+
+
 def build_problem(
     site: SiteConfig,
     forecast: SiteForecast,
@@ -379,6 +387,7 @@ def build_problem(
         unmet_energy_penalty_eur_per_kwh=site.planning.unmet_energy_penalty_eur_per_kwh,
         capacity_charge_eur_per_kw=site.site.tariff.capacity_charge_eur_per_kw_month,
         peak_import_so_far_kw=peak_import_so_far_kw,
+        peak_margin_kw=peak_margin_kw(forecast),
         fairness_weight_eur=site.planning.fairness_weight_eur,
         power_change_weight_eur_per_kw=site.planning.power_change_weight_eur_per_kw,
         waiting_vehicles=waiting_vehicles(site, waiting),

@@ -121,6 +121,8 @@ class LpCoefficients:
     power_change_weight_eur_per_kw: float
     capacity_charge_eur_per_kw: float
     peak_import_so_far_kw: float
+    peak_rhs_kw: FloatArray
+    """Per slot: ``ChargingProblem.peak_margin_kw`` (0 without) [kW]."""
 
 
 def lp_coefficients(problem: ChargingProblem, index: ChargeIndex) -> LpCoefficients:
@@ -171,6 +173,7 @@ def lp_coefficients(problem: ChargingProblem, index: ChargeIndex) -> LpCoefficie
         power_change_weight_eur_per_kw=problem.power_change_weight_eur_per_kw,
         capacity_charge_eur_per_kw=problem.capacity_charge_eur_per_kw,
         peak_import_so_far_kw=problem.peak_import_so_far_kw,
+        peak_rhs_kw=np.asarray(problem.peak_margins_kw(), dtype=np.float64),
     )
 
 

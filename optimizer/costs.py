@@ -89,7 +89,8 @@ def cost_breakdown(
     -------
     CostBreakdown
         energy ``sum_t slot_duration_h * (import_price * max(net, 0) - export_price * max(-net, 0))``;
-        capacity ``charge * max(0, max_t max(net, 0) - peak_import_so_far_kw)``; unmet penalty
+        capacity ``charge * max(0, max_t max(net + peak_margin_kw, 0) - peak_import_so_far_kw)``
+        (:meth:`~optimizer.problem.ChargingProblem.peak_margins_kw`); unmet penalty
         ``sum_v penalty * priority * unmet_energy_kwh``; fairness ``weight * sum over priority classes
         of max(0, max_v (unmet - unavoidable) / need)``; power change ``weight * sum_v sum_t
         |p[v, t + 1] - p[v, t]|`` over consecutive slots of each stay. The LP's tie-break is not part
@@ -102,7 +103,8 @@ def cost_breakdown(
     )
     capacity_eur = 0.0
     if problem.capacity_charge_eur_per_kw > 0:
-        peak_kw = max((max(n, 0.0) for n in net), default=0.0)
+        shortfall = problem.peak_margins_kw()
+        peak_kw = max((max(n + s, 0.0) for n, s in zip(net, shortfall, strict=True)), default=0.0)
         capacity_eur = problem.capacity_charge_eur_per_kw * max(0.0, peak_kw - problem.peak_import_so_far_kw)
     unmet = (
         [unmet_energy_kwh(vehicle, plan) for vehicle, plan in zip(problem.vehicles, power_kw, strict=True)]

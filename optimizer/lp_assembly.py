@@ -11,7 +11,8 @@ Columns, in order: ``charge_power_kw`` per pair (``ChargeIndex.pairs`` order), `
 ``grid_export_kw`` per slot, ``unmet_energy_kwh`` per vehicle, ``stored_energy_kwh`` per taper slot,
 ``worst_unmet_share`` per fairness class, ``power_rise_kw`` then ``power_fall_kw`` per adjacent pair,
 and ``peak_import_kw``. Rows, in order: site power balance, grid limit, vehicle energy, taper anchors,
-steps and limits, site limits, fairness, power change, peak import.
+steps and limits, site limits, fairness, power change, peak import (on the net import, plus the
+expected PV the peak does not count on).
 """
 
 from __future__ import annotations
@@ -158,7 +159,7 @@ def assemble_lp(index: ChargeIndex, c: LpCoefficients) -> AssembledLp:
     site = _add_site_limits(b, c, position, power)
     fairness_rows, fairness_vehicles, worst = _add_fairness(b, c, unmet)
     changes = _add_power_change(b, c, index, position, power)
-    peak_column, offset = _add_peak_import(b, c, grid_import)
+    peak_column, peak_rows, offset = _add_peak_import(b, c, grid_import, grid_export)
 
     layout = LpLayout(
         n_columns=b.n_columns,
@@ -170,6 +171,7 @@ def assemble_lp(index: ChargeIndex, c: LpCoefficients) -> AssembledLp:
         worst_share_columns=worst,
         power_change_columns=changes,
         peak_column=peak_column,
+        peak_rows=peak_rows,
         balance_rows=balance,
         grid_rows=grid,
         grid_slots=grid_slots,
@@ -291,12 +293,16 @@ def _add_power_change(
     return np.concatenate([rise, fall])
 
 
-def _add_peak_import(b: _Builder, c: LpCoefficients, grid_import: IntArray) -> tuple[int, float]:
-    """peak_import_kw - grid_import_kw[t] >= 0, peak at least the month's so far; returns (column, offset)."""
+def _add_peak_import(
+    b: _Builder, c: LpCoefficients, grid_import: IntArray, grid_export: IntArray
+) -> tuple[int, IntArray, float]:
+    """peak_import_kw - grid_import_kw[t] + grid_export_kw[t] >= peak_rhs_kw[t], peak at least the
+    month's so far; returns (column, rows, offset)."""
     if c.capacity_charge_eur_per_kw <= 0:
-        return -1, 0.0
+        return -1, np.zeros(0, dtype=np.int32), 0.0
     peak = b.columns(c.peak_import_so_far_kw, math.inf, c.capacity_charge_eur_per_kw, 1)
-    rows = b.rows(0.0, math.inf, grid_import.size)
+    rows = b.rows(c.peak_rhs_kw, math.inf, grid_import.size)
     b.entries(rows, np.full(grid_import.size, peak[0]), 1.0)
     b.entries(rows, grid_import, -1.0)
-    return int(peak[0]), -c.capacity_charge_eur_per_kw * c.peak_import_so_far_kw
+    b.entries(rows, grid_export, 1.0)
+    return int(peak[0]), rows, -c.capacity_charge_eur_per_kw * c.peak_import_so_far_kw

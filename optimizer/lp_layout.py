@@ -49,6 +49,8 @@ class LpLayout:
     power_change_columns: IntArray
     peak_column: int
     """-1 without a capacity charge."""
+    peak_rows: IntArray
+    """One per slot with a capacity charge, none without."""
     balance_rows: IntArray
     grid_rows: IntArray
     grid_slots: IntArray
@@ -107,6 +109,7 @@ def lp_values(layout: LpLayout, c: LpCoefficients, base: LpValues) -> LpValues:
         offset = -c.capacity_charge_eur_per_kw * c.peak_import_so_far_kw
         col_lower[layout.peak_column] = c.peak_import_so_far_kw
     row_lower, row_upper = base.row_lower.copy(), base.row_upper.copy()
+    row_lower[layout.peak_rows] = c.peak_rhs_kw[: layout.peak_rows.size]
     row_lower[layout.balance_rows] = c.balance_rhs_kw
     row_upper[layout.balance_rows] = math.inf if c.curtailment else c.balance_rhs_kw
     row_upper[layout.grid_rows] = c.headroom_kw[layout.grid_slots]

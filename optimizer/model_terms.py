@@ -153,16 +153,19 @@ def add_power_change(m: pyo.ConcreteModel, c: LpCoefficients, index: ChargeIndex
 
 
 def add_peak_import(m: pyo.ConcreteModel, c: LpCoefficients) -> object | None:
-    """peak_import_kw >= peak_import_so_far_kw; peak_import_kw - grid_import_kw[t] >= 0;
+    """peak_import_kw >= peak_import_so_far_kw;
+    peak_import_kw - grid_import_kw[t] + grid_export_kw[t] >= peak_margin_kw[t];
     cost capacity_charge * (peak_import_kw - peak_import_so_far_kw)
 
     The charge falls on the rise of the month's peak (slot-average import) above what it already is.
+    The peak is the net import plus the slot's margin for forecast errors (``ChargingProblem.peak_margin_kw``).
     """
     if c.capacity_charge_eur_per_kw <= 0:
         return None
+    rhs = c.peak_rhs_kw.tolist()
 
     def rule(m: pyo.ConcreteModel, t: int) -> object:
-        return m.peak_import_kw - m.grid_import_kw[t] >= 0.0
+        return m.peak_import_kw - m.grid_import_kw[t] + m.grid_export_kw[t] >= rhs[t]
 
     m.peak_import_kw = pyo.Var(bounds=(c.peak_import_so_far_kw, None))
     m.peak_import = pyo.Constraint(m.slots, rule=rule)

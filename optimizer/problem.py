@@ -178,6 +178,11 @@ class ChargingProblem:
     capacity_charge_eur_per_kw
         Price of each kW by which the month's peak import (slot average) rises above
         ``peak_import_so_far_kw`` [EUR/kW].
+    peak_margin_kw
+        Per slot, how far the import may turn out above its forecast [kW] (e.g. expected PV above
+        its P10, base load above its forecast); empty for 0. The capacity charge is priced on the
+        expected import plus this margin: the month's peak is measured, forecast errors included,
+        and a plan that rides exactly at the peak so far would raise it with every error upwards.
     peak_import_so_far_kw
         The month's peak import before this horizon [kW].
     fairness_weight_eur
@@ -205,6 +210,7 @@ class ChargingProblem:
     export_limit_kw: tuple[float, ...] = ()
     capacity_charge_eur_per_kw: float = 0.0
     peak_import_so_far_kw: float = 0.0
+    peak_margin_kw: tuple[float, ...] = ()
     fairness_weight_eur: float = 0.0
     power_change_weight_eur_per_kw: float = 0.0
     waiting_vehicles: tuple[WaitingVehicle, ...] = ()
@@ -213,6 +219,10 @@ class ChargingProblem:
     @property
     def n_slots(self) -> int:
         return len(self.slot_duration_h)
+
+    def peak_margins_kw(self) -> tuple[float, ...]:
+        """``peak_margin_kw``, or 0 in every slot without it [kW]."""
+        return self.peak_margin_kw or (0.0,) * self.n_slots
 
     def validate(self) -> None:
         """Raise ProblemError naming the first inconsistent field."""
@@ -230,12 +240,15 @@ class ChargingProblem:
         }
         if self.export_limit_kw:
             per_slot["export_limit_kw"] = self.export_limit_kw
+        if self.peak_margin_kw:
+            per_slot["peak_margin_kw"] = self.peak_margin_kw
         for name, values in per_slot.items():
             if len(values) != n:
                 raise ProblemError(f"{name}: {len(values)} values for {n} slots")
         if any(d <= 0 for d in self.slot_duration_h):
             raise ProblemError("slot_duration_h: every slot must last more than 0 h")
-        for name in ("grid_import_limit_kw", "base_load_kw", "pv_kw", "pv_firm_kw", "export_limit_kw"):
+        powers = ("grid_import_limit_kw", "base_load_kw", "pv_kw", "pv_firm_kw", "export_limit_kw", "peak_margin_kw")
+        for name in powers:
             if any(v < 0 for v in per_slot.get(name, ())):  # type: ignore[operator]
                 raise ProblemError(f"{name}: negative power")
         seen: set[str] = set()

@@ -44,6 +44,7 @@ passing its need, and a slot at the grid limit can leave up to one step unused.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from optimizer.evaluation import schedule_from_power
@@ -114,7 +115,11 @@ def _repaired(problem: ChargingProblem, target_kw: Sequence[Sequence[float]]) ->
         VehicleState(vehicle, target, problem.slot_duration_h)
         for vehicle, target in zip(problem.vehicles, target_kw, strict=True)
     ]
-    slots = SlotState(problem)
+    target_net_kw = [
+        base - pv + sum(state.target_kw[t] * state.share[t] for state in vehicles)
+        for t, (base, pv) in enumerate(zip(problem.base_load_kw, problem.pv_kw, strict=True))
+    ]
+    slots = SlotState(problem, target_net_kw)
     for t in range(problem.n_slots):
         _repair_slot(problem, vehicles, slots, t)
     _recover_lost_energy(problem, vehicles, slots)
@@ -129,6 +134,7 @@ def _repair_slot(problem: ChargingProblem, vehicles: list[VehicleState], slots: 
     _fit_slot(problem, vehicles, slots, t, present)
     _raise_towards_aims(problem, vehicles, slots, t, aim_kw)
     _fill_to_target(problem, vehicles, slots, t, present)
+    _fit_peak(problem, vehicles, slots, t, aim_kw)
     for v in present:
         vehicles[v].close_slot(t)
 
@@ -158,10 +164,35 @@ def _fit_slot(
             raise RuntimeError(f"slot {t}: cannot fit the setpoints within the site limits")
 
 
+def _fit_peak(
+    problem: ChargingProblem, vehicles: list[VehicleState], slots: SlotState, t: int, aim_kw: dict[int, float]
+) -> None:
+    """While the slot's import passes the peak the target plan reaches, lower setpoints that rounding
+    put above their aims, then those catching up on energy fallen behind (above the target) that
+    have later slots to catch up in, lowest priority first: a rise above the plan's peak would raise
+    the capacity charge for the rest of the month. A vehicle's last slot keeps its catch-up."""
+    catching_up = {v: vehicles[v].target_kw[t] for v in aim_kw if vehicles[v].last_slot != t}
+    for bound_kw in (aim_kw, catching_up):
+        above = [v for v in bound_kw if vehicles[v].setpoint_kw[t] > bound_kw[v] + LIMIT_SLACK]
+        above.sort(key=lambda v: (problem.vehicles[v].priority, bound_kw[v] - vehicles[v].setpoint_kw[t], v))
+        for v in above:
+            if not slots.over_peak(t):
+                return
+            state = vehicles[v]
+            slots.set(v, t, state, state.grid.floor(max(0.0, bound_kw[v])))
+
+
 def _raise_towards_aims(
     problem: ChargingProblem, vehicles: list[VehicleState], slots: SlotState, t: int, aim_kw: dict[int, float]
 ) -> None:
-    """One setpoint up for vehicles nearer the higher setpoint (or in their last slot), most lost first."""
+    """One setpoint up for vehicles nearer the higher setpoint (or in their last slot), most lost first.
+
+    Under a capacity charge, a vehicle in its last slot that cannot take the lowest setpoint for
+    the whole slot (it needs less, or the slot would pass the plan's peak) gets its aim as an
+    average: the lowest setpoint for part of the slot
+    (:meth:`~optimizer.repair_slots.VehicleState.part_slot_h`). Left to the recovery at the end, the
+    slot's room under the peak would be handed to other vehicles first, and the energy lost at
+    departure."""
 
     def lost(v: int) -> float:
         return (aim_kw[v] - vehicles[v].setpoint_kw[t]) * vehicles[v].energy_per_kw[t] * problem.vehicles[v].priority
@@ -175,8 +206,16 @@ def _raise_towards_aims(
         nearer_higher = aim_kw[v] - current_kw >= (higher_kw - current_kw) / 2
         if not (nearer_higher or state.last_slot == t):
             continue
-        if higher_kw <= state.grid.floor(state.upper_kw(t)) and slots.fits(v, t, higher_kw - current_kw):
+        if not slots.fits(v, t, higher_kw - current_kw):
+            continue
+        if higher_kw <= state.grid.floor(state.upper_kw(t)) and slots.under_peak(
+            t, (higher_kw - current_kw) * state.share[t]
+        ):
             slots.set(v, t, state, higher_kw)
+        elif state.last_slot == t and current_kw == 0 and slots.peak_cap_kw < math.inf:
+            part_kw = min(aim_kw[v], state.upper_kw(t))
+            if part_kw > SETPOINT_SLACK_KWH and slots.under_peak(t, part_kw * state.share[t]):
+                slots.set(v, t, state, part_kw)
 
 
 def _fill_to_target(
@@ -196,9 +235,13 @@ def _fill_to_target(
         state = vehicles[v]
         while shortfall_kw > SETPOINT_SLACK_KWH:
             current_kw = state.setpoint_kw[t]
-            ceiling_kw = min(state.grid.floor(state.upper_kw(t)), current_kw + slots.room_kw(v, t))
+            ceiling_kw = min(
+                state.grid.floor(state.upper_kw(t)),
+                current_kw + slots.room_kw(v, t),
+                current_kw + slots.peak_room_kw(t) / max(state.share[t], LIMIT_SLACK),
+            )
             raised_kw = state.grid.floor(min(ceiling_kw, current_kw + shortfall_kw))
-            if raised_kw <= current_kw:
+            if raised_kw <= current_kw + LIMIT_SLACK:
                 higher_kw = state.grid.above(current_kw)
                 # a step nearer the target total than staying below it, if the limits allow it
                 if higher_kw is None or higher_kw > ceiling_kw + LIMIT_SLACK:

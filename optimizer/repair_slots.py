@@ -236,7 +236,7 @@ class Excess:
 class SlotState:
     """Every slot's totals under the setpoints: EV power, phasor rows, and average net import."""
 
-    def __init__(self, problem: ChargingProblem) -> None:
+    def __init__(self, problem: ChargingProblem, target_net_kw: Sequence[float] | None = None) -> None:
         self.problem = problem
         self.headroom_kw = list(ev_headroom_kw(problem))
         self.total_kw = [0.0] * problem.n_slots
@@ -244,6 +244,24 @@ class SlotState:
         self.has_rows = self.rows.n_rows > 0
         self.lhs = np.zeros((self.rows.n_rows, problem.n_slots))
         self.net_kw = [base - pv for base, pv in zip(problem.base_load_kw, problem.pv_kw, strict=True)]
+        self.peak_margin_kw = problem.peak_margins_kw()
+        self.peak_cap_kw = math.inf
+        """The highest import the peak sees under the target plan, or the month's so far if higher [kW];
+        infinite without a capacity charge."""
+        if problem.capacity_charge_eur_per_kw > 0 and target_net_kw is not None:
+            target_peak_kw = max((n + s for n, s in zip(target_net_kw, self.peak_margin_kw, strict=True)), default=0.0)
+            self.peak_cap_kw = max(problem.peak_import_so_far_kw, target_peak_kw)
+
+    def peak_room_kw(self, t: int) -> float:
+        """How far slot ``t``'s average import may rise before the peak passes the cap [kW]."""
+        room_kw = self.peak_cap_kw - self.net_kw[t] - self.peak_margin_kw[t]
+        return room_kw if room_kw > LIMIT_SLACK else 0.0
+
+    def under_peak(self, t: int, delta_avg_kw: float) -> bool:
+        return delta_avg_kw <= self.peak_room_kw(t) + LIMIT_SLACK
+
+    def over_peak(self, t: int) -> bool:
+        return self.net_kw[t] + self.peak_margin_kw[t] > self.peak_cap_kw + LIMIT_SLACK
 
     def set(self, v: int, t: int, state: VehicleState, power_kw: float) -> None:
         """Plan ``power_kw`` for vehicle ``v`` in slot ``t``: the limits count what its charger is
@@ -301,8 +319,9 @@ class SlotState:
         energy_eur = p.slot_duration_h[t] * (_slot_cost(p, t, after_kw) - _slot_cost(p, t, before_kw))
         if p.capacity_charge_eur_per_kw <= 0:
             return energy_eur
-        peak_kw = max(p.peak_import_so_far_kw, max(self.net_kw))
-        return energy_eur + p.capacity_charge_eur_per_kw * max(0.0, after_kw - peak_kw)
+        # A rise above the target's peak is paid for from the cap, even where the repair already
+        # passed it in another slot: only the first slot is sure to be executed as planned.
+        return energy_eur + p.capacity_charge_eur_per_kw * max(0.0, delta_avg_kw - self.peak_room_kw(t))
 
 
 def _slot_cost(problem: ChargingProblem, t: int, net_kw: float) -> float:

@@ -44,6 +44,7 @@ def check_problem(problem: ChargingProblem) -> None:
     for name, values in per_slot.items():
         _check_finite(name, values)
     _check_finite("export_limit_kw", problem.export_limit_kw)
+    _check_finite("peak_margin_kw", problem.peak_margin_kw)
     for name in (
         "unmet_energy_penalty_eur_per_kwh",
         "capacity_charge_eur_per_kw",

@@ -143,3 +143,15 @@ def test_the_taper_scales_with_the_vehicle_not_the_charger() -> None:
     assert request.taper == ((0.0, 115.0), (0.8, 115.0), (1.0, 11.5))
     assert taper_limit_kw(taper_lines(request.taper), 0.9) == pytest.approx(63.25)
     assert vehicle_limit_kw(request, taper_lines(request.taper), 0.0) == 50.0
+
+
+def test_the_capacity_charge_keeps_a_margin_for_clouds() -> None:
+    # The month's peak is measured: a slot planned on the expected PV would set a new peak under
+    # a cloud, so the peak counts the PV's P10 (the margin is the expected PV above it).
+    now = T0.replace(hour=6, minute=0)
+    forecast = forecast_site(SITE, now, 24)
+    problem = build_problem(SITE, forecast, [])
+    expected = tuple(pv - p10 for pv, p10 in zip(forecast.pv_kw, forecast.pv_p10_kw, strict=True))
+    assert problem.peak_margin_kw == pytest.approx(expected)
+    assert max(problem.peak_margin_kw) > 10.0  # around midday
+    assert min(problem.peak_margin_kw) == pytest.approx(0.0)  # at night

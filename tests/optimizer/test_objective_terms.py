@@ -9,17 +9,23 @@ from tests.optimizer.factories import problem, vehicle
 
 
 @pytest.mark.parametrize(
-    ("peak_so_far_kw", "expected_power_kw", "expected_energy_eur", "expected_capacity_eur"),
+    ("peak_so_far_kw", "margin_kw", "expected_power_kw", "expected_energy_eur", "expected_capacity_eur"),
     [
         # Base 10 kW, 20 kWh to charge, 0.10 then 0.30, 1 EUR per kW above 15 kW. x kWh in slot 0:
         # energy 10 - 0.2 x, capacity max(10 + x, 30 - x) - 15: least at x = 10, 8.00 + 5.00.
-        (15.0, (10.0, 10.0), 8.0, 5.0),
+        (15.0, None, (10.0, 10.0), 8.0, 5.0),
         # The month's peak is already 40 kW: no charge, everything in the cheap slot.
-        (40.0, (20.0, 0.0), 6.0, 0.0),
+        (40.0, None, (20.0, 0.0), 6.0, 0.0),
+        # Slot 0's import may turn out 10 kW above its forecast (a cloud): the peak counts it.
+        # Capacity max(10 + x + 10, 30 - x) - 15: least at x = 5, energy 9.00 + capacity 10.00.
+        (15.0, (10.0, 0.0), (5.0, 15.0), 9.0, 10.0),
+        # With the month's peak at 40 kW the margin still fits: everything in the cheap slot.
+        (40.0, (10.0, 0.0), (20.0, 0.0), 6.0, 0.0),
     ],
 )
 def test_capacity_charge_on_the_rise_of_the_peak(
     peak_so_far_kw: float,
+    margin_kw: tuple[float, float] | None,
     expected_power_kw: tuple[float, float],
     expected_energy_eur: float,
     expected_capacity_eur: float,
@@ -30,6 +36,7 @@ def test_capacity_charge_on_the_rise_of_the_peak(
         import_price_eur_per_kwh=(0.10, 0.30),
         capacity_charge_eur_per_kw=1.0,
         peak_import_so_far_kw=peak_so_far_kw,
+        peak_margin_kw=margin_kw,
         vehicles=[vehicle("car", available_h=(1.0, 1.0), max_power_kw=20.0, energy_needed_kwh=20.0)],
     )
     schedule = solve(p)

@@ -95,6 +95,7 @@ def problems(draw: st.DrawFn) -> ChargingProblem:
         phasor_limits=draw(phasor_limits([v.connector_key for v in vehicles])),
         capacity_charge_eur_per_kw=draw(st.sampled_from((0.0, 0.5, 3.0))),
         peak_import_so_far_kw=draw(st.floats(0.0, 60.0)),
+        peak_margin_kw=draw(st.one_of(st.none(), st.lists(st.floats(0.0, 20.0), min_size=n, max_size=n))),
         fairness_weight_eur=draw(st.sampled_from((0.0, 0.1, 1.0))),
         power_change_weight_eur_per_kw=draw(st.sampled_from((0.0, 0.001, 0.05))),
     )

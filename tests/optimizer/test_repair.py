@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from optimizer import PhasorLimit, SolveStatus, UnmetReason, dispatchable, fallback_schedule, solve
+from optimizer.repair import repair_setpoints
 from optimizer.repair_slots import SetpointGrid
 from tests.optimizer.factories import problem, vehicle
 from tests.optimizer.invariants import assert_dispatchable, assert_safe
@@ -238,3 +239,67 @@ def test_a_held_draw_counts_at_its_worse_end_in_each_phasor_row() -> None:
     assert [plan.power_kw[0] for plan in repaired.plans] == pytest.approx([3.7, 4.14])
     assert_safe(p, repaired)
     assert_dispatchable(p, repaired)
+
+
+@pytest.mark.parametrize(
+    ("charge_eur_per_kw", "expected_peak_kw", "expected_unmet_kwh"),
+    [
+        # 5 kW is off the 0.69 kW steps: 4.83 kW in every slot leaves 0.17 kWh unmet (0.34 EUR),
+        # cheaper than one slot at 5.52 kW raising the month's peak by 0.52 kW (0.52 EUR).
+        (1.0, 4.83, 0.17),
+        # Without a capacity charge a slot may go up to catch up (and the next down: the need caps it).
+        (0.0, 5.52, 0.17),
+    ],
+)
+def test_the_repair_keeps_to_the_plans_peak_under_a_capacity_charge(
+    charge_eur_per_kw: float, expected_peak_kw: float, expected_unmet_kwh: float
+) -> None:
+    # A plan holding the car flat at 5 kW: the least peak for 5 kWh in an hour. Rounding down in
+    # each slot and catching up in the next puts one slot at 5.52 kW, above the plan's peak; a
+    # re-plan riding at that new peak would repeat it slot after slot.
+    car = vehicle(
+        "car",
+        available_h=(0.25,) * 4,
+        max_power_kw=MAX_KW,
+        energy_needed_kwh=5.0,
+        min_power_kw=MIN_KW,
+        power_step_kw=STEP_KW,
+    )
+    p = problem(slot_duration_h=(0.25,) * 4, capacity_charge_eur_per_kw=charge_eur_per_kw, vehicles=[car])
+
+    (setpoints_kw,) = repair_setpoints(p, [[5.0] * 4])
+
+    assert max(setpoints_kw) == pytest.approx(expected_peak_kw)
+    assert 5.0 - sum(setpoints_kw) * 0.25 == pytest.approx(expected_unmet_kwh, abs=1e-9)
+    assert all(x == 0 or x >= MIN_KW - 1e-9 for x in setpoints_kw)
+
+
+def test_a_last_slot_under_the_peak_holds_the_minimum_for_part_of_it() -> None:
+    # Two cars on a site whose month's peak is 8 kW; the van leaves after slot 1 needing 1 kWh
+    # more than the minimum can give in whole slots. The LP holds it at 2 kW (below the 4.14 kW
+    # minimum) in both slots; the repair holds the minimum for part of its last slot instead of
+    # raising the peak or leaving the van short.
+    van = vehicle(
+        "van",
+        available_h=(0.25, 0.25, 0.0, 0.0),
+        max_power_kw=MAX_KW,
+        energy_needed_kwh=1.0,
+        priority=2.0,
+        min_power_kw=MIN_KW,
+        power_step_kw=STEP_KW,
+    )
+    car = vehicle("car", available_h=(0.25,) * 4, max_power_kw=MAX_KW, energy_needed_kwh=6.0, min_power_kw=MIN_KW)
+    p = problem(
+        slot_duration_h=(0.25,) * 4,
+        capacity_charge_eur_per_kw=4.5,
+        peak_import_so_far_kw=8.0,
+        vehicles=[van, car],
+    )
+
+    repaired = solve(p, dispatchable=True)
+
+    assert repaired.plans[0].unmet_energy_kwh == pytest.approx(0.0, abs=1e-9)
+    assert repaired.plans[1].unmet_energy_kwh == pytest.approx(0.0, abs=1e-9)
+    assert max(repaired.grid_import_kw) <= 8.0 + 1e-9
+    assert_dispatchable(p, repaired)
+    assert_safe(p, repaired)

@@ -60,6 +60,7 @@ def full_site(seed: int) -> ChargingProblem:
         ],
         capacity_charge_eur_per_kw=0.5,
         peak_import_so_far_kw=20.0,
+        peak_margin_kw=[rng.uniform(0.0, 10.0) for _ in range(N_SLOTS)],
         fairness_weight_eur=0.2,
         power_change_weight_eur_per_kw=0.002,
     )
@@ -104,6 +105,7 @@ def same_structure_changes(p: ChargingProblem, seed: int) -> ChargingProblem:
         unmet_energy_penalty_eur_per_kwh=rng.uniform(1.0, 3.0),
         capacity_charge_eur_per_kw=rng.uniform(0.1, 1.0),
         peak_import_so_far_kw=rng.uniform(10.0, 30.0),
+        peak_margin_kw=tuple(rng.uniform(0.0, 10.0) for _ in p.peak_margin_kw),
         fairness_weight_eur=rng.uniform(0.05, 0.5),
         power_change_weight_eur_per_kw=rng.uniform(0.001, 0.01),
     )
