@@ -20,9 +20,15 @@ The repair, slot by slot from the first:
    the vehicle's last).
 5. Power the rounding left unused, up to the target plan's total for the slot, goes to vehicles that
    can take more (furthest behind first): they need less later, which makes room for the others.
+6. Under a capacity charge, no step may lift the slot's import (with the problem's peak margin)
+   above the target plan's peak or the month's peak so far, whichever is higher: raises stop there,
+   and catching up is put off to later slots where it would pass it. The LP priced that peak; a
+   repair that added a few kW in the slot that is executed would raise the month's peak, and the
+   next plan, riding at the new peak, would do it again, slot after slot.
 
 Then energy still short of the LP's is moved into the vehicle's other slots with room, cheapest
-first, as long as its penalty outweighs the price (and any rise of the capacity charge). Where the
+first, as long as its penalty outweighs the price (and any rise of the capacity charge above that
+peak). Where the
 next setpoint up would pass the need (a step for 0.01 kWh missing, say), another slot of the
 vehicle is lowered by the excess: a larger setpoint here, a smaller one there.
 
@@ -185,7 +191,8 @@ def _fit_peak(
 def _raise_towards_aims(
     problem: ChargingProblem, vehicles: list[VehicleState], slots: SlotState, t: int, aim_kw: dict[int, float]
 ) -> None:
-    """One setpoint up for vehicles nearer the higher setpoint (or in their last slot), most lost first.
+    """One setpoint up for vehicles nearer the higher setpoint (or in their last slot): those in their
+    last slot first, then most lost first.
 
     Under a capacity charge, a vehicle in its last slot that cannot take the lowest setpoint for
     the whole slot (it needs less, or the slot would pass the plan's peak) gets its aim as an
@@ -197,7 +204,8 @@ def _raise_towards_aims(
     def lost(v: int) -> float:
         return (aim_kw[v] - vehicles[v].setpoint_kw[t]) * vehicles[v].energy_per_kw[t] * problem.vehicles[v].priority
 
-    for v in sorted(aim_kw, key=lambda v: (-lost(v), v)):
+    # vehicles leaving after this slot first: what they lose here is lost for good
+    for v in sorted(aim_kw, key=lambda v: (vehicles[v].last_slot != t, -lost(v), v)):
         state = vehicles[v]
         current_kw = state.setpoint_kw[t]
         higher_kw = state.grid.above(current_kw)
