@@ -1,8 +1,9 @@
 """What the site sees over the simulated week, on the plant's 5-minute steps: forecasts and actuals.
 
 Forecasts come from the project's forecasters (:func:`fleet.site_forecast.forecast_site` on a
-5-minute grid): clear-sky PV, the base-load profile and the ARERA band prices. The actual PV and base
-load are the forecasts disturbed by seeded processes:
+5-minute grid): without history, PV is the clear-sky model times the climatological clear-sky index
+(mean, P10, P90), base load the configured profile, prices the ARERA bands. The actual PV and base
+load come from seeded processes:
 
 * **Cloudiness.** Each local day draws a regime, clear (probability 0.45, mean cloud factor 0.95,
   spread 0.04), broken (0.35, 0.65, 0.20) or overcast (0.20, 0.25, 0.08), a rough spring mix for the
@@ -28,9 +29,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from fleet.forecast_inputs import forecast_inputs
 from fleet.site_config import SiteConfig
 from fleet.site_forecast import SiteForecast, forecast_site
-from forecasts import slot_grid
+from forecasts import clear_sky_pv_kw, slot_grid
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -55,6 +57,8 @@ class SiteForecastSeries:
 
     start_utc: datetime
     steps: SiteForecast
+    clear_sky_pv_kw: FloatArray
+    """Clear-sky PV of the site's arrays on the same steps [kW]: what the clouds take from."""
 
     @property
     def n_steps(self) -> int:
@@ -92,7 +96,10 @@ def forecast_series(site: SiteConfig, start_utc: datetime, n_steps: int) -> Site
         for spec in dataclasses.fields(SiteForecast)
         if isinstance(getattr(forecast, spec.name), tuple)
     }
-    return SiteForecastSeries(start_utc=start_utc, steps=SiteForecast(**per_step))
+    starts, ends = slot_grid(start_utc, n_steps * STEP_H, STEP_MIN)
+    inputs = forecast_inputs(site)
+    clear_kw = clear_sky_pv_kw(inputs.pv_arrays, inputs.location, starts, ends).to_numpy(dtype=np.float64)
+    return SiteForecastSeries(start_utc=start_utc, steps=SiteForecast(**per_step), clear_sky_pv_kw=clear_kw[:n_steps])
 
 
 def _ar1(rng: np.random.Generator, n: int, rho: float, std: float) -> FloatArray:
@@ -192,7 +199,8 @@ def site_conditions(site: SiteConfig, forecast: SiteForecastSeries, seed: int) -
     noise = base_load_noise(rng, forecast.n_steps)
     return SiteConditions(
         forecast=forecast,
-        pv_kw=forecast.pv_kw * clouds,
+        # the forecast's PV already carries the climatological clouds: the seeded ones act on clear sky
+        pv_kw=forecast.clear_sky_pv_kw * clouds,
         base_load_kw=forecast.base_load_kw * (1.0 + noise),
         slot_min=site.planning.slot_min,
     )

@@ -106,6 +106,17 @@ def test_full_power_readiness_counts_the_steps_it_takes(site: SiteConfig) -> Non
     assert ready_at_max_power(car, dc, 10.0, 3, 20.0, 300.0)
 
 
+def test_clouds_take_from_clear_sky_not_from_the_forecast(conditions: SiteConditions) -> None:
+    # The forecast's PV already carries the climatological clouds; the actual PV is clear sky times
+    # the day's cloud factor, so it can be anything from 2 % of clear sky up to clear sky itself.
+    clear_kw = conditions.forecast.clear_sky_pv_kw
+    day = clear_kw > 1.0
+    ratio = conditions.pv_kw[day] / clear_kw[day]
+    assert ratio.max() <= 1.0 + 1e-12
+    assert ratio.min() >= 0.02 - 1e-12
+    assert clear_kw.max() > conditions.forecast.pv_kw.max()  # the forecast's mean is below clear sky
+
+
 def test_the_planner_gets_what_forecast_site_returns(site: SiteConfig, conditions: SiteConditions) -> None:
     now = START_UTC + timedelta(hours=13, minutes=35)  # mid-slot: the first slot is 10 minutes long
 
