@@ -150,6 +150,11 @@ def main(argv: list[str] | None = None) -> None:
         help="day of the first seed to plot (0 = Monday); default: the day after the first with the highest "
         "uncontrolled peak",
     )
+    parser.add_argument(
+        "--perfect-forecasts",
+        action="store_true",
+        help="also run the MPC on forecasts that are the actual PV and base load (row mpc-perfect)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH)
     parser.add_argument("--plot", type=Path, default=PLOT_PATH)
     args = parser.parse_args(argv)
@@ -175,6 +180,7 @@ def main(argv: list[str] | None = None) -> None:
                 seed,
                 days,
                 time_limit_s=args.time_limit_s,
+                perfect_forecasts=args.perfect_forecasts,
             )
             for seed in seeds
         ]
@@ -207,6 +213,7 @@ def main(argv: list[str] | None = None) -> None:
         "grid_margin_kw": site.planning.grid_margin_kw,
         "plot": {"path": str(args.plot), "seed": first.seed, "day": plot_day},
         "solver_time_limit_s": args.time_limit_s,
+        "perfect_forecasts": args.perfect_forecasts,
         "python": platform.python_version(),
         "pyomo": version("pyomo"),
         "highspy": version("highspy"),

@@ -191,6 +191,22 @@ class SiteConditions:
                 fields[spec.name] = tuple(float(v) for v in (cumulative[last] - cumulative[first]) / counts)
         return SiteForecast(**fields)  # type: ignore[arg-type]
 
+    def with_perfect_forecasts(self) -> SiteConditions:
+        """The same week with forecasts that are the actuals: PV (mean, P10 and P90) and base load.
+
+        A yardstick: a controller planning on these knows every cloud and every kW of load, so
+        what it still misses against the offline optimum is the future it cannot see (arrivals,
+        the next days' needs) and its own rules."""
+        pv = tuple(float(x) for x in self.pv_kw)
+        steps = dataclasses.replace(
+            self.forecast.steps,
+            pv_kw=pv,
+            pv_p10_kw=pv,
+            pv_p90_kw=pv,
+            base_load_kw=tuple(float(x) for x in self.base_load_kw),
+        )
+        return dataclasses.replace(self, forecast=dataclasses.replace(self.forecast, steps=steps))
+
 
 def site_conditions(site: SiteConfig, forecast: SiteForecastSeries, seed: int) -> SiteConditions:
     """Seeded actual PV and base load around ``forecast`` (see the module docstring)."""

@@ -121,11 +121,12 @@ class MpcController:
         Source of the forecasts the planner gets (identical to :func:`fleet.site_forecast.forecast_site`).
     time_limit_s
         The solver's time limit [s].
+    name
+        How the controller is reported.
     """
 
-    name = "mpc"
-
-    def __init__(self, site: SiteConfig, conditions: SiteConditions, *, time_limit_s: float) -> None:
+    def __init__(self, site: SiteConfig, conditions: SiteConditions, *, time_limit_s: float, name: str = "mpc") -> None:
+        self.name = name
         self._site = site
         self._conditions = conditions
         self._time_limit_s = time_limit_s

@@ -77,8 +77,10 @@ def run_seed(
     days: int,
     *,
     time_limit_s: float,
+    perfect_forecasts: bool = False,
 ) -> SeedResult:
-    """Simulate the week for one seed under every controller and measure each."""
+    """Simulate the week for one seed under every controller and measure each; with
+    ``perfect_forecasts`` also the MPC planning on the actual PV and base load (``mpc-perfect``)."""
     started_s = time.perf_counter()
     scenario = build_scenario(site, forecast, seed, days)
     runs = [
@@ -86,12 +88,18 @@ def run_seed(
         run_plant(scenario, MpcController(site, scenario.conditions, time_limit_s=time_limit_s), _progress),
     ]
     mpc = runs[1]
+    if perfect_forecasts:
+        knowing = MpcController(
+            site, scenario.conditions.with_perfect_forecasts(), time_limit_s=time_limit_s, name="mpc-perfect"
+        )
+        runs.append(run_plant(scenario, knowing, _progress))
     _progress(f"seed {seed}: offline optimum over {len(mpc.stays)} stays")
     offline = offline_optimum(scenario, mpc.stays)
     _progress(f"seed {seed}: offline optimum {offline.status} in {offline.solve_s:.1f} s")
     metrics = [
         _plant_metrics(scenario, runs[0]),
         _plant_metrics(scenario, mpc),
+        *(_plant_metrics(scenario, run) for run in runs[2:]),
         _offline_metrics(scenario, mpc, offline),
     ]
     import_kw = {run.controller: run.import_kw for run in runs} | {"offline": offline.import_kw}

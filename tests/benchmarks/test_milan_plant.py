@@ -117,6 +117,16 @@ def test_clouds_take_from_clear_sky_not_from_the_forecast(conditions: SiteCondit
     assert clear_kw.max() > conditions.forecast.pv_kw.max()  # the forecast's mean is below clear sky
 
 
+def test_perfect_forecasts_are_the_actuals_on_the_planners_slots(conditions: SiteConditions) -> None:
+    now = START_UTC + timedelta(hours=13, minutes=35)  # a 10-minute first slot, then quarter hours
+    forecast = conditions.with_perfect_forecasts().site_forecast(now, 2.0)
+    first = conditions.step_of(now)
+    assert forecast.pv_kw[0] == pytest.approx(conditions.pv_kw[first : first + 2].mean())
+    assert forecast.pv_p10_kw[1] == pytest.approx(conditions.pv_kw[first + 2 : first + 5].mean())
+    assert forecast.base_load_kw[1] == pytest.approx(conditions.base_load_kw[first + 2 : first + 5].mean())
+    assert forecast.import_price_eur_per_kwh == conditions.site_forecast(now, 2.0).import_price_eur_per_kwh
+
+
 def test_the_planner_gets_what_forecast_site_returns(site: SiteConfig, conditions: SiteConditions) -> None:
     now = START_UTC + timedelta(hours=13, minutes=35)  # mid-slot: the first slot is 10 minutes long
 
