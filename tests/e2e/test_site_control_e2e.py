@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -50,6 +51,38 @@ async def runtime(database_url: str) -> AsyncIterator[Runtime]:
     yield rt
     rt.stop()
     await asyncio.wait_for(task, 60)
+
+
+def _next_slot(series: dict[str, Any]) -> tuple[int, datetime]:
+    """Index and start of the plan's first slot that starts after now."""
+    now = datetime.now(UTC)
+    starts = [datetime.fromisoformat(s.replace("Z", "+00:00")) for s in series["horizon"]["slot_starts"]]
+    t = next(i for i, s in enumerate(starts) if s > now)
+    return t, starts[t]
+
+
+def _expected_kw(site: SiteConfig, plan: dict[str, Any], t: int) -> float:
+    """What the charger should hold at the start of slot ``t`` under ``plan``: the planned power, or
+    the minimum where the slot is a last small need held at the minimum for part of it."""
+    planned_on = site.charge_point(plan["charge_point_id"])
+    assert planned_on is not None
+    is_ac = planned_on.kind == "AC"
+    min_kw = planned_on.min_current_a * planned_on.voltage_v * planned_on.phases / 1000 if is_ac else 0.0
+    charging = [i for i, kw in enumerate(plan["power_kw"]) if kw > 0]
+    part_slot = bool(charging) and charging[-1] == t and plan["power_kw"][t] < min_kw - 1e-6
+    return float(min_kw if part_slot else plan["power_kw"][t])
+
+
+def _holds_plan(
+    site: SiteConfig, chargers: dict[str, RecordingChargePoint], schedule: dict[str, Any], series: dict[str, Any]
+) -> bool:
+    t, start = _next_slot(series)
+    for plan in schedule["connectors"]:
+        expected_kw = _expected_kw(site, plan, t)
+        enforced_kw = _effective_kw(chargers[plan["charge_point_id"]], start + timedelta(seconds=1))
+        if not expected_kw - 0.07 <= enforced_kw <= expected_kw + 1e-6:
+            return False
+    return True
 
 
 def _effective_kw(cp: RecordingChargePoint, at: datetime) -> float:
@@ -122,6 +155,8 @@ async def test_plan_reaches_sixty_chargers_within_the_grid_limit(runtime: Runtim
                 series = (await api.get("/api/v1/site/timeseries")).json()
                 charge_points = (await api.get("/api/v1/charge-points")).json()
                 sessions = (await api.get("/api/v1/sessions", params={"active": True})).json()
+                # the profiles of this plan reach the chargers after the re-plan returns
+                await _until("every charger holding this plan", lambda: _holds_plan(site, chargers, schedule, series))
         finally:
             for cp in chargers.values():
                 await cp._connection.close()
@@ -149,15 +184,16 @@ async def test_plan_reaches_sixty_chargers_within_the_grid_limit(runtime: Runtim
     # the start of the next slot: the current one may be a few seconds long (the plan started just
     # before a boundary), and a last small need is held at the minimum for the first part of its slot
     # only (fleet.dispatch.tx_profile, part_slot_h).
-    now = datetime.now(UTC)
-    starts = [datetime.fromisoformat(s.replace("Z", "+00:00")) for s in horizon["slot_starts"]]
-    t = next(i for i, s in enumerate(starts) if s > now)
+    t, start = _next_slot(series)
     assert schedule["dispatchable"] is True
     for plan in schedule["connectors"]:
         planned_on = site.charge_point(plan["charge_point_id"])
         assert planned_on is not None
         is_ac = planned_on.kind == "AC"
         min_kw = planned_on.min_current_a * planned_on.voltage_v * planned_on.phases / 1000 if is_ac else 0.0
-        assert all(kw == 0 or kw >= min_kw - 1e-6 for kw in plan["power_kw"]), plan
-        enforced_kw = _effective_kw(chargers[planned_on.id], starts[t] + timedelta(seconds=1))
-        assert plan["power_kw"][t] - 0.07 <= enforced_kw <= plan["power_kw"][t] + 1e-6, (plan, t, starts[t])
+        charging = [i for i, kw in enumerate(plan["power_kw"]) if kw > 0]
+        # only the last charging slot may be an average below the minimum: the minimum for part of it
+        assert all(plan["power_kw"][i] >= min_kw - 1e-6 for i in charging[:-1]), plan
+        expected_kw = _expected_kw(site, plan, t)
+        enforced_kw = _effective_kw(chargers[planned_on.id], start + timedelta(seconds=1))
+        assert expected_kw - 0.07 <= enforced_kw <= expected_kw + 1e-6, (plan, t, start)
