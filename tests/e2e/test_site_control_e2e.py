@@ -17,6 +17,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from fleet.auth import Role
+from fleet.dispatch import SAME_LIMIT_KW
 from fleet.persistence.access_records import AccountKind
 from fleet.runtime import RunSettings, Runtime
 from fleet.site_config import SiteConfig, load_site
@@ -80,9 +81,15 @@ def _holds_plan(
     for plan in schedule["connectors"]:
         expected_kw = _expected_kw(site, plan, t)
         enforced_kw = _effective_kw(chargers[plan["charge_point_id"]], start + timedelta(seconds=1))
-        if not expected_kw - 0.07 <= enforced_kw <= expected_kw + 1e-6:
+        if not _held_as_planned(enforced_kw, expected_kw):
             return False
     return True
+
+
+def _held_as_planned(enforced_kw: float, expected_kw: float) -> bool:
+    """The limit a charger holds against the plan's: below it by at most the 0.1 A rounding, and
+    either way by at most what the dispatcher leaves as it is rather than send a new profile."""
+    return expected_kw - 0.07 - SAME_LIMIT_KW <= enforced_kw <= expected_kw + SAME_LIMIT_KW + 1e-6
 
 
 def _effective_kw(cp: RecordingChargePoint, at: datetime) -> float:
@@ -151,17 +158,28 @@ async def test_plan_reaches_sixty_chargers_within_the_grid_limit(runtime: Runtim
                 result = await runtime.control_loop.replan(("test",))
                 assert result.schedule.status.value == "optimal"
 
-                schedule = (await api.get("/api/v1/schedule")).json()
-                series = (await api.get("/api/v1/site/timeseries")).json()
+                # The plan's profiles reach the chargers after the re-plan returns; a meter value or a
+                # slot boundary may bring a newer plan meanwhile, whose profiles replace them.
+                for attempt in range(3):
+                    schedule = (await api.get("/api/v1/schedule")).json()
+                    series = (await api.get("/api/v1/site/timeseries")).json()
+                    try:
+                        await _until(
+                            "every charger holding the current plan",
+                            lambda plan=schedule, horizon=series: _holds_plan(site, chargers, plan, horizon),
+                            timeout_s=10.0,
+                        )
+                        break
+                    except AssertionError:
+                        if attempt == 2:
+                            raise
                 charge_points = (await api.get("/api/v1/charge-points")).json()
                 sessions = (await api.get("/api/v1/sessions", params={"active": True})).json()
-                # the profiles of this plan reach the chargers after the re-plan returns
-                await _until("every charger holding this plan", lambda: _holds_plan(site, chargers, schedule, series))
         finally:
             for cp in chargers.values():
                 await cp._connection.close()
 
-    assert schedule["id"] == result.schedule_id
+    assert schedule["id"] >= result.schedule_id
     assert schedule["status"] == "optimal"
     assert len(schedule["connectors"]) == len(pairs)
     assert len(sessions) == len(pairs)
@@ -179,11 +197,13 @@ async def test_plan_reaches_sixty_chargers_within_the_grid_limit(runtime: Runtim
         assert total_kw <= site.site.grid.import_limit_kw
         assert total_kw + base_kw <= site.site.grid.import_limit_kw + 1e-6, at
 
-    # Plans are dispatchable: every setpoint is 0 or at least the charger's minimum current, so what
-    # the chargers will enforce is what the API says is planned, less the 0.1 A rounding. Checked at
-    # the start of the next slot: the current one may be a few seconds long (the plan started just
-    # before a boundary), and a last small need is held at the minimum for the first part of its slot
-    # only (fleet.dispatch.tx_profile, part_slot_h).
+    # Plans are dispatchable: every setpoint is 0 or at least the charger's minimum current (but a
+    # connector's last charging slot, which may hold the minimum for part of it), so what the chargers
+    # will enforce is what the API says is planned, less the 0.1 A rounding and give or take what the
+    # dispatcher does not resend (fleet.dispatch.SAME_LIMIT_KW). Checked at the start of the next
+    # slot: the current one may be a few seconds long (the plan started just before a boundary), and
+    # a last small need is held at the minimum for the first part of its slot only
+    # (fleet.dispatch.tx_profile, part_slot_h).
     t, start = _next_slot(series)
     assert schedule["dispatchable"] is True
     for plan in schedule["connectors"]:
@@ -196,4 +216,4 @@ async def test_plan_reaches_sixty_chargers_within_the_grid_limit(runtime: Runtim
         assert all(plan["power_kw"][i] >= min_kw - 1e-6 for i in charging[:-1]), plan
         expected_kw = _expected_kw(site, plan, t)
         enforced_kw = _effective_kw(chargers[planned_on.id], start + timedelta(seconds=1))
-        assert expected_kw - 0.07 <= enforced_kw <= expected_kw + 1e-6, (plan, t, start)
+        assert _held_as_planned(enforced_kw, expected_kw), (plan, t, start, enforced_kw)
