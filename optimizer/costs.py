@@ -103,8 +103,8 @@ def cost_breakdown(
     )
     capacity_eur = 0.0
     if problem.capacity_charge_eur_per_kw > 0:
-        shortfall = problem.peak_margins_kw()
-        peak_kw = max((max(n + s, 0.0) for n, s in zip(net, shortfall, strict=True)), default=0.0)
+        margins_kw = problem.peak_margins_kw()
+        peak_kw = max((max(n + m, 0.0) for n, m in zip(net, margins_kw, strict=True)), default=0.0)
         capacity_eur = problem.capacity_charge_eur_per_kw * max(0.0, peak_kw - problem.peak_import_so_far_kw)
     unmet = (
         [unmet_energy_kwh(vehicle, plan) for vehicle, plan in zip(problem.vehicles, power_kw, strict=True)]

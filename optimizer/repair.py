@@ -28,8 +28,7 @@ The repair, slot by slot from the first:
 
 Then energy still short of the LP's is moved into the vehicle's other slots with room, cheapest
 first, as long as its penalty outweighs the price (and any rise of the capacity charge above that
-peak). Where the
-next setpoint up would pass the need (a step for 0.01 kWh missing, say), another slot of the
+peak). Where the next setpoint up would pass the need (a step for 0.01 kWh missing, say), another slot of the
 vehicle is lowered by the excess: a larger setpoint here, a smaller one there.
 
 A vehicle whose own taper holds the draw below the lowest setpoint is planned at what it accepts:
@@ -53,6 +52,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from optimizer.costs import grid_import_kw
 from optimizer.evaluation import schedule_from_power
 from optimizer.problem import ChargingProblem
 from optimizer.repair_slots import LIMIT_SLACK, SlotState, VehicleState
@@ -121,11 +121,7 @@ def _repaired(problem: ChargingProblem, target_kw: Sequence[Sequence[float]]) ->
         VehicleState(vehicle, target, problem.slot_duration_h)
         for vehicle, target in zip(problem.vehicles, target_kw, strict=True)
     ]
-    target_net_kw = [
-        base - pv + sum(state.target_kw[t] * state.share[t] for state in vehicles)
-        for t, (base, pv) in enumerate(zip(problem.base_load_kw, problem.pv_kw, strict=True))
-    ]
-    slots = SlotState(problem, target_net_kw)
+    slots = SlotState(problem, grid_import_kw(problem, target_kw))
     for t in range(problem.n_slots):
         _repair_slot(problem, vehicles, slots, t)
     _recover_lost_energy(problem, vehicles, slots)
