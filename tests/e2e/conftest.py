@@ -12,6 +12,7 @@ from fleet.runtime import RunSettings, Runtime
 from fleet.site_config import load_site
 from tests.e2e.browser import browser_context, chromium_executable
 from tests.e2e.ports import free_port
+from tests.e2e.stopping import stop_runtime
 
 __all__ = ["browser_context", "chromium_executable", "demo", "demo_url", "running_demo"]
 
@@ -32,8 +33,7 @@ async def running_demo(database_url: str) -> AsyncIterator[Runtime]:
     try:
         yield runtime
     finally:
-        runtime.stop()
-        await asyncio.wait_for(task, 60)
+        await stop_runtime(runtime, task)
 
 
 @pytest.fixture
