@@ -10,6 +10,8 @@ import numpy.typing as npt
 
 from optimizer.problem import ChargingProblem, VehicleRequest
 
+_NO_PAIRS = np.zeros(0, dtype=np.int32)
+
 NEGLIGIBLE_NEED_KWH = 1e-6
 """A need at or below this [kWh] is met: no charging variables (and no 1/need of absurd size)."""
 
@@ -29,15 +31,16 @@ class ChargeIndex:
     """For each slot, the vehicles that may charge in it."""
     slots_by_vehicle: tuple[tuple[int, ...], ...]
     """For each vehicle, the slots it may charge in."""
-    pair_vehicles: npt.NDArray[np.int32] = field(init=False, compare=False, repr=False)
-    """The vehicle of each pair, as an array."""
-    pair_slots: npt.NDArray[np.int32] = field(init=False, compare=False, repr=False)
-    """The slot of each pair, as an array."""
+    pair_vehicles: npt.NDArray[np.int32] = field(default_factory=lambda: _NO_PAIRS, compare=False, repr=False)
+    """The vehicle of each pair, as an array (derived from ``pairs`` when not given)."""
+    pair_slots: npt.NDArray[np.int32] = field(default_factory=lambda: _NO_PAIRS, compare=False, repr=False)
+    """The slot of each pair, as an array (derived from ``pairs`` when not given)."""
 
     def __post_init__(self) -> None:
         n = len(self.pairs)
-        object.__setattr__(self, "pair_vehicles", np.fromiter((v for v, _ in self.pairs), dtype=np.int32, count=n))
-        object.__setattr__(self, "pair_slots", np.fromiter((t for _, t in self.pairs), dtype=np.int32, count=n))
+        if self.pair_vehicles.size != n or self.pair_slots.size != n:
+            object.__setattr__(self, "pair_vehicles", np.fromiter((v for v, _ in self.pairs), dtype=np.int32, count=n))
+            object.__setattr__(self, "pair_slots", np.fromiter((t for _, t in self.pairs), dtype=np.int32, count=n))
 
     def adjacent_pairs(self) -> tuple[tuple[int, int], ...]:
         """(v, t) for every pair whose vehicle may also charge in the next slot, t + 1."""
@@ -64,18 +67,23 @@ def build_charge_index(problem: ChargingProblem) -> ChargeIndex:
     if not problem.vehicles:
         return ChargeIndex(pairs=(), vehicles_by_slot=((),) * n_slots, slots_by_vehicle=())
     charging = np.array([may_charge(vehicle) for vehicle in problem.vehicles])
-    present = (np.array([v.available_h for v in problem.vehicles], dtype=np.float64) > 0) & charging[:, None]
+    present = (problem.available_h_matrix() > 0) & charging[:, None]
     # row-major order: vehicle-major pairs, each vehicle's slots ascending
-    pair_vehicles, pair_slots = (a.tolist() for a in np.nonzero(present))
-    by_slot_slots, by_slot_vehicles = (a.tolist() for a in np.nonzero(present.T))
-    by_vehicle: list[list[int]] = [[] for _ in problem.vehicles]
-    for v, t in zip(pair_vehicles, pair_slots, strict=True):
-        by_vehicle[v].append(t)
-    by_slot: list[list[int]] = [[] for _ in range(n_slots)]
-    for t, v in zip(by_slot_slots, by_slot_vehicles, strict=True):
-        by_slot[t].append(v)
+    vehicle_array, slot_array = (a.astype(np.int32) for a in np.nonzero(present))
+    pair_vehicles, pair_slots = vehicle_array.tolist(), slot_array.tolist()
+    # a vehicle's pairs are contiguous, a slot's are its vehicles in order (the transpose's nonzeros)
+    vehicle_ends = np.cumsum(present.sum(axis=1)).tolist()
+    by_slot_slots, by_slot_vehicles = np.nonzero(present.T)
+    slot_ends = np.cumsum(np.bincount(by_slot_slots, minlength=n_slots)).tolist()
+    slot_vehicles = by_slot_vehicles.tolist()
     return ChargeIndex(
         pairs=tuple(zip(pair_vehicles, pair_slots, strict=True)),
-        vehicles_by_slot=tuple(tuple(vs) for vs in by_slot),
-        slots_by_vehicle=tuple(tuple(ts) for ts in by_vehicle),
+        vehicles_by_slot=tuple(
+            tuple(slot_vehicles[start:end]) for start, end in zip([0, *slot_ends[:-1]], slot_ends, strict=True)
+        ),
+        slots_by_vehicle=tuple(
+            tuple(pair_slots[start:end]) for start, end in zip([0, *vehicle_ends[:-1]], vehicle_ends, strict=True)
+        ),
+        pair_vehicles=vehicle_array,
+        pair_slots=slot_array,
     )

@@ -135,10 +135,7 @@ def lp_coefficients(problem: ChargingProblem, index: ChargeIndex) -> LpCoefficie
 
     vehicles = problem.vehicles
     pair_vehicles, pair_slots = index.pair_vehicles, index.pair_slots
-    if vehicles:
-        hours = np.array([v.available_h for v in vehicles], dtype=np.float64)[pair_vehicles, pair_slots]
-    else:
-        hours = np.zeros(0)
+    hours = problem.available_h_matrix()[pair_vehicles, pair_slots]
     efficiency = np.array([v.efficiency for v in vehicles], dtype=np.float64)
     share = hours / durations[pair_slots]
     energy_per_kw = hours * efficiency[pair_vehicles]
@@ -189,6 +186,8 @@ def taper_power_coefficients(
     charged in the slot, the row ``p <= slope * (soc_start + e / battery_kwh) + intercept`` stays
     linear. A rising line (low state of charge) keeps the start of the slot, its lower point.
     """
+    if not taper:
+        return np.zeros(0, dtype=np.float64)
     position = {pair: i for i, pair in enumerate(index.pairs)}
     coefficients: list[float] = []
     for terms in taper:

@@ -42,7 +42,7 @@ def grid_import_kw(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]
     """
     n_vehicles, n_slots = len(problem.vehicles), problem.n_slots
     plan = np.asarray(power_kw, dtype=np.float64).reshape(n_vehicles, n_slots)
-    share = np.array([v.available_h for v in problem.vehicles], dtype=np.float64).reshape(n_vehicles, n_slots)
+    share = problem.available_h_matrix().reshape(n_vehicles, n_slots)
     ev_avg_kw = (plan * share).sum(axis=0) / np.asarray(problem.slot_duration_h)
     net_kw = (ev_avg_kw + np.asarray(problem.base_load_kw) - np.asarray(problem.pv_kw)).tolist()
     if not problem.export_limit_kw:

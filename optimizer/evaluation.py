@@ -7,6 +7,7 @@ their ``objective_eur`` uses one cost formula (:mod:`optimizer.costs`) and can b
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -20,11 +21,11 @@ from optimizer.costs import (
     unmet_energy_kwh,
 )
 from optimizer.limits import RowMatrix, ev_headroom_kw, vehicle_row_matrix
-from optimizer.problem import ChargingProblem
+from optimizer.problem import ChargingProblem, VehicleRequest
 from optimizer.reasons import unmet_reason
 from optimizer.recommend import plug_in_recommendations
 from optimizer.schedule import Schedule, SolveStatus, SolveTimings, VehiclePlan
-from optimizer.taper import deliverable_cap_kwh, soc_after, taper_lines, vehicle_limit_kw
+from optimizer.taper import TaperLine, deliverable_cap_kwh, soc_after, taper_lines, vehicle_limit_kw
 
 __all__ = [
     "ENERGY_NOISE_KWH",
@@ -44,6 +45,10 @@ POWER_DECIMALS = 6
 
 FLOAT_SLACK = 1e-9
 """Excess [kW or kWh] left alone when checking bounds: floating-point rounding, not a violation."""
+
+SETTLE_TOLERANCE_KW = 1e-4
+"""Most [kW] :func:`settled_at_once` may move a power: HiGHS's feasibility tolerance (1e-7) over
+the slot's and the vehicle's terms, with room to spare, and a tenth of a watt at a charger."""
 
 FIT_PASSES = 20
 """Row-by-row corrections of one slot before its powers are scaled down together."""
@@ -83,28 +88,101 @@ def safe_plan(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]) -> 
     vehicles = problem.vehicles
     if not vehicles:
         return np.zeros((0, problem.n_slots))
-    hours = np.array([v.available_h for v in vehicles], dtype=np.float64)
     max_kw = np.array([v.max_power_kw for v in vehicles], dtype=np.float64)
     rounded = np.round(np.asarray(power_kw, dtype=np.float64), POWER_DECIMALS)
     safe: npt.NDArray[np.float64] = np.clip(rounded, 0.0, max_kw[:, None]).astype(np.float64)
-    safe[hours <= 0] = 0.0
-    energy_per_kw = hours * np.array([v.efficiency for v in vehicles])[:, None]
-    cap_kwh = np.array([deliverable_cap_kwh(v) for v in vehicles], dtype=np.float64)
-    delivered_kwh = np.zeros(len(vehicles))
-    lines = {v: taper_lines(vehicle.taper) for v, vehicle in enumerate(vehicles) if vehicle.taper}
-    rows = vehicle_row_matrix(problem)
-    for t, headroom_kw in enumerate(ev_headroom_kw(problem)):
-        column = safe[:, t]
-        per_kw = energy_per_kw[:, t]
-        present = per_kw > 0
-        left_kwh = np.maximum(cap_kwh - delivered_kwh, 0.0)
-        column[present] = np.minimum(column[present], left_kwh[present] / per_kw[present])
-        for v, vehicle_lines in lines.items():
-            if column[v] > 0:
-                column[v] = min(column[v], vehicle_limit_kw(vehicles[v], vehicle_lines, delivered_kwh[v], per_kw[v]))
-        _fit_slot(column, headroom_kw, rows)
-        delivered_kwh += column * per_kw
+    safe[problem.available_h_matrix() <= 0] = 0.0
+    limits = SlotLimits.of(problem)
+    settled = settled_at_once(safe, limits)
+    if settled is not None:
+        return settled
+    fit_slot_by_slot(safe, limits)
     return safe
+
+
+@dataclass(frozen=True, slots=True)
+class SlotLimits:
+    """What :func:`safe_plan` holds each slot's powers to."""
+
+    vehicles: tuple[VehicleRequest, ...]
+    energy_per_kw: npt.NDArray[np.float64]
+    """kWh into the battery per kW, per vehicle and slot."""
+    cap_kwh: npt.NDArray[np.float64]
+    """Most energy each vehicle may take over the horizon [kWh]."""
+    lines: dict[int, tuple[TaperLine, ...]]
+    """The taper lines of each vehicle that has a taper."""
+    headrooms_kw: tuple[float, ...]
+    rows: RowMatrix
+
+    @classmethod
+    def of(cls, problem: ChargingProblem) -> SlotLimits:
+        vehicles = problem.vehicles
+        return cls(
+            vehicles=vehicles,
+            energy_per_kw=problem.available_h_matrix() * np.array([v.efficiency for v in vehicles])[:, None],
+            cap_kwh=np.array([deliverable_cap_kwh(v) for v in vehicles], dtype=np.float64),
+            lines={v: taper_lines(vehicle.taper) for v, vehicle in enumerate(vehicles) if vehicle.taper},
+            headrooms_kw=ev_headroom_kw(problem),
+            rows=vehicle_row_matrix(problem),
+        )
+
+
+def fit_slot_by_slot(plan_kw: npt.NDArray[np.float64], limits: SlotLimits) -> None:
+    """Lower ``plan_kw`` in place, slot by slot from the first (see :func:`make_safe`)."""
+    delivered_kwh = np.zeros(len(limits.vehicles))
+    for t, headroom_kw in enumerate(limits.headrooms_kw):
+        column = plan_kw[:, t]
+        per_kw = limits.energy_per_kw[:, t]
+        present = per_kw > 0
+        left_kwh = np.maximum(limits.cap_kwh - delivered_kwh, 0.0)
+        column[present] = np.minimum(column[present], left_kwh[present] / per_kw[present])
+        for v, vehicle_lines in limits.lines.items():
+            if column[v] > 0:
+                column[v] = min(
+                    column[v], vehicle_limit_kw(limits.vehicles[v], vehicle_lines, delivered_kwh[v], per_kw[v])
+                )
+        _fit_slot(column, headroom_kw, limits.rows)
+        delivered_kwh += column * per_kw
+
+
+def settled_at_once(plan_kw: npt.NDArray[np.float64], limits: SlotLimits) -> npt.NDArray[np.float64] | None:
+    """``plan_kw`` within every limit, settled for all slots at once; None when that would move it
+    by more than a solver's tolerances, or a taper or phasor row is passed (the pass then runs).
+
+    A solver's plan passes its limits by its tolerances only: a vehicle's last slots a few 1e-7
+    kWh over its need, a binding grid limit by as much. The energy each vehicle has taken by the
+    end of each slot is cut at its cap (the pass's own rule, in closed form), then each slot over
+    the EV headroom is scaled down to it. Both only lower powers, so neither breaks what the other
+    settled; the result is within :data:`SETTLE_TOLERANCE_KW` of the plan, and of the pass's
+    result, which may hand a scaled slot's few watts to a later one.
+    """
+    energy_per_kw = limits.energy_per_kw
+    present = energy_per_kw > 0
+    taken_kwh = np.minimum(np.cumsum(plan_kw * energy_per_kw, axis=1), limits.cap_kwh[:, None])
+    taken_before_kwh = np.zeros_like(taken_kwh)
+    taken_before_kwh[:, 1:] = taken_kwh[:, :-1]
+    settled = plan_kw.copy()
+    settled[present] = (taken_kwh[present] - taken_before_kwh[present]) / energy_per_kw[present]
+    np.minimum(settled, plan_kw, out=settled)  # rounding in the difference never raises a power
+    total_kw = settled.sum(axis=0)
+    headroom_kw = np.asarray(limits.headrooms_kw, dtype=np.float64)
+    over = total_kw > headroom_kw + FLOAT_SLACK
+    settled[:, over] *= headroom_kw[over] / total_kw[over]
+    if np.abs(settled - plan_kw).max(initial=0.0) > SETTLE_TOLERANCE_KW:
+        return None
+    rows = limits.rows
+    if rows.n_rows and (rows.lhs(settled) > rows.rhs[:, None] + FLOAT_SLACK).any():
+        return None
+    if limits.lines:
+        added_kwh = settled * energy_per_kw
+        before_kwh = np.cumsum(added_kwh, axis=1) - added_kwh
+        for v, vehicle_lines in limits.lines.items():
+            vehicle = limits.vehicles[v]
+            for t in np.flatnonzero(settled[v] > 0).tolist():
+                limit_kw = vehicle_limit_kw(vehicle, vehicle_lines, float(before_kwh[v, t]), energy_per_kw[v, t])
+                if settled[v, t] > limit_kw:
+                    return None
+    return settled
 
 
 def _fit_slot(column: npt.NDArray[np.float64], headroom_kw: float, rows: RowMatrix) -> None:
@@ -176,7 +254,7 @@ def schedule_from_power(
     safe = safe_plan(problem, power_kw)
     rows = safe.tolist()
     net_kw = grid_import_kw(problem, rows)
-    hours = np.array([v.available_h for v in problem.vehicles], dtype=np.float64).reshape(safe.shape)
+    hours = problem.available_h_matrix().reshape(safe.shape)
     energy_per_kw = hours * np.array([v.efficiency for v in problem.vehicles], dtype=np.float64)[:, None]
     delivered = (safe * energy_per_kw).sum(axis=1).tolist()
     unmet = [

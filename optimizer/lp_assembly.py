@@ -129,7 +129,9 @@ def assemble_lp(index: ChargeIndex, c: LpCoefficients) -> AssembledLp:
     n_vehicles = len(index.slots_by_vehicle)
     n_pairs = len(index.pairs)
     pair_vehicles, pair_slots = index.pair_vehicles, index.pair_slots
-    position = {pair: i for i, pair in enumerate(index.pairs)}
+    # where each (vehicle, slot) pair sits: only the optional blocks look pairs up
+    needs_position = bool(c.taper or c.site_rows) or c.power_change_weight_eur_per_kw > 0
+    position = {pair: i for i, pair in enumerate(index.pairs)} if needs_position else {}
     all_pairs = np.arange(n_pairs, dtype=np.int32)
 
     power = b.columns(0.0, c.power_upper_kw, c.tie_cost, n_pairs)

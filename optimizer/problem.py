@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 
 class ProblemError(ValueError):
@@ -215,10 +216,27 @@ class ChargingProblem:
     power_change_weight_eur_per_kw: float = 0.0
     waiting_vehicles: tuple[WaitingVehicle, ...] = ()
     free_connectors: tuple[FreeConnector, ...] = ()
+    _available_h: npt.NDArray[np.float64] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def n_slots(self) -> int:
         return len(self.slot_duration_h)
+
+    def available_h_matrix(self) -> npt.NDArray[np.float64]:
+        """Every vehicle's ``available_h`` as one read-only array, vehicles by slots [h].
+
+        Built on first use and kept: validation, the index, the LP's coefficients and the
+        schedule's accounts all read it, and converting thousands of tuples costs more than the
+        rest of those steps at a large site.
+        """
+        if self._available_h is None:
+            hours = np.array([v.available_h for v in self.vehicles], dtype=np.float64).reshape(
+                len(self.vehicles), -1 if self.vehicles else self.n_slots
+            )
+            hours.flags.writeable = False
+            object.__setattr__(self, "_available_h", hours)
+        assert self._available_h is not None
+        return self._available_h
 
     def peak_margins_kw(self) -> tuple[float, ...]:
         """``peak_margin_kw``, or 0 in every slot without it [kW]."""
@@ -267,7 +285,7 @@ class ChargingProblem:
                 raise ProblemError(f"{where}.priority: must be positive")
         if self.vehicles:
             # one array for every vehicle and slot: a site of thousands of vehicles is checked at once
-            hours = np.array([v.available_h for v in self.vehicles], dtype=np.float64)
+            hours = self.available_h_matrix()
             outside = (hours < 0) | (hours > np.asarray(self.slot_duration_h, dtype=np.float64) + 1e-9)
             if outside.any():
                 first = self.vehicles[int(np.argmax(outside.any(axis=1)))]

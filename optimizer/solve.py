@@ -146,10 +146,12 @@ def power_from_columns(
     problem: ChargingProblem, index: ChargeIndex, pair_power_kw: npt.NDArray[np.float64]
 ) -> list[list[float]]:
     """Charging power per vehicle and slot [kW] from the values of the pairs' columns, in pair order."""
-    plans = [[0.0] * problem.n_slots for _ in problem.vehicles]
-    for (v, t), power_kw in zip(index.pairs, pair_power_kw.tolist(), strict=True):
-        plans[v][t] = power_kw
-    return plans
+    if pair_power_kw.shape != index.pair_vehicles.shape:
+        raise ValueError(f"pair_power_kw: {pair_power_kw.size} values for {index.pair_vehicles.size} pairs")
+    plans = np.zeros((len(problem.vehicles), problem.n_slots))
+    plans[index.pair_vehicles, index.pair_slots] = pair_power_kw
+    result: list[list[float]] = plans.tolist()
+    return result
 
 
 def lp_objective_eur(
@@ -158,7 +160,7 @@ def lp_objective_eur(
     """The LP's objective [EUR] without its tie-break, from the backend's reported value."""
     if objective is None or not index.pairs:
         return objective
-    pair_power_kw = np.array([power_kw[v][t] for v, t in index.pairs])
+    pair_power_kw = np.asarray(power_kw, dtype=np.float64)[index.pair_vehicles, index.pair_slots]
     return float(objective - coefficients.tie_cost @ pair_power_kw)
 
 

@@ -57,7 +57,7 @@ def check_problem(problem: ChargingProblem) -> None:
         if value < 0:
             raise ProblemError(f"{name}: must not be negative")
     if problem.vehicles:
-        finite = np.isfinite(np.array([v.available_h for v in problem.vehicles], dtype=np.float64)).all(axis=1)
+        finite = np.isfinite(problem.available_h_matrix()).all(axis=1)
         if not finite.all():
             first = problem.vehicles[int(np.argmin(finite))]
             bad = next(h for h in first.available_h if not math.isfinite(h))
@@ -68,10 +68,15 @@ def check_problem(problem: ChargingProblem) -> None:
     _check_waiting(problem)
 
 
+_VEHICLE_NUMBERS = ("max_power_kw", "energy_needed_kwh", "priority", "efficiency", "min_power_kw", "power_step_kw")
+
+
 def _check_vehicle(vehicle: VehicleRequest) -> None:
     where = f"vehicles[{vehicle.vehicle_id}]"
-    for name in ("max_power_kw", "energy_needed_kwh", "priority", "efficiency", "min_power_kw", "power_step_kw"):
-        _check_finite(f"{where}.{name}", (getattr(vehicle, name),))
+    numbers = [getattr(vehicle, name) for name in _VEHICLE_NUMBERS]
+    if not all(map(math.isfinite, numbers)):  # a site checks thousands: the message only on failure
+        name, value = next((n, x) for n, x in zip(_VEHICLE_NUMBERS, numbers, strict=True) if not math.isfinite(x))
+        raise ProblemError(f"{where}.{name}: not a finite number ({value})")
     if vehicle.min_power_kw < 0 or vehicle.power_step_kw < 0:
         raise ProblemError(f"{where}: negative min_power_kw or power_step_kw")
     check_taper(vehicle, where)
@@ -119,6 +124,8 @@ def _check_waiting(problem: ChargingProblem) -> None:
 
 
 def _check_finite(name: str, values: Iterable[float]) -> None:
-    for value in values:
-        if not math.isfinite(value):
-            raise ProblemError(f"{name}: not a finite number ({value})")
+    values = tuple(values)
+    if all(map(math.isfinite, values)):
+        return
+    bad = next(value for value in values if not math.isfinite(value))
+    raise ProblemError(f"{name}: not a finite number ({bad})")

@@ -97,7 +97,7 @@ def _non_default_fields(value: object, modelled: frozenset[str]) -> list[str]:
     """Names of the dataclass fields of ``value`` outside ``modelled`` that differ from their defaults."""
     changed = []
     for spec in dataclasses.fields(value):  # type: ignore[arg-type]
-        if spec.name in modelled:
+        if spec.name in modelled or not spec.init:  # not init: caches, not data
             continue
         if spec.default is not dataclasses.MISSING:
             default: object = spec.default
@@ -134,7 +134,7 @@ def _defaults_outside(value: object, modelled: frozenset[str]) -> dict[str, obje
     """The dataclass fields of ``value`` outside ``modelled``, at their defaults."""
     defaults: dict[str, object] = {}
     for spec in dataclasses.fields(value):  # type: ignore[arg-type]
-        if spec.name in modelled:
+        if spec.name in modelled or not spec.init:  # not init: caches, not data
             continue
         if spec.default is not dataclasses.MISSING:
             defaults[spec.name] = spec.default
