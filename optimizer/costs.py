@@ -11,11 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from optimizer.charge_index import may_charge
 from optimizer.problem import ChargingProblem, VehicleRequest
 from optimizer.schedule import CostBreakdown
 from optimizer.taper import unavoidable_unmet_kwh
+
+PowerPlan = Sequence[Sequence[float]] | npt.NDArray[np.float64]
+"""One plan per vehicle, one power per slot [kW]: nested sequences or an array (vehicles, slots)."""
 
 ENERGY_NOISE_KWH = 1e-6
 """Unmet energy below this [kWh] is numerical noise and reported as zero."""
@@ -32,7 +36,7 @@ def unmet_energy_kwh(vehicle: VehicleRequest, power_kw: Sequence[float]) -> floa
     return missing_kwh if missing_kwh > ENERGY_NOISE_KWH else 0.0
 
 
-def grid_import_kw(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]) -> tuple[float, ...]:
+def grid_import_kw(problem: ChargingProblem, power_kw: PowerPlan) -> tuple[float, ...]:
     """Expected net grid import per slot, averaged over the slot [kW]; negative when exporting.
 
     A vehicle plugged in for part of a slot adds ``power_kw * available_h / slot_duration_h``.

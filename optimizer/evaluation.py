@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from optimizer.costs import (
     ENERGY_NOISE_KWH,
+    PowerPlan,
     cost_breakdown,
     delivered_energy_kwh,
     grid_import_kw,
@@ -78,13 +79,14 @@ def make_safe(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]) -> 
     return result
 
 
-def safe_plan(problem: ChargingProblem, power_kw: Sequence[Sequence[float]]) -> npt.NDArray[np.float64]:
+def safe_plan(problem: ChargingProblem, power_kw: PowerPlan) -> npt.NDArray[np.float64]:
     """:func:`make_safe` as an array of shape (vehicles, slots) [kW]."""
     if len(power_kw) != len(problem.vehicles):
         raise ValueError(f"power_kw: {len(power_kw)} plans for {len(problem.vehicles)} vehicles")
-    for vehicle, plan in zip(problem.vehicles, power_kw, strict=True):
-        if len(plan) != problem.n_slots:
-            raise ValueError(f"power_kw[{vehicle.vehicle_id}]: {len(plan)} values for {problem.n_slots} slots")
+    if not isinstance(power_kw, np.ndarray) or power_kw.shape != (len(problem.vehicles), problem.n_slots):
+        for vehicle, plan in zip(problem.vehicles, power_kw, strict=True):
+            if len(plan) != problem.n_slots:
+                raise ValueError(f"power_kw[{vehicle.vehicle_id}]: {len(plan)} values for {problem.n_slots} slots")
     vehicles = problem.vehicles
     if not vehicles:
         return np.zeros((0, problem.n_slots))
@@ -211,7 +213,7 @@ def _fit_slot(column: npt.NDArray[np.float64], headroom_kw: float, rows: RowMatr
 
 def schedule_from_power(
     problem: ChargingProblem,
-    power_kw: Sequence[Sequence[float]],
+    power_kw: PowerPlan,
     *,
     status: SolveStatus,
     termination: str,
@@ -253,7 +255,7 @@ def schedule_from_power(
     """
     safe = safe_plan(problem, power_kw)
     rows = safe.tolist()
-    net_kw = grid_import_kw(problem, rows)
+    net_kw = grid_import_kw(problem, safe)
     hours = problem.available_h_matrix().reshape(safe.shape)
     energy_per_kw = hours * np.array([v.efficiency for v in problem.vehicles], dtype=np.float64)[:, None]
     delivered = (safe * energy_per_kw).sum(axis=1).tolist()

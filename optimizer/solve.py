@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
 
 import highspy
 import numpy as np
@@ -17,6 +16,7 @@ import pyomo.environ as pyo
 
 from optimizer.charge_index import ChargeIndex, build_charge_index
 from optimizer.coefficients import LpCoefficients, lp_coefficients
+from optimizer.costs import PowerPlan
 from optimizer.evaluation import schedule_from_power
 from optimizer.fallback import fallback_schedule
 from optimizer.highs_backend import LpBackend, LpOutcome, LpResult, new_highs, run_highs
@@ -78,7 +78,7 @@ def solve(
     try:
         index = build_charge_index(problem)
         coefficients = lp_coefficients(problem, index)
-        power_kw: list[list[float]] = []
+        power_kw: PowerPlan = []
         if backend is None:
             assembled = assemble_lp(index, coefficients)
             highs = new_highs(time_limit_s)
@@ -144,18 +144,17 @@ def power_plans(problem: ChargingProblem, index: ChargeIndex, model: pyo.Concret
 
 def power_from_columns(
     problem: ChargingProblem, index: ChargeIndex, pair_power_kw: npt.NDArray[np.float64]
-) -> list[list[float]]:
+) -> npt.NDArray[np.float64]:
     """Charging power per vehicle and slot [kW] from the values of the pairs' columns, in pair order."""
     if pair_power_kw.shape != index.pair_vehicles.shape:
         raise ValueError(f"pair_power_kw: {pair_power_kw.size} values for {index.pair_vehicles.size} pairs")
     plans = np.zeros((len(problem.vehicles), problem.n_slots))
     plans[index.pair_vehicles, index.pair_slots] = pair_power_kw
-    result: list[list[float]] = plans.tolist()
-    return result
+    return plans
 
 
 def lp_objective_eur(
-    objective: float | None, coefficients: LpCoefficients, index: ChargeIndex, power_kw: Sequence[Sequence[float]]
+    objective: float | None, coefficients: LpCoefficients, index: ChargeIndex, power_kw: PowerPlan
 ) -> float | None:
     """The LP's objective [EUR] without its tie-break, from the backend's reported value."""
     if objective is None or not index.pairs:
