@@ -26,7 +26,14 @@ from optimizer.problem import ChargingProblem, VehicleRequest
 from optimizer.reasons import unmet_reason
 from optimizer.recommend import plug_in_recommendations
 from optimizer.schedule import Schedule, SolveStatus, SolveTimings, VehiclePlan
-from optimizer.taper import TaperLine, deliverable_cap_kwh, soc_after, taper_lines, vehicle_limit_kw
+from optimizer.taper import (
+    TaperLine,
+    deliverable_cap_kwh,
+    soc_after,
+    taper_lines,
+    vehicle_limit_kw,
+    vehicle_limits_kw,
+)
 
 __all__ = [
     "ENERGY_NOISE_KWH",
@@ -149,14 +156,15 @@ def fit_slot_by_slot(plan_kw: npt.NDArray[np.float64], limits: SlotLimits) -> No
 
 def settled_at_once(plan_kw: npt.NDArray[np.float64], limits: SlotLimits) -> npt.NDArray[np.float64] | None:
     """``plan_kw`` within every limit, settled for all slots at once; None when that would move it
-    by more than a solver's tolerances, or a taper or phasor row is passed (the pass then runs).
+    by more than a solver's tolerances or still pass a taper or phasor row (the pass then runs).
 
     A solver's plan passes its limits by its tolerances only: a vehicle's last slots a few 1e-7
     kWh over its need, a binding grid limit by as much. The energy each vehicle has taken by the
     end of each slot is cut at its cap (the pass's own rule, in closed form), then each slot over
-    the EV headroom is scaled down to it. Both only lower powers, so neither breaks what the other
-    settled; the result is within :data:`SETTLE_TOLERANCE_KW` of the plan, and of the pass's
-    result, which may hand a scaled slot's few watts to a later one.
+    the EV headroom is scaled down to it, then each vehicle to its taper on what it has taken before.
+    All of it only lowers powers, so the energy caps and the headroom hold; the taper and the
+    phasor rows are checked on the result. It is within :data:`SETTLE_TOLERANCE_KW` of the plan,
+    and of the pass's result, which may hand a scaled slot's few watts to a later one.
     """
     energy_per_kw = limits.energy_per_kw
     present = energy_per_kw > 0
@@ -170,21 +178,29 @@ def settled_at_once(plan_kw: npt.NDArray[np.float64], limits: SlotLimits) -> npt
     headroom_kw = np.asarray(limits.headrooms_kw, dtype=np.float64)
     over = total_kw > headroom_kw + FLOAT_SLACK
     settled[:, over] *= headroom_kw[over] / total_kw[over]
+    if limits.lines:
+        # a taper's limit at each slot depends on what came before: cut each vehicle to its limits
+        # on the plan so far, then check them on the plan that results
+        for v, vehicle_lines in limits.lines.items():
+            np.minimum(settled[v], _taper_limits_kw(settled[v], limits, v, vehicle_lines), out=settled[v])
     if np.abs(settled - plan_kw).max(initial=0.0) > SETTLE_TOLERANCE_KW:
         return None
     rows = limits.rows
     if rows.n_rows and (rows.lhs(settled) > rows.rhs[:, None] + FLOAT_SLACK).any():
         return None
-    if limits.lines:
-        added_kwh = settled * energy_per_kw
-        before_kwh = np.cumsum(added_kwh, axis=1) - added_kwh
-        for v, vehicle_lines in limits.lines.items():
-            vehicle = limits.vehicles[v]
-            for t in np.flatnonzero(settled[v] > 0).tolist():
-                limit_kw = vehicle_limit_kw(vehicle, vehicle_lines, float(before_kwh[v, t]), energy_per_kw[v, t])
-                if settled[v, t] > limit_kw:
-                    return None
+    for v, vehicle_lines in limits.lines.items():
+        if (settled[v] > _taper_limits_kw(settled[v], limits, v, vehicle_lines) + FLOAT_SLACK).any():
+            return None
     return settled
+
+
+def _taper_limits_kw(
+    plan_kw: npt.NDArray[np.float64], limits: SlotLimits, v: int, lines: tuple[TaperLine, ...]
+) -> npt.NDArray[np.float64]:
+    """Vehicle ``v``'s taper limit in each slot [kW] after what ``plan_kw`` delivers before it."""
+    added_kwh = plan_kw * limits.energy_per_kw[v]
+    before_kwh = np.cumsum(added_kwh) - added_kwh
+    return vehicle_limits_kw(limits.vehicles[v], lines, before_kwh, limits.energy_per_kw[v])
 
 
 def _fit_slot(column: npt.NDArray[np.float64], headroom_kw: float, rows: RowMatrix) -> None:

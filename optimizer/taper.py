@@ -12,6 +12,9 @@ import itertools
 import math
 from collections.abc import Sequence
 
+import numpy as np
+import numpy.typing as npt
+
 from optimizer.problem import ProblemError, VehicleRequest
 
 CONCAVITY_SLACK = 1e-9
@@ -105,6 +108,27 @@ def vehicle_limit_kw(
             line_kw /= 1.0 - slope * energy_per_kw / battery_kwh
         limit_kw = min(limit_kw, line_kw)
     return max(0.0, min(vehicle.max_power_kw, limit_kw))
+
+
+def vehicle_limits_kw(
+    vehicle: VehicleRequest,
+    lines: Sequence[TaperLine],
+    delivered_kwh: npt.NDArray[np.float64],
+    energy_per_kw: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """:func:`vehicle_limit_kw` for many slots at once: ``delivered_kwh`` before each, ``energy_per_kw`` in each."""
+    battery_kwh = vehicle.battery_kwh
+    if not lines or battery_kwh is None:
+        return np.full(delivered_kwh.shape, vehicle.max_power_kw)
+    soc = (initial_energy_kwh(vehicle) + delivered_kwh) / battery_kwh
+    limit_kw = np.full(delivered_kwh.shape, math.inf)
+    for slope, intercept in lines:
+        line_kw = slope * soc + intercept
+        if slope < 0:
+            line_kw /= 1.0 - slope * energy_per_kw / battery_kwh
+        np.minimum(limit_kw, line_kw, out=limit_kw)
+    limits: npt.NDArray[np.float64] = np.maximum(0.0, np.minimum(vehicle.max_power_kw, limit_kw))
+    return limits
 
 
 def soc_after(vehicle: VehicleRequest, delivered_kwh: float) -> float | None:

@@ -16,8 +16,9 @@ from optimizer.evaluation import (
     safe_plan,
     settled_at_once,
 )
+from optimizer.taper import taper_lines, vehicle_limit_kw, vehicle_limits_kw
 from tests.optimizer.factories import problem, vehicle
-from tests.optimizer.test_properties_full import problems
+from tests.optimizer.test_properties_full import TAPERS, problems
 
 
 def _start(p: ChargingProblem, plan_kw: np.ndarray) -> np.ndarray:
@@ -80,3 +81,21 @@ def test_tolerances_are_settled_at_once_and_interacting_slots_by_the_pass() -> N
     plan_kw = np.array([[11.0, 15.0]])
     assert settled_at_once(plan_kw, limits) is None
     assert np.allclose(safe_plan(p, plan_kw.tolist()), [[10.0, 10.0]])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from([t for t in TAPERS if t]),
+    st.floats(20.0, 80.0),
+    st.floats(0.0, 1.0),
+    st.lists(st.tuples(st.floats(0.0, 80.0), st.sampled_from((0.0, 0.1, 0.25, 1.0))), min_size=1, max_size=8),
+)
+def test_the_taper_for_many_slots_is_the_taper_of_each(
+    taper: tuple[tuple[float, float], ...], battery_kwh: float, soc: float, slots: list[tuple[float, float]]
+) -> None:
+    v = vehicle("v", available_h=[1.0], max_power_kw=22.0, battery_kwh=battery_kwh, initial_soc=soc, taper=taper)
+    lines = taper_lines(taper)
+    delivered_kwh = np.array([min(d, battery_kwh * (1 - soc)) for d, _ in slots])
+    energy_per_kw = np.array([e for _, e in slots])
+    expected = [vehicle_limit_kw(v, lines, d, e) for d, e in zip(delivered_kwh, energy_per_kw, strict=True)]
+    assert np.allclose(vehicle_limits_kw(v, lines, delivered_kwh, energy_per_kw), expected, rtol=1e-12, atol=1e-12)
