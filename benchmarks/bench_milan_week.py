@@ -155,6 +155,12 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also run the MPC on forecasts that are the actual PV and base load (row mpc-perfect)",
     )
+    parser.add_argument(
+        "--history",
+        action="store_true",
+        help="also run the MPC with four weeks of the fleet's past sessions, expecting arrivals as the "
+        "control loop does (row mpc-history)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH)
     parser.add_argument("--plot", type=Path, default=PLOT_PATH)
     args = parser.parse_args(argv)
@@ -181,6 +187,7 @@ def main(argv: list[str] | None = None) -> None:
                 days,
                 time_limit_s=args.time_limit_s,
                 perfect_forecasts=args.perfect_forecasts,
+                with_history=args.history,
             )
             for seed in seeds
         ]
@@ -214,6 +221,7 @@ def main(argv: list[str] | None = None) -> None:
         "plot": {"path": str(args.plot), "seed": first.seed, "day": plot_day},
         "solver_time_limit_s": args.time_limit_s,
         "perfect_forecasts": args.perfect_forecasts,
+        "history": args.history,
         "python": platform.python_version(),
         "pyomo": version("pyomo"),
         "highspy": version("highspy"),

@@ -12,19 +12,23 @@ from fleet.forecast_inputs import forecast_inputs
 from fleet.planning import ExpectedArrivals, PluggedVehicle
 from fleet.site_config import SiteConfig
 from fleet.site_forecast import SiteForecast
-from fleet.site_history import SiteHistory
 from forecasts import expected_arrivals
 
 
 def expected_arrivals_by_hour(
-    site: SiteConfig, history: SiteHistory, forecast: SiteForecast, plugged: Sequence[PluggedVehicle], now: datetime
+    site: SiteConfig,
+    sessions: pd.DataFrame,
+    forecast: SiteForecast,
+    plugged: Sequence[PluggedVehicle],
+    now: datetime,
 ) -> list[ExpectedArrivals]:
-    """Arrivals expected in each hour of the horizon, for each class, less the vehicles already here."""
+    """Arrivals expected in each hour of the horizon, for each class, less the vehicles already here,
+    learnt from the site's finished ``sessions`` (columns ``forecasts.SESSION_COLUMNS``)."""
     starts = pd.DatetimeIndex(forecast.slot_starts)
     ends = starts + pd.to_timedelta(forecast.slot_duration_h, unit="h")
     classes = {v.id: v.vehicle_class for v in site.vehicles}
     frame = expected_arrivals(
-        history.sessions,
+        sessions,
         starts,
         ends,
         now=now,

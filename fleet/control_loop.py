@@ -94,7 +94,7 @@ def plan_problem(
     expected: list[ExpectedArrivals] = []
     if history is not None:
         try:
-            expected = expected_arrivals_by_hour(site, history, forecast, list(plugged), now)
+            expected = expected_arrivals_by_hour(site, history.sessions, forecast, list(plugged), now)
         except Exception:
             log.exception("arrival forecast failed; planning without expected arrivals")
     peak_kw = history.peak_import_this_month_kw if history is not None else 0.0

@@ -18,14 +18,17 @@ from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from benchmarks.milan.conditions import SiteConditions
 from benchmarks.milan.plant import Plant, Session
 from benchmarks.milan.records import active_transaction, booking, vehicle_records
+from fleet.arrival_forecast import expected_arrivals_by_hour
 from fleet.dispatch import electrical_of, tx_profile
-from fleet.planning import build_problem, horizon_h, plugged_vehicles
+from fleet.planning import ExpectedArrivals, build_problem, horizon_h, plugged_vehicles
 from fleet.simulation import simulated_chargers
 from fleet.site_config import SiteConfig
+from forecasts.sessions import SESSION_COLUMNS
 from ocpp_server.profiles import to_ocpp16_charging_profile
 from ocpp_server.simulator.profiles import limit_to_kw
 from optimizer import Replanner
@@ -43,6 +46,26 @@ def quarter_hour_peak_kw(import_kw: npt.NDArray[np.float64]) -> float:
     if complete == 0:
         return 0.0
     return max(0.0, float(import_kw[:complete].reshape(-1, STEPS_PER_QUARTER_HOUR).mean(axis=1).max()))
+
+
+def finished_sessions(plant: Plant) -> pd.DataFrame:
+    """The run's stays that have ended, as the store's finished sessions (``forecasts.SESSION_COLUMNS``)."""
+    scenario = plant.scenario
+    rows = [
+        (
+            stay.vehicle_id,
+            stay.vehicle_class,
+            scenario.time_of(stay.plugged_step),
+            scenario.time_of(stay.unplugged_step),
+            stay.metered_kwh,
+        )
+        for stay in plant.stays
+        if stay.departed
+    ]
+    frame = pd.DataFrame(rows, columns=list(SESSION_COLUMNS))
+    for column in ("arrived_at", "departed_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
 
 
 class Controller(Protocol):
@@ -109,9 +132,11 @@ class MpcController:
     Like :mod:`fleet.control_loop` it plans with :func:`fleet.planning.build_problem` (the site file's
     grid margin, the generic taper, the chargers' minimum currents, the capacity charge against the
     month's peak so far) and solves with one :class:`optimizer.Replanner` kept between plans, repairing
-    the plan into setpoints the chargers can hold. The site has no history here: forecasts are the
-    forecasters' priors and no arrivals are expected; the month's peak is the plant's measured
-    quarter-hour import since the start of the run.
+    the plan into setpoints the chargers can hold. Forecasts of PV and base load are the forecasters'
+    priors; the month's peak is the plant's measured quarter-hour import since the start of the run.
+    With ``history`` the planner expects arrivals as the control loop does
+    (:func:`fleet.arrival_forecast.expected_arrivals_by_hour`), learnt from those sessions and the
+    run's own finished stays; without it, none.
 
     Parameters
     ----------
@@ -123,10 +148,21 @@ class MpcController:
         The solver's time limit [s].
     name
         How the controller is reported.
+    history
+        Finished sessions before the run (columns ``forecasts.SESSION_COLUMNS``).
     """
 
-    def __init__(self, site: SiteConfig, conditions: SiteConditions, *, time_limit_s: float, name: str = "mpc") -> None:
+    def __init__(
+        self,
+        site: SiteConfig,
+        conditions: SiteConditions,
+        *,
+        time_limit_s: float,
+        name: str = "mpc",
+        history: pd.DataFrame | None = None,
+    ) -> None:
         self.name = name
+        self._history = history
         self._site = site
         self._conditions = conditions
         self._time_limit_s = time_limit_s
@@ -142,10 +178,10 @@ class MpcController:
         now = plant.now
         sessions = plant.sessions()
         if plugged_in or (now - plant.scenario.start_utc) % self._slot == timedelta(0):
-            self._replan(now, sessions, quarter_hour_peak_kw(plant.import_kw[: plant.step]))
+            self._replan(now, sessions, quarter_hour_peak_kw(plant.import_kw[: plant.step]), plant)
         return {s.charge_point_id: self._limit_kw(s, now) for s in sessions}
 
-    def _replan(self, now: datetime, sessions: tuple[Session, ...], peak_so_far_kw: float) -> None:
+    def _replan(self, now: datetime, sessions: tuple[Session, ...], peak_so_far_kw: float, plant: Plant) -> None:
         started_s = time.perf_counter()
         transactions = [
             active_transaction(
@@ -174,7 +210,11 @@ class MpcController:
         }
         plugged = plugged_vehicles(now, self._site, transactions, self._vehicles, bookings)
         forecast = self._conditions.site_forecast(now, horizon_h(now, self._site, plugged))
-        problem = build_problem(self._site, forecast, plugged, peak_import_so_far_kw=peak_so_far_kw)
+        expected: list[ExpectedArrivals] = []
+        if self._history is not None:
+            finished = pd.concat([self._history, finished_sessions(plant)], ignore_index=True)
+            expected = expected_arrivals_by_hour(self._site, finished, forecast, plugged, now)
+        problem = build_problem(self._site, forecast, plugged, expected, peak_import_so_far_kw=peak_so_far_kw)
         planned_s = time.perf_counter()
         schedule = self._replanner.solve(problem, time_limit_s=self._time_limit_s, dispatchable=True)
         solved_s = time.perf_counter()

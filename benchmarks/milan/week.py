@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from benchmarks.milan.conditions import SiteForecastSeries
 from benchmarks.milan.controllers import MpcController, Uncontrolled
+from benchmarks.milan.history import history_sessions
 from benchmarks.milan.metrics import ControllerMetrics, controller_metrics
 from benchmarks.milan.offline import OfflineResult, offline_optimum
 from benchmarks.milan.run import PlantRun, run_plant
@@ -78,9 +79,12 @@ def run_seed(
     *,
     time_limit_s: float,
     perfect_forecasts: bool = False,
+    with_history: bool = False,
 ) -> SeedResult:
     """Simulate the week for one seed under every controller and measure each; with
-    ``perfect_forecasts`` also the MPC planning on the actual PV and base load (``mpc-perfect``)."""
+    ``perfect_forecasts`` also the MPC planning on the actual PV and base load (``mpc-perfect``), with
+    ``with_history`` also the MPC expecting arrivals learnt from four weeks of past sessions
+    (``mpc-history``, :mod:`benchmarks.milan.history`)."""
     started_s = time.perf_counter()
     scenario = build_scenario(site, forecast, seed, days)
     runs = [
@@ -93,6 +97,12 @@ def run_seed(
             site, scenario.conditions.with_perfect_forecasts(), time_limit_s=time_limit_s, name="mpc-perfect"
         )
         runs.append(run_plant(scenario, knowing, _progress))
+    if with_history:
+        past = history_sessions(site, scenario.vehicles, scenario.start_utc, seed)
+        expecting = MpcController(
+            site, scenario.conditions, time_limit_s=time_limit_s, name="mpc-history", history=past
+        )
+        runs.append(run_plant(scenario, expecting, _progress))
     _progress(f"seed {seed}: offline optimum over {len(mpc.stays)} stays")
     offline = offline_optimum(scenario, mpc.stays)
     _progress(f"seed {seed}: offline optimum {offline.status} in {offline.solve_s:.1f} s")
