@@ -286,7 +286,12 @@ MIN_EXPECTED_VEHICLES = 0.2
 def expected_requests(
     site: SiteConfig, forecast: SiteForecast, expected: Sequence[ExpectedArrivals]
 ) -> list[VehicleRequest]:
-    """One request per class and hour of expected arrivals, sized by their number."""
+    """One request per class and hour of expected arrivals, sized by their number.
+
+    A stay that reaches past the horizon asks only for the share of its energy that falls inside
+    it, as if charged evenly over the stay: asking for all of it in the horizon's last hours would
+    make the plan raise the month's peak there for energy the vehicles have the next day to take.
+    """
     charger_kw = {
         cls: statistics.median(min(22.0, v.max_ac_kw) for v in site.vehicles if v.vehicle_class == cls)
         for cls in {v.vehicle_class for v in site.vehicles}
@@ -297,14 +302,16 @@ def expected_requests(
             continue
         stay = (arrivals.arrive_utc, arrivals.arrive_utc + timedelta(hours=arrivals.stay_h))
         available = _window_h(forecast.slot_starts, forecast.slot_duration_h, *stay)
-        if sum(available) == 0:
+        inside_h = sum(available)
+        if inside_h == 0:
             continue
+        share = min(1.0, inside_h / arrivals.stay_h) if arrivals.stay_h > 0 else 1.0
         requests.append(
             VehicleRequest(
                 vehicle_id=f"expected-{arrivals.vehicle_class}-{arrivals.arrive_utc:%Y%m%dT%H%M}",
                 connector_key="",
                 max_power_kw=arrivals.vehicles * charger_kw[arrivals.vehicle_class],
-                energy_needed_kwh=arrivals.vehicles * arrivals.energy_per_vehicle_kwh,
+                energy_needed_kwh=arrivals.vehicles * arrivals.energy_per_vehicle_kwh * share,
                 available_h=available,
                 priority=EXPECTED_PRIORITY_SHARE * PRIORITY_BY_CLASS.get(arrivals.vehicle_class, 1.0),
                 expected=True,

@@ -8,7 +8,13 @@ from datetime import timedelta
 import pytest
 
 from fleet.persistence.records import BookingRecord
-from fleet.planning import build_problem, idle_connector_reserve_kw, plugged_vehicles
+from fleet.planning import (
+    ExpectedArrivals,
+    build_problem,
+    expected_requests,
+    idle_connector_reserve_kw,
+    plugged_vehicles,
+)
 from fleet.site_config import load_site
 from fleet.site_forecast import fallback_forecast, forecast_site
 from optimizer import solve
@@ -155,3 +161,14 @@ def test_the_capacity_charge_keeps_a_margin_for_clouds() -> None:
     assert problem.peak_margin_kw == pytest.approx(expected)
     assert max(problem.peak_margin_kw) > 10.0  # around midday
     assert min(problem.peak_margin_kw) == pytest.approx(0.0)  # at night
+
+
+def test_an_expected_stay_past_the_horizon_asks_for_its_share_of_the_energy() -> None:
+    forecast = fallback_forecast(SITE, T0, 24)  # 24 h from T0
+    inside = ExpectedArrivals("van", T0 + timedelta(hours=4), vehicles=2.0, energy_per_vehicle_kwh=60.0, stay_h=10.0)
+    # arrives 4 h before the horizon ends and stays 10 h: 4 h of 10 are planned, 40 % of the energy
+    across = replace(inside, arrive_utc=T0 + timedelta(hours=20))
+    requests = expected_requests(SITE, forecast, [inside, across])
+    assert [r.energy_needed_kwh for r in requests] == pytest.approx([120.0, 48.0])
+    assert sum(requests[1].available_h) == pytest.approx(4.0)
+    assert all(r.expected for r in requests)
