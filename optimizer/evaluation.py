@@ -275,6 +275,7 @@ def schedule_from_power(
     hours = problem.available_h_matrix().reshape(safe.shape)
     energy_per_kw = hours * np.array([v.efficiency for v in problem.vehicles], dtype=np.float64)[:, None]
     delivered = (safe * energy_per_kw).sum(axis=1).tolist()
+    alone = (energy_per_kw.sum(axis=1) * np.array([v.max_power_kw for v in problem.vehicles])).tolist()
     unmet = [
         missing if (missing := v.energy_needed_kwh - d) > ENERGY_NOISE_KWH else 0.0
         for v, d in zip(problem.vehicles, delivered, strict=True)
@@ -287,12 +288,12 @@ def schedule_from_power(
             planned_energy_kwh=delivered_kwh,
             unmet_energy_kwh=missing_kwh,
             expected=vehicle.expected,
-            unmet_reason=unmet_reason(vehicle, row, missing_kwh, dispatchable=dispatchable),
+            unmet_reason=unmet_reason(vehicle, row, missing_kwh, dispatchable=dispatchable, alone_kwh=alone_kwh),
             departure_soc=soc_after(vehicle, delivered_kwh),
             part_slot_h=tuple(part_h) if any(part_h) else (),
         )
-        for vehicle, row, delivered_kwh, missing_kwh, part_h in zip(
-            problem.vehicles, rows, delivered, unmet, part_slot_h or [()] * len(rows), strict=True
+        for vehicle, row, delivered_kwh, missing_kwh, alone_kwh, part_h in zip(
+            problem.vehicles, rows, delivered, unmet, alone, part_slot_h or [()] * len(rows), strict=True
         )
     )
     cost = cost_breakdown(problem, rows, net_kw, unmet)

@@ -27,7 +27,8 @@ import numpy.typing as npt
 
 from optimizer.charge_index import ChargeIndex
 from optimizer.coefficients import LpCoefficients
-from optimizer.lp_layout import Entries, LpLayout
+from optimizer.highs_backend import HighsSolver, pass_lp_arrays
+from optimizer.lp_layout import Entries, LpLayout, LpValues
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
@@ -35,10 +36,66 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True, slots=True)
 class AssembledLp:
-    """An LP ready for ``Highs.passModel``, with the positions of its coefficient arrays."""
+    """An LP as HiGHS's column-wise arrays (minimised), with the positions of its coefficient arrays."""
 
-    lp: highspy.HighsLp
+    n_columns: int
+    n_rows: int
+    offset: float
+    col_cost: FloatArray
+    col_lower: FloatArray
+    col_upper: FloatArray
+    row_lower: FloatArray
+    row_upper: FloatArray
+    a_start: IntArray
+    """Column starts, ``n_columns + 1`` of them."""
+    a_index: IntArray
+    a_value: FloatArray
     layout: LpLayout
+
+    def pass_to(self, highs: HighsSolver) -> highspy.HighsStatus:
+        """Hand the LP to ``highs`` (:func:`optimizer.highs_backend.pass_lp_arrays`)."""
+        return pass_lp_arrays(
+            highs,
+            offset=self.offset,
+            col_cost=self.col_cost,
+            col_lower=self.col_lower,
+            col_upper=self.col_upper,
+            row_lower=self.row_lower,
+            row_upper=self.row_upper,
+            a_start=self.a_start,
+            a_index=self.a_index,
+            a_value=self.a_value,
+        )
+
+    def values(self) -> LpValues:
+        """Its changeable numbers, but the matrix entries (left empty: ``lp_layout.lp_values`` fills them)."""
+        return LpValues(
+            cost=self.col_cost.copy(),
+            offset=self.offset,
+            col_lower=self.col_lower.copy(),
+            col_upper=self.col_upper.copy(),
+            row_lower=self.row_lower.copy(),
+            row_upper=self.row_upper.copy(),
+            entries=np.zeros(0, dtype=np.float64),
+        )
+
+    @property
+    def lp(self) -> highspy.HighsLp:
+        """The same LP as a ``HighsLp`` (slow to build: for inspection and tests)."""
+        lp = highspy.HighsLp()
+        lp.num_col_ = self.n_columns
+        lp.num_row_ = self.n_rows
+        lp.offset_ = self.offset
+        lp.col_cost_ = self.col_cost
+        lp.col_lower_ = self.col_lower
+        lp.col_upper_ = self.col_upper
+        lp.row_lower_ = self.row_lower
+        lp.row_upper_ = self.row_upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = self.a_start
+        lp.a_matrix_.index_ = self.a_index
+        lp.a_matrix_.value_ = self.a_value
+        return lp
 
 
 class _Builder:
@@ -79,16 +136,7 @@ class _Builder:
         self._entry_columns.append(np.asarray(columns, dtype=np.int32))
         self._entry_values.append(np.broadcast_to(np.asarray(values, dtype=np.float64), rows_array.shape))
 
-    def lp(self, offset: float) -> highspy.HighsLp:
-        lp = highspy.HighsLp()
-        lp.num_col_ = self.n_columns
-        lp.num_row_ = self.n_rows
-        lp.col_cost_ = _concat(self._cost)
-        lp.offset_ = offset
-        lp.col_lower_ = _concat(self._col_lower)
-        lp.col_upper_ = _concat(self._col_upper)
-        lp.row_lower_ = _concat(self._row_lower)
-        lp.row_upper_ = _concat(self._row_upper)
+    def lp(self, offset: float, layout: LpLayout) -> AssembledLp:
         rows = np.concatenate(self._entry_rows) if self._entry_rows else np.zeros(0, dtype=np.int32)
         columns = np.concatenate(self._entry_columns) if self._entry_columns else np.zeros(0, dtype=np.int32)
         values = _concat(self._entry_values)
@@ -98,11 +146,20 @@ class _Builder:
         counts = np.bincount(columns, minlength=self.n_columns)
         start = np.zeros(self.n_columns + 1, dtype=np.int32)
         np.cumsum(counts, out=start[1:])
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = start
-        lp.a_matrix_.index_ = rows[order].astype(np.int32)
-        lp.a_matrix_.value_ = values[order].astype(np.float64)
-        return lp
+        return AssembledLp(
+            n_columns=self.n_columns,
+            n_rows=self.n_rows,
+            offset=offset,
+            col_cost=_concat(self._cost),
+            col_lower=_concat(self._col_lower),
+            col_upper=_concat(self._col_upper),
+            row_lower=_concat(self._row_lower),
+            row_upper=_concat(self._row_upper),
+            a_start=start,
+            a_index=rows[order].astype(np.int32),
+            a_value=values[order].astype(np.float64),
+            layout=layout,
+        )
 
 
 def _concat(parts: list[FloatArray]) -> FloatArray:
@@ -188,7 +245,7 @@ def assemble_lp(index: ChargeIndex, c: LpCoefficients) -> AssembledLp:
         fairness_entries=Entries(fairness_rows, unmet[fairness_vehicles], fairness_vehicles, 1.0),
         taper_entries=Entries(taper_rows, taper_columns, np.arange(taper_rows.size, dtype=np.int32), 1.0),
     )
-    return AssembledLp(lp=b.lp(offset), layout=layout)
+    return b.lp(offset, layout)
 
 
 def _add_taper(

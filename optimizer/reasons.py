@@ -27,7 +27,12 @@ AT_LIMIT_KW = 1e-6
 
 
 def unmet_reason(
-    vehicle: VehicleRequest, power_kw: Sequence[float], unmet_kwh: float, *, dispatchable: bool = False
+    vehicle: VehicleRequest,
+    power_kw: Sequence[float],
+    unmet_kwh: float,
+    *,
+    dispatchable: bool = False,
+    alone_kwh: float | None = None,
 ) -> UnmetReason | None:
     """The reason a plan leaves ``unmet_kwh`` [kWh] of a vehicle's need unmet (module docstring).
 
@@ -41,6 +46,9 @@ def unmet_reason(
         Its unmet energy under that plan [kWh].
     dispatchable
         The plan is made of setpoints that honour ``min_power_kw`` and ``power_step_kw``.
+    alone_kwh
+        What the vehicle could take at its maximum power over its whole stay [kWh], when already
+        computed (for a whole site at once).
 
     Returns
     -------
@@ -50,7 +58,8 @@ def unmet_reason(
     if unmet_kwh <= ENERGY_NOISE_KWH:
         return None
     need_kwh = vehicle.energy_needed_kwh
-    alone_kwh = sum(vehicle.max_power_kw * hours * vehicle.efficiency for hours in vehicle.available_h)
+    if alone_kwh is None:
+        alone_kwh = sum(vehicle.max_power_kw * hours * vehicle.efficiency for hours in vehicle.available_h)
     if alone_kwh < need_kwh - ENERGY_NOISE_KWH:
         return UnmetReason.NOT_ENOUGH_TIME
     if battery_room_kwh(vehicle) < need_kwh - ENERGY_NOISE_KWH:

@@ -27,7 +27,7 @@ from optimizer.evaluation import schedule_from_power
 from optimizer.fallback import fallback_schedule
 from optimizer.highs_backend import HighsSolver, LpOutcome, new_highs, run_highs
 from optimizer.lp_assembly import assemble_lp
-from optimizer.lp_layout import LpLayout, LpValues, compiled_values, lp_values, push_changes
+from optimizer.lp_layout import LpLayout, LpValues, lp_values, push_changes
 from optimizer.problem import ChargingProblem
 from optimizer.schedule import Schedule, SolveStatus, SolveTimings
 from optimizer.solve import (
@@ -155,9 +155,9 @@ class Replanner:
     ) -> _LiveLp:
         assembled = assemble_lp(index, coefficients)
         highs = new_highs(self._time_limit_s, self._options)
-        if highs.passModel(assembled.lp) == highspy.HighsStatus.kError:
+        if assembled.pass_to(highs) == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the model")
-        base = compiled_values(assembled.layout, assembled.lp, with_entries=False)
+        base = assembled.values()
         return _LiveLp(
             key=key, highs=highs, layout=assembled.layout, values=lp_values(assembled.layout, coefficients, base)
         )

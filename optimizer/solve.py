@@ -82,7 +82,7 @@ def solve(
         if backend is None:
             assembled = assemble_lp(index, coefficients)
             highs = new_highs(time_limit_s)
-            if highs.passModel(assembled.lp) == highspy.HighsStatus.kError:
+            if assembled.pass_to(highs) == highspy.HighsStatus.kError:
                 raise RuntimeError("HiGHS rejected the model")
             built_s = time.perf_counter()
             outcome, termination = run_highs(highs)

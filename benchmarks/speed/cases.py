@@ -123,7 +123,8 @@ Progress = Callable[[str], None]
 def measure_case(
     case: Case, *, quick: bool, seed: int, budget_s: float, with_solver_factory: bool, progress: Progress
 ) -> CaseResult:
-    """Time one case; ``budget_s`` bounds each of its three repeat loops [s] (each runs at least once)."""
+    """Time one case; ``budget_s`` bounds each of its three repeat loops [s] (each runs at least once):
+    the re-plans, the rounds on the core LP (every way of solving it in turn), the warm re-solves."""
     site = case.site()
     snapshot = take_snapshot(site, SNAPSHOT_AT, seed, stay_h=case.stay_h)
     repeats = case.quick_repeats if quick else case.repeats
@@ -138,27 +139,30 @@ def measure_case(
             run()
         outcomes = repeat(run, repeats=repeats, budget_s=budget_s)
     # The floor models the core LP; the optimiser is compared with it on that same core problem.
+    # The ways of solving it take turns, round after round, so that a burst of load on the shared
+    # machine falls on all of them rather than on one loop, and their ratios stay fair.
     problem = core_problem(outcomes[-1].problem)
-    core_runs = repeat(lambda: _timed_solve(problem), repeats=repeats, budget_s=budget_s)
+    core_runs: list[tuple[float, Schedule]] = []
+    pyomo_runs: list[tuple[float, Schedule]] = []
+    floors: list[FloorResult] = []
+    factory: list[PyomoPathResult] = []
+
+    def one_round() -> None:
+        core_runs.append(_timed_solve(problem))
+        pyomo_runs.append(_timed_solve(problem, backend=solve_lp_with_highs))
+        floors.append(solve_floor(problem, time_limit_s=SOLVER_TIME_LIMIT_S))
+        if with_solver_factory:
+            factory.append(solve_with_solver_factory(problem, time_limit_s=SOLVER_TIME_LIMIT_S))
+
+    repeat(one_round, repeats=repeats, budget_s=budget_s)
     schedule = core_runs[-1][1]
-    progress(f"{case.name}: {len(core_runs)} optimizer.solve on the core LP")
-    pyomo_runs = repeat(lambda: _timed_solve(problem, backend=solve_lp_with_highs), repeats=repeats, budget_s=budget_s)
-    progress(f"{case.name}: {len(pyomo_runs)} optimizer.solve on the core LP through the Pyomo model")
+    progress(
+        f"{case.name}: {len(core_runs)} rounds of optimizer.solve, the Pyomo model path, the floor"
+        + (" and SolverFactory('highs')" if with_solver_factory else "")
+        + " on the core LP"
+    )
     median_s = time_stats([o.timing.total_s for o in outcomes]).median_s
     progress(f"{case.name}: {len(outcomes)} re-plans, median {median_s:.3f} s")
-
-    floors: list[FloorResult] = repeat(
-        lambda: solve_floor(problem, time_limit_s=SOLVER_TIME_LIMIT_S), repeats=repeats, budget_s=budget_s
-    )
-    progress(f"{case.name}: {len(floors)} floor solves")
-    factory: list[PyomoPathResult] = []
-    if with_solver_factory:
-        factory = repeat(
-            lambda: solve_with_solver_factory(problem, time_limit_s=SOLVER_TIME_LIMIT_S),
-            repeats=repeats,
-            budget_s=budget_s,
-        )
-        progress(f"{case.name}: {len(factory)} SolverFactory('highs') solves")
     warm, starts = _warm_resolves(site, snapshot, repeats=repeats, budget_s=budget_s)
     progress(f"{case.name}: {len(starts)} Replanner re-solves ({', '.join(sorted(set(starts)))})")
     floor_plan = make_safe(problem, floors[-1].power_kw.tolist())

@@ -19,13 +19,14 @@ import dataclasses
 import math
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import highspy
 import numpy as np
 import numpy.typing as npt
 
 from optimizer import ChargingProblem
-from optimizer.highs_backend import DEFAULT_OPTIONS
+from optimizer.highs_backend import DEFAULT_OPTIONS, pass_lp_arrays
 from optimizer.model import TIE_BREAK_EUR_PER_KWH_PER_SLOT
 
 try:
@@ -48,7 +49,7 @@ class FloorResult:
     model_status: str
     """HiGHS's own words, e.g. ``"Optimal"``."""
     build_s: float
-    """Problem to arrays to a HighsLp [s]."""
+    """Problem to HiGHS's arrays [s]."""
     run_s: float
     """``Highs.passModel`` and ``Highs.run`` [s]: the solver alone."""
     extract_s: float
@@ -167,8 +168,21 @@ def core_problem(problem: ChargingProblem) -> ChargingProblem:
     )
 
 
-def build_lp(problem: ChargingProblem) -> tuple[highspy.HighsLp, npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """The charging LP of ``problem`` as a HighsLp.
+class FloorLp(NamedTuple):
+    """The floor's LP as HiGHS's column-wise arrays (minimised, no offset)."""
+
+    col_cost: npt.NDArray[np.float64]
+    col_lower: npt.NDArray[np.float64]
+    col_upper: npt.NDArray[np.float64]
+    row_lower: npt.NDArray[np.float64]
+    row_upper: npt.NDArray[np.float64]
+    a_start: npt.NDArray[np.int32]
+    a_index: npt.NDArray[np.int32]
+    a_value: npt.NDArray[np.float64]
+
+
+def build_lp(problem: ChargingProblem) -> tuple[FloorLp, npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The charging LP of ``problem`` as HiGHS's arrays.
 
     Parameters
     ----------
@@ -219,7 +233,6 @@ def build_lp(problem: ChargingProblem) -> tuple[highspy.HighsLp, npt.NDArray[np.
     grid_row_of_slot = np.full(n_slots, -1, dtype=np.intp)
     grid_row_of_slot[slots_with_charging] = n_slots + np.arange(len(slots_with_charging))
     energy_row = n_slots + len(slots_with_charging)
-    n_rows = energy_row + n_vehicles
 
     slot_index = np.arange(n_slots)
     vehicle_index = np.arange(n_vehicles)
@@ -276,18 +289,16 @@ def build_lp(problem: ChargingProblem) -> tuple[highspy.HighsLp, npt.NDArray[np.
     row_lower = np.concatenate([balance_rhs, np.full(len(slots_with_charging), -math.inf), need_kwh])
     row_upper = np.concatenate([balance_rhs, headroom_kw[slots_with_charging], need_kwh])
 
-    lp = highspy.HighsLp()
-    lp.num_col_ = n_cols
-    lp.num_row_ = n_rows
-    lp.col_cost_ = cost
-    lp.col_lower_ = lower
-    lp.col_upper_ = upper
-    lp.row_lower_ = row_lower
-    lp.row_upper_ = row_upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = column_starts.astype(np.int32)
-    lp.a_matrix_.index_ = rows[order].astype(np.int32)
-    lp.a_matrix_.value_ = values[order].astype(np.float64)
+    lp = FloorLp(
+        col_cost=cost,
+        col_lower=lower,
+        col_upper=upper,
+        row_lower=row_lower,
+        row_upper=row_upper,
+        a_start=column_starts.astype(np.int32),
+        a_index=rows[order].astype(np.int32),
+        a_value=values[order].astype(np.float64),
+    )
     return lp, pair_vehicle, pair_slot
 
 
@@ -319,7 +330,8 @@ def solve_floor(problem: ChargingProblem, *, time_limit_s: float = 60.0) -> Floo
     highs.setOptionValue("time_limit", float(time_limit_s))
     for name, value in DEFAULT_OPTIONS.items():  # the optimiser's settings: compare formulations, not options
         highs.setOptionValue(name, value)
-    if highs.passModel(lp) == highspy.HighsStatus.kError:
+    # the same array hand-over as the optimiser's (optimizer.lp_assembly.AssembledLp.pass_to)
+    if pass_lp_arrays(highs, offset=0.0, **lp._asdict()) == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS rejected the floor's LP")
     highs.run()
     status = highs.getModelStatus()
