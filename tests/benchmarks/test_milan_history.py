@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
 
-from benchmarks.milan.conditions import forecast_series, site_conditions
 from benchmarks.milan.controllers import MpcController
 from benchmarks.milan.history import history_sessions
 from benchmarks.milan.plant import Plant
-from benchmarks.milan.scenario import LOOKAHEAD_DAYS, STEPS_PER_DAY, Scenario, build_scenario
+from benchmarks.milan.scenario import Scenario
 from fleet.arrival_forecast import expected_arrivals_by_hour
 from fleet.site_config import SiteConfig, load_site
 from fleet.site_forecast import forecast_site
 from forecasts.sessions import SESSION_COLUMNS
-
-START_UTC = datetime(2026, 6, 8, tzinfo=ZoneInfo("Europe/Rome")).astimezone(UTC)  # a Monday, local midnight
+from tests.benchmarks.milan_day import START_UTC, day_conditions, day_scenario
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +26,7 @@ def site() -> SiteConfig:
 
 @pytest.fixture(scope="module")
 def day(site: SiteConfig) -> Scenario:
-    conditions = site_conditions(site, forecast_series(site, START_UTC, (1 + LOOKAHEAD_DAYS) * STEPS_PER_DAY), seed=3)
-    return build_scenario(site, conditions.forecast, seed=3, days=1)
+    return day_scenario(site, day_conditions(site))
 
 
 @pytest.fixture(scope="module")

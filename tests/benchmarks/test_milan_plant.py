@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import numpy as np
 import pytest
 
-from benchmarks.milan.conditions import STEP_H, SiteConditions, forecast_series, site_conditions
+from benchmarks.milan.conditions import STEP_H, SiteConditions
 from benchmarks.milan.controllers import MpcController, Uncontrolled, quarter_hour_peak_kw
 from benchmarks.milan.metrics import bill_eur
 from benchmarks.milan.offline import offline_optimum
 from benchmarks.milan.plant import Plant
 from benchmarks.milan.run import run_plant
-from benchmarks.milan.scenario import LOOKAHEAD_DAYS, STEPS_PER_DAY, Scenario, build_scenario
+from benchmarks.milan.scenario import Scenario
 from benchmarks.milan.stays import ready_at_max_power
 from fleet.simulation import simulated_chargers
 from fleet.site_config import SiteConfig, load_site
 from fleet.site_forecast import SiteForecast, forecast_site
 from ocpp_server.simulator.battery import CHARGING_EFFICIENCY, SimVehicleSpec
 from ocpp_server.simulator.day_plan import Trip
-
-START_UTC = datetime(2026, 6, 8, tzinfo=ZoneInfo("Europe/Rome")).astimezone(UTC)  # a Monday, local midnight
+from tests.benchmarks.milan_day import START_UTC, day_conditions, day_scenario
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +31,12 @@ def site() -> SiteConfig:
 
 @pytest.fixture(scope="module")
 def conditions(site: SiteConfig) -> SiteConditions:
-    return site_conditions(site, forecast_series(site, START_UTC, (1 + LOOKAHEAD_DAYS) * STEPS_PER_DAY), seed=3)
+    return day_conditions(site)
 
 
 @pytest.fixture(scope="module")
 def day(site: SiteConfig, conditions: SiteConditions) -> Scenario:
-    return build_scenario(site, conditions.forecast, seed=3, days=1)
+    return day_scenario(site, conditions)
 
 
 def _car(vehicle_id: str, soc: float) -> SimVehicleSpec:
