@@ -131,18 +131,17 @@ def lp_values(layout: LpLayout, c: LpCoefficients, base: LpValues) -> LpValues:
     return LpValues(cost, offset, col_lower, col_upper, row_lower, row_upper, entries)
 
 
-def compiled_values(layout: LpLayout, lp: highspy.HighsLp, *, with_entries: bool = True) -> LpValues:
-    """The changeable numbers as they stand in a HiGHS LP (entries read at the layout's positions,
-    or left empty: reading them is slow, and :func:`lp_values` recomputes them)."""
+def compiled_values(layout: LpLayout, lp: highspy.HighsLp) -> LpValues:
+    """The changeable numbers as they stand in a HiGHS LP, entries read at the layout's positions
+    (slow: for checking an LP built or updated elsewhere)."""
     entries: list[float] = []
-    if with_entries:
-        matrix = lp.a_matrix_
-        start, index, value = np.asarray(matrix.start_), np.asarray(matrix.index_), np.asarray(matrix.value_)
-        for group in _entry_groups(layout):
-            for row, column in zip(group.rows.tolist(), group.columns.tolist(), strict=True):
-                segment = slice(start[column], start[column + 1])
-                hit = np.nonzero(index[segment] == row)[0]
-                entries.append(float(value[segment][hit[0]]) if hit.size else 0.0)
+    matrix = lp.a_matrix_
+    start, index, value = np.asarray(matrix.start_), np.asarray(matrix.index_), np.asarray(matrix.value_)
+    for group in _entry_groups(layout):
+        for row, column in zip(group.rows.tolist(), group.columns.tolist(), strict=True):
+            segment = slice(start[column], start[column + 1])
+            hit = np.nonzero(index[segment] == row)[0]
+            entries.append(float(value[segment][hit[0]]) if hit.size else 0.0)
     return LpValues(
         cost=np.asarray(lp.col_cost_, dtype=np.float64).copy(),
         offset=float(lp.offset_),
