@@ -74,9 +74,9 @@ _VEHICLE_NUMBERS = ("max_power_kw", "energy_needed_kwh", "priority", "efficiency
 def _check_vehicle(vehicle: VehicleRequest) -> None:
     where = f"vehicles[{vehicle.vehicle_id}]"
     numbers = [getattr(vehicle, name) for name in _VEHICLE_NUMBERS]
-    if not all(map(math.isfinite, numbers)):  # a site checks thousands: the message only on failure
-        name, value = next((n, x) for n, x in zip(_VEHICLE_NUMBERS, numbers, strict=True) if not math.isfinite(x))
-        raise ProblemError(f"{where}.{name}: not a finite number ({value})")
+    if not all(map(math.isfinite, numbers)):  # a site checks thousands: the names only on failure
+        for name, value in zip(_VEHICLE_NUMBERS, numbers, strict=True):
+            _check_finite(f"{where}.{name}", (value,))
     if vehicle.min_power_kw < 0 or vehicle.power_step_kw < 0:
         raise ProblemError(f"{where}: negative min_power_kw or power_step_kw")
     check_taper(vehicle, where)
