@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from benchmarks.milan.conditions import SiteConditions
+from benchmarks.milan.history import sessions_frame
 from benchmarks.milan.plant import Plant, Session
 from benchmarks.milan.records import active_transaction, booking, vehicle_records
 from fleet.arrival_forecast import expected_arrivals_by_hour
@@ -28,7 +29,6 @@ from fleet.dispatch import electrical_of, tx_profile
 from fleet.planning import ExpectedArrivals, build_problem, horizon_h, plugged_vehicles
 from fleet.simulation import simulated_chargers
 from fleet.site_config import SiteConfig
-from forecasts.sessions import SESSION_COLUMNS
 from ocpp_server.profiles import to_ocpp16_charging_profile
 from ocpp_server.simulator.profiles import limit_to_kw
 from optimizer import Replanner
@@ -62,10 +62,7 @@ def finished_sessions(plant: Plant) -> pd.DataFrame:
         for stay in plant.stays
         if stay.departed
     ]
-    frame = pd.DataFrame(rows, columns=list(SESSION_COLUMNS))
-    for column in ("arrived_at", "departed_at"):
-        frame[column] = pd.to_datetime(frame[column], utc=True)
-    return frame
+    return sessions_frame(rows)
 
 
 class Controller(Protocol):

@@ -42,13 +42,19 @@ def history_sessions(
     by_vehicle: dict[str, list[tuple[datetime, datetime, float]]] = {}
     for trip in trips:
         by_vehicle.setdefault(trip.vehicle_id, []).append((trip.depart_utc, trip.return_utc, trip.energy_used_kwh))
-    rows = []
+    rows: list[tuple[str, str, datetime, datetime, float]] = []
     for vehicle_id, own in by_vehicle.items():
         own.sort()
         for (_, back, used_kwh), (next_depart, _, _) in itertools.pairwise(own):
             if back < next_depart <= start_utc:
                 rows.append((vehicle_id, classes[vehicle_id], back, next_depart, used_kwh / CHARGING_EFFICIENCY))
+    return sessions_frame(rows).sort_values("arrived_at", kind="stable").reset_index(drop=True)
+
+
+def sessions_frame(rows: list[tuple[str, str, datetime, datetime, float]]) -> pd.DataFrame:
+    """``(vehicle_id, vehicle_class, arrived_at, departed_at, energy_kwh)`` rows as the store's
+    finished sessions (``forecasts.SESSION_COLUMNS``, times in UTC)."""
     frame = pd.DataFrame(rows, columns=list(SESSION_COLUMNS))
     for column in ("arrived_at", "departed_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
-    return frame.sort_values("arrived_at", kind="stable").reset_index(drop=True)
+    return frame
