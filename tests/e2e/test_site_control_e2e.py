@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -74,16 +75,30 @@ def _expected_kw(site: SiteConfig, plan: dict[str, Any], t: int) -> float:
     return float(min_kw if part_slot else plan["power_kw"][t])
 
 
+@dataclass
+class _Held:
+    """The next slot a check looked at, and the limit each charger held at its start [kW]."""
+
+    t: int = -1
+    start: datetime = datetime.min
+    enforced_kw: dict[str, float] = field(default_factory=dict)
+
+
 def _holds_plan(
-    site: SiteConfig, chargers: dict[str, RecordingChargePoint], schedule: dict[str, Any], series: dict[str, Any]
+    site: SiteConfig,
+    chargers: dict[str, RecordingChargePoint],
+    schedule: dict[str, Any],
+    series: dict[str, Any],
+    held: _Held,
 ) -> bool:
-    t, start = _next_slot(series)
-    for plan in schedule["connectors"]:
-        expected_kw = _expected_kw(site, plan, t)
-        enforced_kw = _effective_kw(chargers[plan["charge_point_id"]], start + timedelta(seconds=1))
-        if not _held_as_planned(enforced_kw, expected_kw):
-            return False
-    return True
+    """Whether every charger holds ``schedule`` at the start of the next slot; ``held`` keeps what
+    was looked at, so that later checks see the very limits that held the plan."""
+    held.t, held.start = _next_slot(series)
+    held.enforced_kw = {cp_id: _effective_kw(cp, held.start + timedelta(seconds=1)) for cp_id, cp in chargers.items()}
+    return all(
+        _held_as_planned(held.enforced_kw[plan["charge_point_id"]], _expected_kw(site, plan, held.t))
+        for plan in schedule["connectors"]
+    )
 
 
 def _held_as_planned(enforced_kw: float, expected_kw: float) -> bool:
@@ -161,25 +176,20 @@ async def test_plan_reaches_sixty_chargers_within_the_grid_limit(runtime: Runtim
 
                 # The plan's profiles reach the chargers after the re-plan returns; a meter value or a
                 # slot boundary may bring a newer plan meanwhile, whose profiles replace them.
+                held = _Held()
                 for attempt in range(3):
                     schedule = (await api.get("/api/v1/schedule")).json()
                     series = (await api.get("/api/v1/site/timeseries")).json()
                     try:
                         await _until(
                             "every charger holding the current plan",
-                            lambda plan=schedule, horizon=series: _holds_plan(site, chargers, plan, horizon),
+                            lambda plan=schedule, horizon=series: _holds_plan(site, chargers, plan, horizon, held),
                             timeout_s=10.0,
                         )
                         break
                     except AssertionError:
                         if attempt == 2:
                             raise
-                # Taken with no await since the wait ended, so it is what held the plan: a newer plan
-                # may reach the chargers while the test goes on.
-                t, start = _next_slot(series)
-                enforced_kw_by_cp = {
-                    cp_id: _effective_kw(cp, start + timedelta(seconds=1)) for cp_id, cp in chargers.items()
-                }
                 charge_points = (await api.get("/api/v1/charge-points")).json()
                 sessions = (await api.get("/api/v1/sessions", params={"active": True})).json()
         finally:
@@ -221,6 +231,6 @@ async def test_plan_reaches_sixty_chargers_within_the_grid_limit(runtime: Runtim
         charging = [i for i, kw in enumerate(plan["power_kw"]) if kw > 0]
         # only the last charging slot may be an average below the minimum: the minimum for part of it
         assert all(plan["power_kw"][i] >= min_kw - 1e-6 for i in charging[:-1]), plan
-        expected_kw = _expected_kw(site, plan, t)
-        enforced_kw = enforced_kw_by_cp[planned_on.id]
-        assert _held_as_planned(enforced_kw, expected_kw), (plan, t, start, enforced_kw)
+        expected_kw = _expected_kw(site, plan, held.t)
+        enforced_kw = held.enforced_kw[planned_on.id]
+        assert _held_as_planned(enforced_kw, expected_kw), (plan, held.t, held.start, enforced_kw)
