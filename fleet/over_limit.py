@@ -10,6 +10,7 @@ connectors over their limit now; ``OverLimitMonitor`` writes each one once to it
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -141,6 +142,11 @@ class OverLimitMonitor:
             try:
                 await self.check()
             except Exception:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # a driver may turn the cancellation of a query into an error of its own: the
+                    # task is being stopped, so stop rather than log and go round again
+                    raise
                 log.exception("checking chargers against their limits failed")
 
     async def check(self) -> list[int]:
