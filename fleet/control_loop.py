@@ -27,6 +27,7 @@ from fleet.schedule_body import schedule_body
 from fleet.site_config import SiteConfig
 from fleet.site_forecast import SiteForecast, fallback_forecast, forecast_site
 from fleet.site_history import HistoryCache, SiteHistory
+from fleet.stopping import being_stopped
 from fleet.triggers import PlanTriggers
 from fleet.yard import WaitingEntry, Yard
 from ocpp_server.commands import PowerLimitProfile
@@ -179,6 +180,8 @@ class ControlLoop:
                 try:
                     await self.replan(batch.reasons)
                 except Exception:
+                    if being_stopped():
+                        raise
                     # The loop must outlive a bad cycle; the chargers keep their last profiles meanwhile.
                     log.exception("re-planning failed (%s)", summarise(batch.reasons))
 

@@ -20,6 +20,7 @@ from fleet.clock import Clock
 from fleet.dispatch import Dispatcher, ProfileSender, electrical_of
 from fleet.persistence.store import Store
 from fleet.site_config import SiteConfig
+from fleet.stopping import being_stopped
 from ocpp_server.profiles import failsafe_profile
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,8 @@ class ProfileReconciler:
             try:
                 await self.reconcile(self._requests.take())
             except Exception:
+                if being_stopped():
+                    raise
                 # The next pass tries again; meanwhile the chargers hold the fail-safe at least.
                 log.exception("reconciling charging profiles failed")
 

@@ -13,6 +13,7 @@ import asyncio
 from typing import Protocol
 
 from fleet.persistence import MeterBatch, MeterBatchOutcome
+from fleet.stopping import being_stopped
 
 MAX_BATCHES_PER_COMMIT = 500
 """Bounds one transaction (and the time the writer holds the database) under a backlog."""
@@ -67,6 +68,8 @@ class MeterWriter:
             except Exception as error:
                 self._in_flight = []
                 _fail(taken, error)
+                if being_stopped():
+                    raise
                 continue
             self._in_flight = []
             self.commits += 1

@@ -10,7 +10,6 @@ connectors over their limit now; ``OverLimitMonitor`` writes each one once to it
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from fleet.clock import Clock
 from fleet.dispatch import limit_at
 from fleet.persistence.records import TransactionRecord
 from fleet.persistence.store import Store
+from fleet.stopping import being_stopped
 from ocpp_server.commands import PowerLimitProfile
 from ocpp_server.events import Measurand
 
@@ -142,10 +142,7 @@ class OverLimitMonitor:
             try:
                 await self.check()
             except Exception:
-                task = asyncio.current_task()
-                if task is not None and task.cancelling():
-                    # a driver may turn the cancellation of a query into an error of its own: the
-                    # task is being stopped, so stop rather than log and go round again
+                if being_stopped():
                     raise
                 log.exception("checking chargers against their limits failed")
 

@@ -12,6 +12,7 @@ from fleet.persistence.records import TransactionRecord
 from fleet.persistence.store import Store
 from fleet.site_forecast import SiteForecast
 from fleet.site_meter import SiteMeter
+from fleet.stopping import being_stopped
 
 log = logging.getLogger(__name__)
 
@@ -62,5 +63,7 @@ class SiteMonitor:
             try:
                 await self.sample_once()
             except Exception:
+                if being_stopped():
+                    raise
                 log.exception("site sample failed")
             await self._clock.sleep(SAMPLE_EVERY_S)
