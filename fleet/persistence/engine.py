@@ -6,9 +6,15 @@ The same schema, migrations and queries run on both; only the URL changes. Plain
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import sqlite3
+from collections.abc import Callable
 from typing import Any, Final
 
+import aiosqlite
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -20,6 +26,9 @@ SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
 
 WRITE_OPTION: Final = "vettabbia_write"
 """Execution option marking a connection that will write (SQLite: ``BEGIN IMMEDIATE``)."""
+
+ITER_CHUNK_SIZE: Final = 64
+"""Rows aiosqlite fetches per trip to its thread (its own default)."""
 
 _ASYNC_DRIVERS: Final = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -59,7 +68,7 @@ def create_engine(url: str | URL) -> AsyncEngine:
     async_url = async_database_url(url)
     if async_url.get_backend_name() != "sqlite":
         return create_async_engine(async_url, pool_pre_ping=True)
-    engine = create_async_engine(async_url)
+    engine = create_async_engine(async_url, async_creator=_aiosqlite_connector(async_url))
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     event.listen(engine.sync_engine, "begin", _begin_sqlite_transaction)
     return engine
@@ -81,3 +90,39 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolE
 def _begin_sqlite_transaction(connection: Connection) -> None:
     writing = connection.get_execution_options().get(WRITE_OPTION, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+class StopOnceConnection(aiosqlite.Connection):
+    """aiosqlite's connection, whose worker thread is asked to stop at most once.
+
+    aiosqlite's worker thread ends at the first stop request, and a second request is never served:
+    whoever awaits it waits forever. SQLAlchemy asks twice when it terminates a connection whose
+    task was cancelled during a query (the forced stop, then the graceful close's own), and the
+    task left waiting keeps the event loop, and so the process, from shutting down.
+    """
+
+    def __init__(self, connector: Callable[[], Any], iter_chunk_size: int) -> None:
+        super().__init__(connector, iter_chunk_size)
+        self._stop_requested = False
+        self._stopped: asyncio.Future[Any] | None = None
+
+    def stop(self) -> asyncio.Future[Any] | None:
+        """The first call asks the thread to stop; every call returns that request's answer."""
+        if not self._stop_requested:
+            self._stop_requested = True
+            self._stopped = super().stop()
+        return self._stopped
+
+
+def _aiosqlite_connector(url: URL) -> Callable[[], StopOnceConnection]:
+    # The same arguments SQLAlchemy's dialect would pass (file name, check_same_thread).
+    args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(url)
+    open_sqlite = functools.partial(sqlite3.connect, *args, **kwargs)
+
+    def connect() -> StopOnceConnection:
+        connection = StopOnceConnection(open_sqlite, ITER_CHUNK_SIZE)
+        # As SQLAlchemy does for its own: a thread left running must not keep the process alive.
+        connection._thread.daemon = True
+        return connection
+
+    return connect

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sqlite3
+from pathlib import Path
 
 import pytest
 
 from fleet.meter_writer import MeterWriter
 from fleet.persistence import MeterBatch, MeterBatchOutcome, Store
+from fleet.persistence.engine import StopOnceConnection
 from fleet.persistence.session_scope import _until_done
 from ocpp_server.events import Measurand, MeterSample
 from tests.fleet.persistence.conftest import T0
@@ -84,3 +87,50 @@ async def test_callers_of_a_stopped_meter_writer_hear_so_instead_of_waiting_fore
     for result in results:
         assert isinstance(result, MeterBatchOutcome | RuntimeError), result
     assert any(isinstance(result, RuntimeError) for result in results)
+
+
+@pytest.mark.parametrize("cancels", [1, 2, 5])
+@pytest.mark.parametrize("waited_s", [0.0, 0.01, 0.05])
+async def test_a_writer_cancelled_while_it_waits_for_a_lock_leaves_no_task_and_no_lock_behind(
+    tmp_path: Path, cancels: int, waited_s: float
+) -> None:
+    """Another process holds SQLite's write lock; a writer waiting for it is cancelled, again and
+    again as a shutting-down server does. SQLAlchemy then discards the connection (it cannot know
+    what the driver did), and aiosqlite used to leave that discarding waiting forever: nothing else
+    failed, but the event loop could no longer close."""
+    path = tmp_path / "vettabbia.db"
+    store = Store.from_url(f"sqlite:///{path}")
+    await store.migrate()
+    other_process = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        other_process.execute("BEGIN IMMEDIATE")
+        writer = asyncio.create_task(store.record_connection("CP1", "1.6", True, T0))
+        await asyncio.sleep(waited_s)
+        for _ in range(cancels):
+            writer.cancel()
+            await asyncio.sleep(0)
+        other_process.execute("COMMIT")
+        await asyncio.wait({writer}, timeout=10)
+        assert writer.done()
+        # The next write gets the database at once.
+        await asyncio.wait_for(store.record_connection("probe", "1.6", True, T0), 5)
+        await store.close()
+        this_task = asyncio.current_task()
+        left = [task for task in asyncio.all_tasks() if task is not this_task]
+        if left:
+            await asyncio.wait(left, timeout=5)
+        assert all(task.done() for task in left), [repr(task) for task in left if not task.done()]
+    finally:
+        other_process.close()
+
+
+async def test_a_connection_asked_to_stop_twice_answers_both() -> None:
+    """What SQLAlchemy does when it discards a connection after a cancellation: stop, then close."""
+    connection = await StopOnceConnection(lambda: sqlite3.connect(":memory:"), 64)
+    first = connection.stop()
+    assert first is not None
+    assert connection.stop() is first
+    # The close comes too late to close anything, and says so instead of waiting for ever.
+    with pytest.raises(ValueError, match="closed"):
+        await asyncio.wait_for(connection.close(), 5)
+    await asyncio.wait_for(first, 5)
