@@ -27,7 +27,7 @@ from fleet.schedule_body import schedule_body
 from fleet.site_config import SiteConfig
 from fleet.site_forecast import SiteForecast, fallback_forecast, forecast_site
 from fleet.site_history import HistoryCache, SiteHistory
-from fleet.stopping import being_stopped
+from fleet.stopping import being_stopped, stop_if_asked
 from fleet.triggers import PlanTriggers
 from fleet.yard import WaitingEntry, Yard
 from ocpp_server.commands import PowerLimitProfile
@@ -168,6 +168,7 @@ class ControlLoop:
         async with asyncio.TaskGroup() as group:
             group.create_task(self._slot_ticker())
             while True:
+                stop_if_asked()
                 await self._triggers.wait()
                 # Debounce in real time: a burst of plug-ins gives one solve, a lone one waits little.
                 planning = self._site.planning
@@ -188,6 +189,7 @@ class ControlLoop:
     async def _slot_ticker(self) -> None:
         slot = timedelta(minutes=self._site.planning.slot_min)
         while True:
+            stop_if_asked()
             now = self._clock.now()
             epoch = datetime(1970, 1, 1, tzinfo=now.tzinfo)
             next_boundary = epoch + ((now - epoch) // slot + 1) * slot

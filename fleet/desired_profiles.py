@@ -20,7 +20,7 @@ from fleet.clock import Clock
 from fleet.dispatch import Dispatcher, ProfileSender, electrical_of
 from fleet.persistence.store import Store
 from fleet.site_config import SiteConfig
-from fleet.stopping import being_stopped
+from fleet.stopping import being_stopped, stop_if_asked
 from ocpp_server.profiles import failsafe_profile
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,7 @@ class ProfileReconciler:
     async def run(self) -> None:
         """Reconcile on every request and every ``retry_interval_s``, until cancelled."""
         while True:
+            stop_if_asked()
             await self._requests.wait(self._retry_interval_s)
             try:
                 await self.reconcile(self._requests.take())

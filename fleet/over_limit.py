@@ -19,7 +19,7 @@ from fleet.clock import Clock
 from fleet.dispatch import limit_at
 from fleet.persistence.records import TransactionRecord
 from fleet.persistence.store import Store
-from fleet.stopping import being_stopped
+from fleet.stopping import being_stopped, stop_if_asked
 from ocpp_server.commands import PowerLimitProfile
 from ocpp_server.events import Measurand
 
@@ -138,6 +138,7 @@ class OverLimitMonitor:
 
     async def run(self) -> None:
         while True:
+            stop_if_asked()
             await self._clock.sleep(CHECK_INTERVAL_S)
             try:
                 await self.check()

@@ -12,7 +12,7 @@ from fleet.persistence.records import TransactionRecord
 from fleet.persistence.store import Store
 from fleet.site_forecast import SiteForecast
 from fleet.site_meter import SiteMeter
-from fleet.stopping import being_stopped
+from fleet.stopping import being_stopped, stop_if_asked
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,7 @@ class SiteMonitor:
 
     async def run(self) -> None:
         while True:
+            stop_if_asked()
             try:
                 await self.sample_once()
             except Exception:

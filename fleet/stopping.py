@@ -15,3 +15,14 @@ def being_stopped() -> bool:
     """Whether the running task has been asked to stop (cancelled, not yet finished)."""
     task = asyncio.current_task()
     return task is not None and task.cancelling() > 0
+
+
+def stop_if_asked() -> None:
+    """Raise ``CancelledError`` when the running task was cancelled but carried on.
+
+    An await may swallow a cancellation (Python 3.11's ``asyncio.wait_for`` when the result arrives
+    in the same turn, CPython gh-86296), and a loop that went on would never stop. Loops call this
+    at the top of every round.
+    """
+    if being_stopped():
+        raise asyncio.CancelledError

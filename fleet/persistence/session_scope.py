@@ -50,8 +50,8 @@ async def _until_done(closing: Coroutine[Any, Any, None]) -> None:
         try:
             await asyncio.shield(task)
         except asyncio.CancelledError:
-            if task.done():
-                break
+            # Also when the close ended in the same turn of the loop: the caller was still cancelled,
+            # and a loop that never hears of it goes round again instead of stopping.
             cancelled = True
     if cancelled:
         raise asyncio.CancelledError

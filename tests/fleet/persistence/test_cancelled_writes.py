@@ -45,6 +45,23 @@ async def test_a_close_that_is_not_cancelled_returns_normally() -> None:
     assert finished == ["closed"]
 
 
+async def test_a_cancellation_that_arrives_as_the_close_ends_is_still_raised() -> None:
+    """The close and the cancellation in the same turn of the loop: the close is done, and the
+    caller still hears that it was cancelled (a background loop would otherwise never stop)."""
+    release: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def closing() -> None:
+        await release
+
+    waiter = asyncio.create_task(_until_done(closing()))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    release.set_result(None)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+
+
 def _hammer(task: asyncio.Task[None], loop: asyncio.AbstractEventLoop) -> None:
     """Cancel ``task`` again on every turn of the loop until it ends, as a closing scope does."""
     if not task.done():
