@@ -332,12 +332,16 @@ def _window_h(
     return tuple(hours)
 
 
-def peak_margin_kw(forecast: SiteForecast) -> tuple[float, ...]:
-    """How far each slot's import may turn out above its forecast because of clouds [kW]: expected
-    PV above its P10. The capacity charge is billed on the measured peak, so the plan keeps this
-    much below the month's peak so far: a plan riding at the peak on expected PV raises it with
-    every cloud."""
-    return tuple(max(0.0, pv - low) for pv, low in zip(forecast.pv_kw, forecast.pv_p10_kw, strict=True))
+def peak_margin_kw(forecast: SiteForecast, base_load_margin_pct: float) -> tuple[float, ...]:
+    """How far each slot's import may turn out above its forecast [kW]: expected PV above its P10
+    (clouds), plus ``base_load_margin_pct`` of the forecast base load. The capacity charge is billed
+    on the measured peak, so the plan keeps this much below the month's peak so far: a plan riding
+    at the peak raises it with every cloud and every kW of load above the forecast."""
+    base_share = base_load_margin_pct / 100.0
+    return tuple(
+        max(0.0, pv - low) + base_share * max(0.0, base)
+        for pv, low, base in zip(forecast.pv_kw, forecast.pv_p10_kw, forecast.base_load_kw, strict=True)
+    )
 
 
 def build_problem(
@@ -394,7 +398,7 @@ def build_problem(
         unmet_energy_penalty_eur_per_kwh=site.planning.unmet_energy_penalty_eur_per_kwh,
         capacity_charge_eur_per_kw=site.site.tariff.capacity_charge_eur_per_kw_month,
         peak_import_so_far_kw=peak_import_so_far_kw,
-        peak_margin_kw=peak_margin_kw(forecast),
+        peak_margin_kw=peak_margin_kw(forecast, site.planning.base_load_peak_margin_pct),
         fairness_weight_eur=site.planning.fairness_weight_eur,
         power_change_weight_eur_per_kw=site.planning.power_change_weight_eur_per_kw,
         waiting_vehicles=waiting_vehicles(site, waiting),

@@ -96,6 +96,13 @@ class PlanningConfig(_Strict):
     failsafe_limit_kw: PositiveFloat
     grid_margin_kw: NonNegativeFloat = 20.0
     """Kept free under the grid limit for base load running above its forecast until the next plan."""
+    base_load_peak_margin_pct: Annotated[float, Field(ge=0, le=100)] = 5.0
+    """How far the base load may turn out above its forecast, as a share of the forecast [%].
+
+    The capacity charge is billed on the measured peak, so the plan prices its peak on the import
+    plus this much: a plan riding at the month's peak would raise it with every error of the
+    forecast, and each raise frees the next plans up to the new peak. 5 % is about the 90th
+    percentile of the base-load forecast's error in the Milan week benchmark."""
     replan_debounce_s: Annotated[float, Field(ge=0)] = 1.0
     """Longest wait [real s] after a trigger, so that a burst of events gives one solve."""
     replan_quiet_s: Annotated[float, Field(ge=0)] = 0.2

@@ -14,12 +14,14 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @asynccontextmanager
@@ -32,8 +34,17 @@ async def transaction(
     async with exclusive:
         session = sessions()
         try:
-            async with session.begin():
+            # The transaction's begin, commit and rollback run to their end whatever the caller's
+            # cancellations: SQLAlchemy discards a connection whose begin or end was cut short (it
+            # cannot know what the driver did), and a write transaction begun behind its back
+            # would keep SQLite's write lock.
+            await _until_done(session.connection())
+            try:
                 yield session
+            except BaseException:
+                await _until_done(session.rollback())
+                raise
+            await _until_done(session.commit())
         except OperationalError as error:
             if _is_locked(error):
                 log.error("the database stayed locked by another connection: %s", describe_tasks())
@@ -42,9 +53,9 @@ async def transaction(
             await _until_done(session.close())
 
 
-async def _until_done(closing: Coroutine[Any, Any, None]) -> None:
-    """Await ``closing`` to its end; a cancellation meanwhile is re-raised afterwards, not lost."""
-    task = asyncio.ensure_future(closing)
+async def _until_done(step: Coroutine[Any, Any, T]) -> T:
+    """Await ``step`` to its end; a cancellation meanwhile is re-raised afterwards, not lost."""
+    task = asyncio.ensure_future(step)
     cancelled = False
     while not task.done():
         try:
@@ -55,7 +66,7 @@ async def _until_done(closing: Coroutine[Any, Any, None]) -> None:
             cancelled = True
     if cancelled:
         raise asyncio.CancelledError
-    task.result()
+    return task.result()
 
 
 def _is_locked(error: OperationalError) -> bool:

@@ -151,16 +151,29 @@ def test_the_taper_scales_with_the_vehicle_not_the_charger() -> None:
     assert vehicle_limit_kw(request, taper_lines(request.taper), 0.0) == 50.0
 
 
-def test_the_capacity_charge_keeps_a_margin_for_clouds() -> None:
-    # The month's peak is measured: a slot planned on the expected PV would set a new peak under
-    # a cloud, so the peak counts the PV's P10 (the margin is the expected PV above it).
+def test_the_capacity_charge_keeps_a_margin_for_clouds_and_base_load() -> None:
+    # The month's peak is measured: a slot planned on the expected PV and base load would set a new
+    # peak under a cloud or with more load than forecast, so the peak counts the PV's P10 (the
+    # margin is the expected PV above it) and the base load's share above its forecast.
     now = T0.replace(hour=6, minute=0)
     forecast = forecast_site(SITE, now, 24)
+    share = SITE.planning.base_load_peak_margin_pct / 100.0
+    assert share > 0.0
     problem = build_problem(SITE, forecast, [])
-    expected = tuple(pv - p10 for pv, p10 in zip(forecast.pv_kw, forecast.pv_p10_kw, strict=True))
+    clouds = [pv - p10 for pv, p10 in zip(forecast.pv_kw, forecast.pv_p10_kw, strict=True)]
+    expected = [c + share * base for c, base in zip(clouds, forecast.base_load_kw, strict=True)]
     assert problem.peak_margin_kw == pytest.approx(expected)
-    assert max(problem.peak_margin_kw) > 10.0  # around midday
-    assert min(problem.peak_margin_kw) == pytest.approx(0.0)  # at night
+    assert max(clouds) > 10.0  # around midday
+    night = clouds.index(min(clouds))
+    assert problem.peak_margin_kw[night] == pytest.approx(share * forecast.base_load_kw[night])
+
+
+def test_a_site_can_trust_its_base_load_forecast() -> None:
+    site = SITE.model_copy(update={"planning": SITE.planning.model_copy(update={"base_load_peak_margin_pct": 0.0})})
+    forecast = forecast_site(site, T0.replace(hour=6, minute=0), 24)
+    problem = build_problem(site, forecast, [])
+    clouds = tuple(pv - p10 for pv, p10 in zip(forecast.pv_kw, forecast.pv_p10_kw, strict=True))
+    assert problem.peak_margin_kw == pytest.approx(clouds)
 
 
 def test_an_expected_stay_past_the_horizon_asks_for_its_share_of_the_energy() -> None:
