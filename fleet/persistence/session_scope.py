@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from types import FrameType
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import OperationalError
@@ -77,10 +78,27 @@ def describe_tasks() -> str:
     """Every task of the running loop and where it waits: what held the database, when it stays locked."""
     lines = []
     for task in asyncio.all_tasks():
-        frames = task.get_stack()[-6:]
+        frames = _awaited_frames(task)[-6:]
         where = " -> ".join(f"{f.f_code.co_name} ({_short(f.f_code.co_filename)}:{f.f_lineno})" for f in frames)
         lines.append(f"  {task.get_name()}: {where or 'not started'}")
     return f"{len(lines)} tasks:\n" + "\n".join(sorted(lines))
+
+
+def _awaited_frames(task: asyncio.Task[Any]) -> list[FrameType]:
+    """The frames of ``task``'s coroutine and of every coroutine it awaits, outermost first.
+
+    ``Task.get_stack`` stops at a suspended coroutine's own frame; the coroutine it awaits, and the
+    one that awaits, down to where the task really waits, are what tells a stuck task apart.
+    """
+    frames: list[FrameType] = []
+    awaited: Any = task.get_coro()
+    while awaited is not None:
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        if frame is None:
+            break
+        frames.append(frame)
+        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+    return frames
 
 
 def _short(path: str) -> str:

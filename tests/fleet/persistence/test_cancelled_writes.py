@@ -17,7 +17,7 @@ import pytest
 from fleet.meter_writer import MeterWriter
 from fleet.persistence import MeterBatch, MeterBatchOutcome, Store
 from fleet.persistence.engine import StopOnceConnection
-from fleet.persistence.session_scope import _until_done
+from fleet.persistence.session_scope import _until_done, describe_tasks
 from ocpp_server.events import Measurand, MeterSample
 from tests.fleet.persistence.conftest import T0
 
@@ -151,3 +151,23 @@ async def test_a_connection_asked_to_stop_twice_answers_both() -> None:
     with pytest.raises(ValueError, match="closed"):
         await asyncio.wait_for(connection.close(), 5)
     await asyncio.wait_for(first, 5)
+
+
+async def test_a_stuck_task_is_described_down_to_where_it_waits() -> None:
+    """What a locked database or a runtime that does not stop prints: the innermost wait too."""
+    never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def waits_for_the_lock() -> None:
+        await never
+
+    async def holds_a_session() -> None:
+        await waits_for_the_lock()
+
+    stuck = asyncio.create_task(holds_a_session(), name="stuck")
+    await asyncio.sleep(0)
+    try:
+        line = next(line for line in describe_tasks().splitlines() if "stuck:" in line)
+        assert "holds_a_session" in line
+        assert "waits_for_the_lock" in line
+    finally:
+        stuck.cancel()
