@@ -1,4 +1,4 @@
-"""One database transaction whose end is not cut short by a cancelled caller.
+"""One database transaction whose begin and end are not cut short by a cancelled caller.
 
 A task cancelled inside a transaction (a charger that disconnects mid-message, a process that
 stops) still has to give its connection back rolled back before anyone else writes: on SQLite the
@@ -62,7 +62,7 @@ async def _until_done(step: Coroutine[Any, Any, T]) -> T:
         try:
             await asyncio.shield(task)
         except asyncio.CancelledError:
-            # Also when the close ended in the same turn of the loop: the caller was still cancelled,
+            # Also when the step ended in the same turn of the loop: the caller was still cancelled,
             # and a loop that never hears of it goes round again instead of stopping.
             cancelled = True
     if cancelled:
