@@ -20,7 +20,13 @@ from fleet.dispatch import Dispatcher
 from fleet.external_sources import ExternalForecasts, ExternalSources
 from fleet.grid_limits import slot_caps_kw
 from fleet.observability.metrics import FleetMetrics
-from fleet.persistence.records import BookingRecord, GridLimitRecord, TransactionRecord, VehicleRecord
+from fleet.persistence.records import (
+    BookingRecord,
+    ExternalLimitRecord,
+    GridLimitRecord,
+    TransactionRecord,
+    VehicleRecord,
+)
 from fleet.persistence.store import Store
 from fleet.planning import ExpectedArrivals, PluggedVehicle, build_problem, horizon_h, plugged_vehicles
 from fleet.schedule_body import schedule_body
@@ -80,6 +86,8 @@ class Snapshot:
     external: ExternalForecasts
     waiting: tuple[WaitingEntry, ...] = ()
     grid_limits: tuple[GridLimitRecord, ...] = ()
+    external_limits: tuple[ExternalLimitRecord, ...] = ()
+    """Limits set on chargers by someone else (OCPP 2.0.1 NotifyChargingLimit)."""
 
 
 def plan_problem(
@@ -109,7 +117,9 @@ def _plan(
 ) -> tuple[list[PluggedVehicle], SiteForecast, ChargingProblem, Schedule]:
     """Needs, forecasts, the problem and its solution: the CPU-heavy part, run in a worker thread."""
     now, history = snapshot.now, snapshot.history
-    plugged = plugged_vehicles(now, site, snapshot.transactions, snapshot.vehicles, snapshot.bookings, history)
+    plugged = plugged_vehicles(
+        now, site, snapshot.transactions, snapshot.vehicles, snapshot.bookings, history, snapshot.external_limits
+    )
     forecast, problem = plan_problem(site, snapshot, plugged, horizon_h(now, site, plugged))
     try:
         schedule = solver(problem, site.planning.solver_time_limit_s)
@@ -217,6 +227,7 @@ class ControlLoop:
             external=await self._external.get(now),
             waiting=self._yard.waiting(),
             grid_limits=tuple(await self._store.fleet.grid_limits(now)),
+            external_limits=tuple(await self._store.charger_inputs.external_limits()),
         )
 
     async def replan(self, reasons: tuple[str, ...]) -> PlanResult:

@@ -1,8 +1,9 @@
 """The application's side of the OCPP edge: store every charger event durably, then react.
 
 Each method returns only after the store has committed, so the edge acknowledges nothing that could
-be lost. Events that change what the plan should be (plug-in, unplug, a charger back online) ask the
-control loop for a new plan; they never solve anything themselves.
+be lost. Events that change what the plan should be (plug-in, unplug, a charger back online, a
+vehicle's ISO 15118 needs, a limit set on a charger by someone else) ask the control loop for a new
+plan; they never solve anything themselves.
 
 Transactions and meter values are always stored and answered, however odd (offline history comes
 late, backdated, after its transaction's stop); what does not add up is written to the charger's log
@@ -21,7 +22,7 @@ from fleet.desired_profiles import ProfileSyncRequests
 from fleet.dispatch import electrical_of
 from fleet.id_tags import id_tag_info, start_id_tag_info
 from fleet.meter_writer import MeterWriter
-from fleet.persistence.records import MeterBatch, TransactionRecord
+from fleet.persistence.records import ExternalLimitRecord, MeterBatch, TransactionRecord
 from fleet.persistence.store import Store
 from fleet.site_config import SiteConfig
 from fleet.triggers import PlanTriggers
@@ -33,12 +34,14 @@ from ocpp_server.events import (
     ChargerDisconnected,
     ChargerNotice,
     ConnectorStatusChanged,
+    EvChargingNeeds,
+    ExternalChargingLimit,
     MeterValuesReceived,
     NoticeKind,
     TransactionStarted,
     TransactionStopped,
 )
-from ocpp_server.ports import BootDecision, ConnectionDecision, IdTagInfo, TransactionDecision
+from ocpp_server.ports import BootDecision, ConnectionDecision, IdTagInfo, IdTagStatus, TransactionDecision
 from ocpp_server.profiles import FAILSAFE_PROFILE_ID
 
 log = logging.getLogger(__name__)
@@ -217,20 +220,28 @@ class ChargerIngest:
                 f"StartTransaction on connector {event.connector_id} with meter start "
                 f"{event.meter_start_kwh * 1000:.0f} Wh (a charger without a meter?)",
             )
-        # Looked up before the start is stored: the tag's other open transactions are what counts.
-        lookup = await self._store.id_tags.lookup(event.id_tag)
-        info = start_id_tag_info(lookup, self._clock.now(), event.charge_point_id, event.connector_id)
+        vehicle_id: str | None = None
+        if event.id_tag:
+            # Looked up before the start is stored: the tag's other open transactions are what counts.
+            lookup = await self._store.id_tags.lookup(event.id_tag)
+            info = start_id_tag_info(lookup, self._clock.now(), event.charge_point_id, event.connector_id)
+            vehicle_id = lookup.vehicle_id
+        else:
+            # A 2.0.1 transaction started without an id token (free charging, or the token comes
+            # later): there is no tag to refuse, and the answer's status is not sent for it.
+            info = IdTagInfo(IdTagStatus.ACCEPTED)
         transaction_id = await self._store.start_transaction(
             event.charge_point_id,
             event.connector_id,
             event.id_tag,
-            lookup.vehicle_id,
+            vehicle_id,
             event.meter_start_kwh,
             event.started_at,
             event.reservation_id,
+            event.charger_transaction_id,
         )
-        if lookup.vehicle_id is not None:
-            self._yard.leave(lookup.vehicle_id)
+        if vehicle_id is not None:
+            self._yard.leave(vehicle_id)
         self._triggers.request_replan(f"plug-in on {event.charge_point_id}/{event.connector_id}")
         return TransactionDecision(transaction_id=transaction_id, id_tag_info=info)
 
@@ -288,3 +299,30 @@ class ChargerIngest:
                 f"meter values for transaction {event.transaction_id} on connector {event.connector_id}, "
                 "which the central system never started; kept without a transaction",
             )
+
+    async def ev_charging_needs(self, event: EvChargingNeeds) -> bool:
+        transaction_id = await self._store.charger_inputs.record_ev_needs(event)
+        if transaction_id is None:
+            log.info(
+                "%s: vehicle needs on connector %d, where no transaction is open",
+                event.charge_point_id,
+                event.connector_id,
+            )
+            return False
+        self._triggers.request_replan(f"vehicle needs on {event.charge_point_id}/{event.connector_id}")
+        return True
+
+    async def external_limit_changed(self, event: ExternalChargingLimit) -> None:
+        where = f"{event.charge_point_id}/{event.connector_id}"
+        if event.limit_kw is None:
+            changed = await self._store.charger_inputs.clear_external_limit(
+                event.charge_point_id, event.connector_id, event.source, event.at
+            )
+            if changed:
+                self._triggers.request_replan(f"{event.source} limit on {where} cleared")
+            return
+        limit = ExternalLimitRecord(
+            event.charge_point_id, event.connector_id, event.source, event.limit_kw, event.grid_critical, event.at
+        )
+        if await self._store.charger_inputs.set_external_limit(limit):
+            self._triggers.request_replan(f"{event.source} limit of {event.limit_kw:g} kW on {where}")

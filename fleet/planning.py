@@ -1,39 +1,31 @@
 """State -> ChargingProblem: pure functions of their inputs, ``now`` included.
 
 Two steps: ``plugged_vehicles`` works out, for every active transaction, which vehicle it is, when it
-leaves and how much energy it still needs (from the fleet manager's booking, or class defaults when
-there is none); ``build_problem`` lays that on the forecast's slot grid.
+leaves and how much energy it still needs (from the fleet manager's booking, else what the vehicle
+said over ISO 15118, else the site's history or class defaults) and how much power it may take (the
+charger's, the vehicle's and any limit set on the charger by someone else); ``build_problem`` lays
+that on the forecast's slot grid.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
+from fleet.charger_inputs import connector_limit_kw, share_limit_kw, station_limit_kw
 from fleet.forecast_inputs import forecast_inputs
-from fleet.persistence.records import BookingRecord, TransactionRecord, VehicleRecord
+from fleet.persistence.records import BookingRecord, ExternalLimitRecord, TransactionRecord, VehicleRecord
 from fleet.site_config import ChargePointConfig, SiteConfig
 from fleet.site_forecast import SiteForecast
 from fleet.site_history import SiteHistory
+from fleet.vehicle_needs import CHARGING_EFFICIENCY, PRIORITY_BY_CLASS, vehicle_needs
 from fleet.yard import WaitingEntry
-from forecasts import PastSessions, estimate_departure_and_need, past_sessions
+from forecasts import past_sessions
 from optimizer import ChargingProblem, FreeConnector, VehicleRequest, WaitingVehicle
-
-# Without a booking, a shared car is assumed to be booked again within a few hours and a van to leave
-# on its next morning round; both are conservative guesses that a booking replaces.
-CAR_DEFAULT_STAY = timedelta(hours=4)
-CAR_DEFAULT_TARGET_SOC = 0.8
-VAN_DEFAULT_DEPARTURE = time(6, 0)
-VAN_DEFAULT_TARGET_SOC = 1.0
-UNKNOWN_VEHICLE_ENERGY_KWH = 20.0
-PRIORITY_BY_CLASS = {"van": 3.0, "car": 1.0}
-CHARGING_EFFICIENCY = 0.92
-"""Battery energy per metered (grid) energy [-]: needs are battery-side, meters count grid-side."""
-# A booking made within this long after the plug-in is taken as stated at plug-in time.
-BOOKING_AT_PLUG_IN = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +39,8 @@ class PluggedVehicle:
     energy_needed_kwh: float
     priority: float
     needs_source: str
-    """Where departure and energy came from, shown to operators: 'booking', 'default' or a forecast."""
+    """Where departure and energy came from, shown to operators: 'booking', 'vehicle (ISO 15118)',
+    'default' or a forecast, or the vehicle's and another's when it stated only one of them."""
     min_power_kw: float = 0.0
     """The lowest power the charger can hold when it charges (its minimum current) [kW]."""
     power_step_kw: float = 0.0
@@ -77,104 +70,6 @@ def connector_max_power_kw(charger: ChargePointConfig, vehicle: VehicleRecord | 
     return min(charger.max_power_kw, vehicle_max_power_kw(charger, vehicle))
 
 
-def _next_local(now: datetime, at: time, timezone: str) -> datetime:
-    local_now = now.astimezone(ZoneInfo(timezone))
-    candidate = datetime.combine(local_now.date(), at, tzinfo=local_now.tzinfo)
-    if candidate <= local_now:
-        candidate = datetime.combine(local_now.date() + timedelta(days=1), at, tzinfo=local_now.tzinfo)
-    return candidate.astimezone(now.tzinfo)
-
-
-def _room_kwh(vehicle: VehicleRecord, tx: TransactionRecord, target_soc: float) -> float | None:
-    if tx.last_soc_percent is None:
-        return None
-    return max(0.0, (target_soc - tx.last_soc_percent / 100.0) * vehicle.battery_kwh)
-
-
-def booking_energy_kwh(
-    booking: BookingRecord, vehicle: VehicleRecord | None, soc_percent: float | None, charged_kwh: float
-) -> float:
-    """Battery energy [kWh] the booking asks for, a target state of charge turned into energy.
-
-    A target needs (target_soc - soc) * battery_kwh from the last reported state of charge. Without a
-    reported state of charge the battery is taken as having arrived empty, less ``charged_kwh``
-    (battery side) charged since: a conservative guess that the first report replaces. A target for
-    a vehicle the site does not know (no battery) asks for nothing.
-    """
-    if booking.target_soc is None:
-        return booking.energy_needed_kwh or 0.0
-    if vehicle is None:
-        return 0.0
-    if soc_percent is not None:
-        return max(0.0, (booking.target_soc - soc_percent / 100.0) * vehicle.battery_kwh)
-    return max(0.0, booking.target_soc * vehicle.battery_kwh - charged_kwh)
-
-
-def _learned_needs(
-    now: datetime, site: SiteConfig, tx: TransactionRecord, vehicle: VehicleRecord, past: PastSessions
-) -> tuple[datetime, float, float, str]:
-    """Departure and need estimated from the site's past sessions.
-
-    Vans must leave full, so they are planned to the early (P10) departure and the large (P90) need;
-    cars to the median of both.
-    """
-    estimate = estimate_departure_and_need(
-        past,
-        vehicle_id=vehicle.id,
-        vehicle_class=vehicle.vehicle_class.value,
-        arrived_at=tx.started_at,
-        now=now,
-        location=forecast_inputs(site).location,
-        soc_percent=tx.last_soc_percent,
-        battery_kwh=vehicle.battery_kwh,
-        delivered_kwh=tx.energy_kwh,
-    )
-    # Past sessions are metered energies: the battery gets the efficiency's share of them.
-    is_van = vehicle.vehicle_class == "van"
-    departure = estimate.departure_p10_utc if is_van else estimate.departure_utc
-    energy_kwh = CHARGING_EFFICIENCY * (estimate.energy_p90_kwh if is_van else estimate.energy_p50_kwh)
-    source = f"forecast from {estimate.source} history ({estimate.n_sessions} sessions)"
-    return max(departure, now), max(0.0, energy_kwh), PRIORITY_BY_CLASS.get(vehicle.vehicle_class, 1.0), source
-
-
-def _needs(
-    now: datetime,
-    site: SiteConfig,
-    tx: TransactionRecord,
-    vehicle: VehicleRecord | None,
-    booking: BookingRecord | None,
-    past: PastSessions | None,
-) -> tuple[datetime, float, float, str]:
-    """Departure, energy still needed, priority and where they came from (``past``: the site's
-    history, read for this plan)."""
-    if booking is not None and booking.departure_at > tx.started_at - timedelta(hours=1):
-        # Energy charged before the booking was made does not count against it.
-        metered_kwh = tx.energy_kwh if booking.created_at <= tx.started_at + BOOKING_AT_PLUG_IN else 0.0
-        delivered_kwh = CHARGING_EFFICIENCY * metered_kwh
-        energy_kwh = booking_energy_kwh(booking, vehicle, tx.last_soc_percent, CHARGING_EFFICIENCY * tx.energy_kwh)
-        if booking.target_soc is None:
-            energy_kwh = max(0.0, energy_kwh - delivered_kwh)
-        if vehicle is not None:
-            room = _room_kwh(vehicle, tx, 1.0)
-            energy_kwh = energy_kwh if room is None else min(energy_kwh, room)
-        return booking.departure_at, energy_kwh, booking.priority, "booking"
-    if vehicle is None:
-        energy_kwh = max(0.0, UNKNOWN_VEHICLE_ENERGY_KWH - CHARGING_EFFICIENCY * tx.energy_kwh)
-        return tx.started_at + CAR_DEFAULT_STAY, energy_kwh, 1.0, "default"
-    if past is not None:
-        return _learned_needs(now, site, tx, vehicle, past)
-    if vehicle.vehicle_class == "van":
-        departure = _next_local(now, VAN_DEFAULT_DEPARTURE, site.site.location.timezone)
-        target_soc = VAN_DEFAULT_TARGET_SOC
-    else:
-        departure = tx.started_at + CAR_DEFAULT_STAY
-        target_soc = CAR_DEFAULT_TARGET_SOC
-    room = _room_kwh(vehicle, tx, target_soc)
-    delivered_kwh = CHARGING_EFFICIENCY * tx.energy_kwh
-    energy_kwh = room if room is not None else max(0.0, target_soc * vehicle.battery_kwh * 0.5 - delivered_kwh)
-    return departure, energy_kwh, PRIORITY_BY_CLASS.get(vehicle.vehicle_class, 1.0), "default"
-
-
 def plugged_vehicles(
     now: datetime,
     site: SiteConfig,
@@ -182,11 +77,15 @@ def plugged_vehicles(
     vehicles: Mapping[str, VehicleRecord],
     bookings: Mapping[str, BookingRecord],
     history: SiteHistory | None = None,
+    external_limits: Sequence[ExternalLimitRecord] = (),
 ) -> list[PluggedVehicle]:
     """Every active transaction on a configured charger, with what its vehicle needs.
 
-    Needs come from the fleet manager's booking; without one, from the site's history when given,
-    else from class defaults.
+    Needs come from the fleet manager's booking; without one, from what the vehicle said over ISO
+    15118, then from the site's history when given, else from class defaults (see ``fleet.vehicle_needs``). The
+    maximum power is the lowest of the charger's, the vehicle's (its record's and what it said over
+    ISO 15118) and the limits someone else set on the connector (``external_limits``); a limit on
+    the whole station is shared by its charging connectors (``fleet.charger_inputs.share_limit_kw``).
     """
     plugged = []
     # Read once for every vehicle: per vehicle it was most of a plan's time at a few hundred.
@@ -197,14 +96,23 @@ def plugged_vehicles(
             continue
         vehicle = vehicles.get(tx.vehicle_id) if tx.vehicle_id else None
         booking = bookings.get(vehicle.id) if vehicle else None
-        departure, energy_kwh, priority, source = _needs(now, site, tx, vehicle, booking, past)
+        departure, energy_kwh, priority, source = vehicle_needs(now, site, tx, vehicle, booking, past)
+        own_max_kw = vehicle_max_power_kw(charger, vehicle) if vehicle else None
+        ev_max_kw = tx.ev_needs.max_power_kw if tx.ev_needs is not None else None
+        if ev_max_kw is not None:
+            own_max_kw = ev_max_kw if own_max_kw is None else min(own_max_kw, ev_max_kw)
+        max_power_kw = min(
+            connector_max_power_kw(charger, vehicle),
+            math.inf if ev_max_kw is None else ev_max_kw,
+            connector_limit_kw(external_limits, tx.charge_point_id, tx.connector_id),
+        )
         plugged.append(
             PluggedVehicle(
                 transaction_id=tx.id,
                 charge_point_id=tx.charge_point_id,
                 connector_id=tx.connector_id,
                 vehicle_id=vehicle.id if vehicle else None,
-                max_power_kw=connector_max_power_kw(charger, vehicle),
+                max_power_kw=max_power_kw,
                 departure_utc=departure,
                 energy_needed_kwh=energy_kwh,
                 priority=priority,
@@ -213,9 +121,24 @@ def plugged_vehicles(
                 power_step_kw=connector_power_step_kw(charger),
                 battery_kwh=vehicle.battery_kwh if vehicle else None,
                 soc_percent=tx.last_soc_percent,
-                vehicle_max_power_kw=vehicle_max_power_kw(charger, vehicle) if vehicle else None,
+                vehicle_max_power_kw=own_max_kw,
             )
         )
+    return _within_station_limits(plugged, external_limits)
+
+
+def _within_station_limits(
+    plugged: list[PluggedVehicle], external_limits: Sequence[ExternalLimitRecord]
+) -> list[PluggedVehicle]:
+    """``plugged`` with each station-wide limit shared by that station's connectors."""
+    for charge_point_id in {limit.charge_point_id for limit in external_limits}:
+        limit_kw = station_limit_kw(external_limits, charge_point_id)
+        at_station = [index for index, p in enumerate(plugged) if p.charge_point_id == charge_point_id]
+        if math.isinf(limit_kw) or not at_station:
+            continue
+        shares_kw = share_limit_kw(limit_kw, [plugged[index].max_power_kw for index in at_station])
+        for index, share_kw in zip(at_station, shares_kw, strict=True):
+            plugged[index] = dataclasses.replace(plugged[index], max_power_kw=share_kw)
     return plugged
 
 

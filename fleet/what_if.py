@@ -17,7 +17,6 @@ from fleet.control_loop import Snapshot, plan_problem
 from fleet.persistence.records import BookingRecord, VehicleRecord
 from fleet.planning import (
     PluggedVehicle,
-    booking_energy_kwh,
     connector_max_power_kw,
     connector_min_power_kw,
     connector_power_step_kw,
@@ -25,6 +24,7 @@ from fleet.planning import (
     plugged_vehicles,
 )
 from fleet.site_config import SiteConfig
+from fleet.vehicle_needs import booking_energy_kwh
 from optimizer import ChargingProblem, Schedule
 
 WhatIfSolver = Callable[[ChargingProblem], Schedule]
@@ -89,9 +89,10 @@ def what_if(
         target_soc=candidate.target_soc,
     )
     vehicles = {**snapshot.vehicles, vehicle.id: vehicle}
-    baseline = plugged_vehicles(now, site, snapshot.transactions, vehicles, snapshot.bookings, snapshot.history)
+    limits = snapshot.external_limits
+    baseline = plugged_vehicles(now, site, snapshot.transactions, vehicles, snapshot.bookings, snapshot.history, limits)
     bookings = {**snapshot.bookings, vehicle.id: record}
-    with_candidate = plugged_vehicles(now, site, snapshot.transactions, vehicles, bookings, snapshot.history)
+    with_candidate = plugged_vehicles(now, site, snapshot.transactions, vehicles, bookings, snapshot.history, limits)
     plugged_in = any(p.vehicle_id == vehicle.id for p in with_candidate)
     candidate_snapshot = snapshot
     if not plugged_in:

@@ -1,11 +1,13 @@
-"""The OCPP 1.6J central system: a websocket server on ws://host:port/{chargePointId}.
+"""The OCPP central system (1.6J and 2.0.1): a websocket server on ws://host:port/{chargePointId}.
 
 Connection life cycle, in the order a charger meets it:
 
 1. The handshake is refused with HTTP 400 when the path carries no charge point id.
-2. A charger offering no ``ocpp1.6`` subprotocol gets the handshake completed without one and is
-   closed at once with 1002 (protocol error): OCPP-J 1.6 asks a central system that agrees to none
-   of the offered subprotocols to complete the handshake without one and close immediately.
+2. The subprotocol is the first of the charger's offered list (its order of preference) that the
+   system speaks: ``ocpp1.6`` or ``ocpp2.0.1``. A charger offering neither gets the handshake
+   completed without one and is closed at once with 1002 (protocol error): OCPP-J asks a central
+   system that agrees to none of the offered subprotocols to complete the handshake without one and
+   close immediately.
 3. The application is asked (``ChargerEventSink.charger_connected``), told what the charger
    presented (HTTP Basic credentials, TLS, a verified client certificate: OCPP 1.6 security
    profiles 1-3, see ``security``). A refusal is HTTP 404 (Not Found), OCPP-J's answer to an
@@ -14,7 +16,9 @@ Connection life cycle, in the order a charger meets it:
    an unknown charger as pending (auto-registration): its requests are then screened as for a
    Pending boot. A previous connection of the same
    charger is closed (1000, "replaced") and reports no disconnect: the charger is still connected.
-4. While open, frames are served by ``ChargePointV16``; a charger the application already knows
+4. While open, frames are served by ``ChargePointV16`` or ``ChargePointV201``, by the subprotocol;
+   both publish the same events, so the application cannot tell the versions apart. A charger the
+   application already knows
    (``ConnectionDecision.resume``) has its capabilities read and gets its fail-safe profile straight
    away, since a reconnect need not bring a new BootNotification.
 5. On close the application hears ``charger_disconnected``.
@@ -53,8 +57,11 @@ from ocpp_server.commands import (
     PowerLimitProfile,
     ProfilePurpose,
 )
+from ocpp_server.device_model import DeviceModel
 from ocpp_server.events import ChargerConnected, ChargerDisconnected, OcppVersion
 from ocpp_server.handlers_v16 import ChargePointV16
+from ocpp_server.handlers_v21 import ChargePointV21
+from ocpp_server.handlers_v201 import ChargePointV201
 from ocpp_server.json_codec import ORJSON, JsonCodec
 from ocpp_server.log_context import CHARGE_POINT_ID
 from ocpp_server.message_trace import MessageTrace, TracedFrame
@@ -62,8 +69,15 @@ from ocpp_server.metrics import EdgeMetrics, NoEdgeMetrics, OutboundOutcome, out
 from ocpp_server.outbound_v16 import OutboundCalls
 from ocpp_server.ports import CertificateSigner, ChargerEventSink, Refusal
 from ocpp_server.profiles import to_ocpp16_charging_profile
-from ocpp_server.raw_calls import CentralSystemAction, RawCallAnswer, RawCallOutcome, send_raw_call
-from ocpp_server.schemas import OCPP_16, CompiledSchemas, PayloadSchemas
+from ocpp_server.raw_calls import (
+    V16_ACTIONS,
+    V201_ACTIONS,
+    CentralSystemAction,
+    RawCallAnswer,
+    RawCallOutcome,
+    send_raw_call,
+)
+from ocpp_server.schemas import OCPP_16, OCPP_21, OCPP_201, CompiledSchemas, PayloadSchemas
 from ocpp_server.security import presented_credentials
 from ocpp_server.sessions import KeyedLocks, OwnedTasks, Session
 from ocpp_server.timestamps import require_utc
@@ -71,6 +85,15 @@ from ocpp_server.timestamps import require_utc
 LOGGER = logging.getLogger(__name__)
 
 SUBPROTOCOL = Subprotocol("ocpp1.6")
+SUBPROTOCOL_V201 = Subprotocol("ocpp2.0.1")
+SUBPROTOCOL_V21 = Subprotocol("ocpp2.1")
+VERSION_OF_SUBPROTOCOL = {
+    SUBPROTOCOL: OcppVersion.V16,
+    SUBPROTOCOL_V201: OcppVersion.V201,
+    SUBPROTOCOL_V21: OcppVersion.V21,
+}
+
+ChargePoint = ChargePointV16 | ChargePointV201
 
 
 def charge_point_id_from_path(path: str) -> str:
@@ -100,6 +123,7 @@ class CentralSystem:
         ping_interval_s: float | None = 60.0,
         max_plausible_power_kw: float = 1000.0,
         schemas: PayloadSchemas | None = None,
+        schemas_v201: PayloadSchemas | None = None,
         json_codec: JsonCodec = ORJSON,
         certificates: CertificateSigner | None = None,
         capabilities_timeout_s: float = 10.0,
@@ -126,6 +150,8 @@ class CentralSystem:
             Checks every CALL payload and every CALLRESULT against the OCPP 1.6 schemas; compiled
             validators (``CompiledSchemas``) unless given (``LibrarySchemas`` is the ``ocpp``
             library's own, slower path, kept for comparison).
+        schemas_v201
+            The same for OCPP 2.0.1 connections.
         json_codec
             How frames are read and written: orjson unless given.
         certificates
@@ -147,6 +173,8 @@ class CentralSystem:
         self._ping_interval_s = ping_interval_s
         self._max_plausible_power_kw = max_plausible_power_kw
         self._schemas: PayloadSchemas = CompiledSchemas(OCPP_16) if schemas is None else schemas
+        self._schemas_v201: PayloadSchemas = CompiledSchemas(OCPP_201) if schemas_v201 is None else schemas_v201
+        self._schemas_v21: PayloadSchemas = CompiledSchemas(OCPP_21)
         self._json_codec = json_codec
         self._certificates = certificates
         self._capabilities_timeout_s = capabilities_timeout_s
@@ -166,11 +194,13 @@ class CentralSystem:
         which port the system picked. One plain and one TLS listener may run at once.
         """
         self._schemas.prepare(ChargePointV16.handled_actions())
+        self._schemas_v201.prepare(ChargePointV201.handled_actions())
+        self._schemas_v21.prepare(ChargePointV21.handled_actions())
         async with serve(
             self._serve_connection,
             host,
             port,
-            subprotocols=[SUBPROTOCOL],
+            subprotocols=list(VERSION_OF_SUBPROTOCOL),
             select_subprotocol=_select_subprotocol,
             process_request=_check_request,
             process_response=self._admit,
@@ -229,6 +259,11 @@ class CentralSystem:
         charge_point = self._charge_point(charge_point_id)
         return None if charge_point is None else charge_point.profiles.capabilities
 
+    def device_model(self, charge_point_id: str) -> DeviceModel | None:
+        """The last complete NotifyReport of a connected 2.0.1 station; None for 1.6 or before one."""
+        charge_point = self._charge_point(charge_point_id)
+        return charge_point.profiles.device_model if isinstance(charge_point, ChargePointV201) else None
+
     async def clear_charging_profile(
         self,
         charge_point_id: str,
@@ -242,6 +277,10 @@ class CentralSystem:
         charge_point = self._charge_point(charge_point_id)
         if charge_point is None:
             return _not_connected(charge_point_id)
+        if isinstance(charge_point, ChargePointV201):
+            return await charge_point.profiles.clear(
+                profile_id=profile_id, evse_id=connector_id, purpose=purpose, stack_level=stack_level
+            )
         return await self._outbound.clear_charging_profile(
             charge_point,
             profile_id=profile_id,
@@ -257,6 +296,11 @@ class CentralSystem:
         charge_point = self._charge_point(charge_point_id)
         if charge_point is None:
             return RawCallAnswer(RawCallOutcome.NOT_CONNECTED, detail=f"{charge_point_id} is not connected")
+        if action not in (V201_ACTIONS if isinstance(charge_point, ChargePointV201) else V16_ACTIONS):
+            return RawCallAnswer(
+                RawCallOutcome.NOT_IN_PROTOCOL,
+                detail=f"{action.value} is not an {charge_point.protocol_name} action a central system sends",
+            )
         started_s = time.perf_counter()
         answer = await send_raw_call(
             charge_point, action, payload, timeout_s=self._outbound.timeout_s, codec=self._json_codec
@@ -264,7 +308,12 @@ class CentralSystem:
         self._metrics.outbound_call_finished(action.value, _raw_outcome(answer), time.perf_counter() - started_s)
         return answer
 
-    def _charge_point(self, charge_point_id: str) -> ChargePointV16 | None:
+    def ocpp_version(self, charge_point_id: str) -> OcppVersion | None:
+        """The protocol the connected charger speaks; None when it is not connected."""
+        session = self._sessions.get(charge_point_id)
+        return None if session is None else session.version
+
+    def _charge_point(self, charge_point_id: str) -> ChargePoint | None:
         session = self._sessions.get(charge_point_id)
         return None if session is None else session.charge_point
 
@@ -278,8 +327,9 @@ class CentralSystem:
         charge_point_id = charge_point_id_from_path(request.path)
         async with self._lifecycle.hold(charge_point_id):
             credentials = presented_credentials(connection, request)
+            version = VERSION_OF_SUBPROTOCOL[Subprotocol(connection.subprotocol)]
             decision = await self._sink.charger_connected(
-                ChargerConnected(charge_point_id, OcppVersion.V16, self._utc_now(), credentials)
+                ChargerConnected(charge_point_id, version, self._utc_now(), credentials)
             )
             if not decision.accept:
                 return _refused(connection, charge_point_id, decision.refusal, decision.detail)
@@ -293,7 +343,7 @@ class CentralSystem:
             if previous is not None:
                 LOGGER.info("%s: new connection replaces the open one", charge_point_id)
                 previous.replaced.set()
-            session = Session(charge_point_id, decision.resume, pending=decision.pending)
+            session = Session(charge_point_id, decision.resume, pending=decision.pending, version=version)
             self._sessions[charge_point_id] = session
             self._admitted[connection] = session
         return None
@@ -301,8 +351,9 @@ class CentralSystem:
     async def _serve_connection(self, connection: ServerConnection) -> None:
         session = self._admitted.pop(connection, None)
         if session is None:
-            LOGGER.warning("closing a connection without the %s subprotocol", SUBPROTOCOL)
-            await connection.close(CloseCode.PROTOCOL_ERROR, f"unsupported subprotocol, expected {SUBPROTOCOL}")
+            expected = " or ".join(VERSION_OF_SUBPROTOCOL)
+            LOGGER.warning("closing a connection without the %s subprotocol", expected)
+            await connection.close(CloseCode.PROTOCOL_ERROR, f"unsupported subprotocol, expected {expected}")
             return
         # This task serves this one connection: what it logs, and the tasks it starts, name the charger.
         CHARGE_POINT_ID.set(session.charge_point_id)
@@ -316,7 +367,12 @@ class CentralSystem:
     async def _run_session(self, session: Session, connection: ServerConnection) -> None:
         async with asyncio.TaskGroup() as group:
             tasks = OwnedTasks(group)
-            charge_point = ChargePointV16(
+            charge_point_class, schemas = {
+                OcppVersion.V16: (ChargePointV16, self._schemas),
+                OcppVersion.V201: (ChargePointV201, self._schemas_v201),
+                OcppVersion.V21: (ChargePointV21, self._schemas_v21),
+            }[session.version]
+            charge_point = charge_point_class(
                 session.charge_point_id,
                 connection,
                 sink=self._sink,
@@ -326,7 +382,7 @@ class CentralSystem:
                 boot=session.resume,
                 pending=session.pending,
                 max_plausible_power_kw=self._max_plausible_power_kw,
-                schemas=self._schemas,
+                schemas=schemas,
                 json_codec=self._json_codec,
                 certificates=self._certificates,
                 capabilities_timeout_s=self._capabilities_timeout_s,
@@ -365,7 +421,7 @@ async def _close_when_replaced(session: Session, connection: ServerConnection) -
 
 def _select_subprotocol(connection: ServerConnection, offered: Sequence[Subprotocol]) -> Subprotocol | None:
     # None completes the handshake without a subprotocol; the handler then closes with 1002.
-    return SUBPROTOCOL if SUBPROTOCOL in offered else None
+    return next((subprotocol for subprotocol in offered if subprotocol in VERSION_OF_SUBPROTOCOL), None)
 
 
 def _check_request(connection: ServerConnection, request: Request) -> Response | None:
@@ -394,6 +450,7 @@ def _raw_outcome(answer: RawCallAnswer) -> OutboundOutcome:
         RawCallOutcome.CALL_ERROR: OutboundOutcome.ERROR,
         RawCallOutcome.TIMEOUT: OutboundOutcome.TIMEOUT,
         RawCallOutcome.NOT_CONNECTED: OutboundOutcome.NOT_CONNECTED,
+        RawCallOutcome.NOT_IN_PROTOCOL: OutboundOutcome.ERROR,
     }[answer.outcome]
 
 

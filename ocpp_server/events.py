@@ -17,6 +17,8 @@ from ocpp_server.capabilities import ChargerCapabilities
 class OcppVersion(StrEnum):
     V16 = "1.6"
     V201 = "2.0.1"
+    V21 = "2.1"
+    """Served as 2.0.1 (its core is 2.0.1's, see ``handlers_v21``)."""
 
 
 class Measurand(StrEnum):
@@ -102,6 +104,10 @@ class TransactionStarted:
     meter_start_kwh: float
     started_at: datetime
     reservation_id: int | None = None
+    charger_transaction_id: str | None = None
+    """OCPP 2.0.1's transactionId, chosen by the charger; None for 1.6, where the central system
+    chooses. A start with the same (charge point, charger transaction id) as a stored one is the
+    same transaction: the answer is the stored transaction's id (offline and repeated events)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +129,48 @@ class MeterValuesReceived:
     samples: tuple[MeterSample, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class EvChargingNeeds:
+    """What a vehicle asked for over ISO 15118 (OCPP 2.0.1 NotifyEVChargingNeeds), in kWh, kW, A, UTC.
+
+    Every figure is the vehicle's own; None where it did not say.
+    """
+
+    charge_point_id: str
+    connector_id: int
+    """The EVSE id: one EVSE is one connector to the rest of the system."""
+    requested_energy_transfer: str
+    """OCPP 2.0.1 EnergyTransferModeEnumType: DC, AC_single_phase, AC_two_phase, AC_three_phase."""
+    at: datetime
+    departure_at: datetime | None = None
+    energy_amount_kwh: float | None = None
+    """Energy the vehicle wants before it leaves."""
+    max_power_kw: float | None = None
+    """DC: evMaxPower; AC: evMaxCurrent at the connector's voltage and the requested phases."""
+    min_current_a: float | None = None
+    max_current_a: float | None = None
+    max_voltage_v: float | None = None
+    soc_percent: float | None = None
+    capacity_kwh: float | None = None
+    full_soc_percent: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalChargingLimit:
+    """A limit set on the charger by someone else than this system (OCPP 2.0.1 NotifyChargingLimit:
+    a grid operator, an energy management system), or its end (ClearedChargingLimit)."""
+
+    charge_point_id: str
+    connector_id: int
+    """The EVSE id, 0 for the whole charging station."""
+    source: str
+    """ChargingLimitSourceEnumType: EMS, Other, SO (system operator), CSO."""
+    limit_kw: float | None
+    """The lowest limit the charger reported for now, None when the limit was cleared."""
+    grid_critical: bool
+    at: datetime
+
+
 class NoticeKind(StrEnum):
     """What a charger reported outside charging itself, for the operator to read."""
 
@@ -133,6 +181,11 @@ class NoticeKind(StrEnum):
     LOG_STATUS = "LogStatus"
     PENDING_REGISTRATION = "PendingRegistration"
     """A charger the site does not list booted while auto-registration is on; the operator decides."""
+    EV_CHARGING_SCHEDULE = "EVChargingSchedule"
+    """The schedule a vehicle chose within its charging profile (NotifyEVChargingSchedule); ``detail``
+    compares it with the profile sent."""
+    EVENT = "Event"
+    """A monitored variable's event (OCPP 2.0.1 NotifyEvent)."""
     CHARGING_PROFILE = "ChargingProfile"
     """A charging profile the charger does not hold: not sent (it does not fit the charger) or not
     accepted; ``status`` is the CommandStatus, ``request_id`` the chargingProfileId."""
@@ -174,4 +227,6 @@ ChargerEvent = (
     | MeterValuesReceived
     | ChargerNotice
     | CapabilitiesReported
+    | EvChargingNeeds
+    | ExternalChargingLimit
 )

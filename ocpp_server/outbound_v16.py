@@ -110,6 +110,11 @@ class OutboundCalls:
             return response
         return {"configuration_key": response.configuration_key or [], "unknown_key": response.unknown_key or []}
 
+    async def request(self, charge_point: CallingChargePoint, payload: Any, *, timeout_s: float | None = None) -> Any:
+        """Send any request of the ``ocpp`` library (1.6 or 2.0.1 ``call`` classes) under the same
+        timeout, concurrency limit and metrics; the answer, or the CommandResult saying why there is none."""
+        return await self._call(charge_point, payload, timeout_s=timeout_s)
+
     async def _call(self, charge_point: CallingChargePoint, payload: Any, *, timeout_s: float | None = None) -> Any:
         """The charger's answer payload, or the CommandResult that explains why there is none."""
         action = type(payload).__name__

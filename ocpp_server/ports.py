@@ -15,6 +15,8 @@ from ocpp_server.events import (
     ChargerDisconnected,
     ChargerNotice,
     ConnectorStatusChanged,
+    EvChargingNeeds,
+    ExternalChargingLimit,
     MeterValuesReceived,
     TransactionStarted,
     TransactionStopped,
@@ -142,3 +144,10 @@ class ChargerEventSink(Protocol):
 
     async def capabilities_reported(self, event: CapabilitiesReported) -> None:
         """What the charger reported with GetConfiguration; the latest replaces the one before."""
+
+    async def ev_charging_needs(self, event: EvChargingNeeds) -> bool:
+        """Take a vehicle's ISO 15118 needs as the target of the transaction open on that EVSE and
+        plan again; False (Rejected) when no transaction is open there."""
+
+    async def external_limit_changed(self, event: ExternalChargingLimit) -> None:
+        """A limit set by someone else (or its end): the plan must keep to it."""

@@ -1,4 +1,7 @@
-"""Any OCPP 1.6 action sent to a charger with its payload exactly as given, and the answer as received.
+"""Any OCPP action sent to a charger with its payload exactly as given, and the answer as received.
+
+The action must be one the central system sends in the charger's protocol (``actions_of``): a 1.6
+action to a 2.0.1 station, or the reverse, is not sent (NOT_IN_PROTOCOL).
 
 For operators who need what the typed commands do not offer: the payload is the wire form
 (camelCase keys) and goes out unchanged, with no schema check and no check against what the
@@ -25,7 +28,7 @@ from ocpp_server.json_codec import JsonCodec
 
 
 class CentralSystemAction(StrEnum):
-    """The OCPP 1.6 actions a central system sends, the security extension's included."""
+    """The actions a central system sends: OCPP 1.6 (the security extension's included) and 2.0.1."""
 
     CANCEL_RESERVATION = "CancelReservation"
     CERTIFICATE_SIGNED = "CertificateSigned"
@@ -53,6 +56,71 @@ class CentralSystemAction(StrEnum):
     TRIGGER_MESSAGE = "TriggerMessage"
     UNLOCK_CONNECTOR = "UnlockConnector"
     UPDATE_FIRMWARE = "UpdateFirmware"
+    # OCPP 2.0.1 only
+    CLEAR_DISPLAY_MESSAGE = "ClearDisplayMessage"
+    CLEAR_VARIABLE_MONITORING = "ClearVariableMonitoring"
+    COST_UPDATED = "CostUpdated"
+    CUSTOMER_INFORMATION = "CustomerInformation"
+    GET_BASE_REPORT = "GetBaseReport"
+    GET_CHARGING_PROFILES = "GetChargingProfiles"
+    GET_DISPLAY_MESSAGES = "GetDisplayMessages"
+    GET_MONITORING_REPORT = "GetMonitoringReport"
+    GET_REPORT = "GetReport"
+    GET_TRANSACTION_STATUS = "GetTransactionStatus"
+    GET_VARIABLES = "GetVariables"
+    PUBLISH_FIRMWARE = "PublishFirmware"
+    REQUEST_START_TRANSACTION = "RequestStartTransaction"
+    REQUEST_STOP_TRANSACTION = "RequestStopTransaction"
+    SET_DISPLAY_MESSAGE = "SetDisplayMessage"
+    SET_MONITORING_BASE = "SetMonitoringBase"
+    SET_MONITORING_LEVEL = "SetMonitoringLevel"
+    SET_NETWORK_PROFILE = "SetNetworkProfile"
+    SET_VARIABLE_MONITORING = "SetVariableMonitoring"
+    SET_VARIABLES = "SetVariables"
+    UNPUBLISH_FIRMWARE = "UnpublishFirmware"
+
+
+_V16_ONLY = frozenset(
+    {
+        CentralSystemAction.CHANGE_CONFIGURATION,
+        CentralSystemAction.EXTENDED_TRIGGER_MESSAGE,
+        CentralSystemAction.GET_CONFIGURATION,
+        CentralSystemAction.GET_DIAGNOSTICS,
+        CentralSystemAction.REMOTE_START_TRANSACTION,
+        CentralSystemAction.REMOTE_STOP_TRANSACTION,
+        CentralSystemAction.SIGNED_UPDATE_FIRMWARE,
+    }
+)
+_V201_ONLY = frozenset(
+    {
+        CentralSystemAction.CLEAR_DISPLAY_MESSAGE,
+        CentralSystemAction.CLEAR_VARIABLE_MONITORING,
+        CentralSystemAction.COST_UPDATED,
+        CentralSystemAction.CUSTOMER_INFORMATION,
+        CentralSystemAction.GET_BASE_REPORT,
+        CentralSystemAction.GET_CHARGING_PROFILES,
+        CentralSystemAction.GET_DISPLAY_MESSAGES,
+        CentralSystemAction.GET_MONITORING_REPORT,
+        CentralSystemAction.GET_REPORT,
+        CentralSystemAction.GET_TRANSACTION_STATUS,
+        CentralSystemAction.GET_VARIABLES,
+        CentralSystemAction.PUBLISH_FIRMWARE,
+        CentralSystemAction.REQUEST_START_TRANSACTION,
+        CentralSystemAction.REQUEST_STOP_TRANSACTION,
+        CentralSystemAction.SET_DISPLAY_MESSAGE,
+        CentralSystemAction.SET_MONITORING_BASE,
+        CentralSystemAction.SET_MONITORING_LEVEL,
+        CentralSystemAction.SET_NETWORK_PROFILE,
+        CentralSystemAction.SET_VARIABLE_MONITORING,
+        CentralSystemAction.SET_VARIABLES,
+        CentralSystemAction.UNPUBLISH_FIRMWARE,
+    }
+)
+
+V16_ACTIONS = frozenset(CentralSystemAction) - _V201_ONLY
+"""What a central system sends a 1.6 charger."""
+V201_ACTIONS = frozenset(CentralSystemAction) - _V16_ONLY
+"""What a central system sends a 2.0.1 station."""
 
 
 class RawCallOutcome(StrEnum):
@@ -60,6 +128,8 @@ class RawCallOutcome(StrEnum):
     CALL_ERROR = "CallError"
     TIMEOUT = "Timeout"
     NOT_CONNECTED = "NotConnected"
+    NOT_IN_PROTOCOL = "NotInProtocol"
+    """The action is not one the central system sends in the charger's OCPP version; not sent."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from ocpp.charge_point import remove_nones, serialize_as_dict
 from ocpp.exceptions import NotImplementedError as OcppNotImplementedError
@@ -81,16 +81,19 @@ class WebSocket(Protocol):
     async def send(self, message: str) -> None: ...
 
 
-def on_action(action: Action) -> Callable[[_Handler], _Handler]:
+def on_action(action: str) -> Callable[[_Handler], _Handler]:
     """``ocpp.routing.on`` with a type: the decorated handler keeps its signature."""
     decorator: Callable[[_Handler], _Handler] = on(action)
     return decorator
 
 
-def call_error_for(unique_id: str, error: Exception) -> CallError:
-    """The CALLERROR that answers a CALL whose handling raised ``error``; the one mapping place."""
+def call_error_for(unique_id: str, error: Exception, spelling: Mapping[str, str] = _V16_SPELLING) -> CallError:
+    """The CALLERROR that answers a CALL whose handling raised ``error``; the one mapping place.
+
+    ``spelling`` turns the library's (OCPP 2.x) error codes into the protocol version's.
+    """
     if isinstance(error, OCPPError):
-        code = _V16_SPELLING.get(error.code, error.code)
+        code = spelling.get(error.code, error.code)
         cause = error.details.get("cause") if isinstance(error.details, dict) else None
         details = {"cause": str(cause)} if cause is not None else {}
         return CallError(unique_id, code, error.description, details)
@@ -114,7 +117,14 @@ class _ReplyInvalidError(Exception):
 
 
 class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package ships no types
-    """One charger's OCPP 1.6 session: frames in, replies out, outbound calls correlated."""
+    """One charger's OCPP 1.6 session: frames in, replies out, outbound calls correlated.
+
+    What differs between OCPP-J versions is held in class attributes, which ``rpc_v201`` overrides.
+    """
+
+    protocol_name: ClassVar[str] = "OCPP 1.6"
+    error_spelling: ClassVar[Mapping[str, str]] = _V16_SPELLING
+    known_actions: ClassVar[frozenset[str]] = _KNOWN_ACTIONS
 
     def __init__(
         self,
@@ -190,15 +200,22 @@ class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package 
 
     async def _answer_malformed(self, frame: MalformedFrame, raw_msg: str | bytes) -> None:
         LOGGER.warning("%s: malformed frame (%s): %.200r", self.id, frame.reason, raw_msg)
-        if frame.reply_unique_id is not None:
-            error = CallError(
-                frame.reply_unique_id,
-                FORMATION_VIOLATION,
-                "Payload for Action is syntactically incorrect or not conform the PDU structure",
-                {"cause": frame.reason},
-            )
-            self._metrics.call_error_sent(FORMATION_VIOLATION)
+        error = self.malformed_frame_error(frame)
+        if error is not None:
+            self._metrics.call_error_sent(error.error_code)
             await self._send(encode_frame(error, self._json))
+
+    @classmethod
+    def malformed_frame_error(cls, frame: MalformedFrame) -> CallError | None:
+        """The CALLERROR answering ``frame`` under this protocol version; None leaves it unanswered."""
+        if frame.reply_unique_id is None:
+            return None
+        return CallError(
+            frame.reply_unique_id,
+            FORMATION_VIOLATION,
+            "Payload for Action is syntactically incorrect or not conform the PDU structure",
+            {"cause": frame.reason},
+        )
 
     def refusal_for(self, action: str) -> OCPPError | None:
         """The error to answer ``action`` with instead of handling it; None handles it."""
@@ -221,7 +238,7 @@ class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package 
             else:
                 LOGGER.exception("%s: %s failed", self.id, call.action)
             self._follow_ups = []
-            call_error = call_error_for(call.unique_id, error)
+            call_error = call_error_for(call.unique_id, error, self.error_spelling)
             encoded = encode_frame(call_error, self._json)
             if call_error.error_code not in _NOT_REMEMBERED:
                 self._remember(call, encoded)
@@ -249,7 +266,7 @@ class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package 
         handlers = self.route_map.get(call.action, {})
         handler = handlers.get("_on_action")
         if handler is None:
-            raise _unhandled_action_error(call.action)
+            raise _unhandled_action_error(call.action, self.known_actions, self.protocol_name)
         validate = not handlers.get("_skip_schema_validation", False)
         if validate:
             await self._schemas.validate(call)
@@ -270,13 +287,13 @@ class ChargePointRpcV16(ChargePoint):  # type: ignore[misc]  # the ocpp package 
         await self._connection.send(message)
 
 
-def _unhandled_action_error(action: str) -> OCPPError:
-    if action in _KNOWN_ACTIONS:
+def _unhandled_action_error(action: str, known_actions: frozenset[str], protocol_name: str) -> OCPPError:
+    if action in known_actions:
         return NotSupportedError(
             description="Requested Action is recognized but not supported by the receiver",
             details={"cause": f"{action} is not handled by the central system"},
         )
     return OcppNotImplementedError(
         description="Requested Action is not known by receiver",
-        details={"cause": f"{action} is not an OCPP 1.6 action"},
+        details={"cause": f"{action} is not an {protocol_name} action"},
     )

@@ -37,11 +37,12 @@ LOGGER = logging.getLogger(__name__)
 
 OCPP_16 = "1.6"
 OCPP_201 = "2.0.1"
+OCPP_21 = "2.1"
 
-_SCHEMA_FOLDER = {OCPP_16: "v16", OCPP_201: "v201"}
+_SCHEMA_FOLDER = {OCPP_16: "v16", OCPP_201: "v201", OCPP_21: "v21"}
 _DRAFT_04 = "http://json-schema.org/draft-04/schema#"
 _SCHEMA_FILES_KEPT = 512
-"""More than the 1.6 and 2.0.1 schema files together (78 + 128)."""
+"""More than the 1.6, 2.0.1 and 2.1 schema files together (78 + 128 + 181)."""
 
 Message: TypeAlias = Call | CallResult
 CompiledCheck: TypeAlias = Callable[[Any], Any]

@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from ocpp_server.events import OcppVersion
 from ocpp_server.ports import BootDecision
 
 if TYPE_CHECKING:
     from ocpp_server.handlers_v16 import ChargePointV16
+    from ocpp_server.handlers_v201 import ChargePointV201
 
 LOGGER = logging.getLogger(__name__)
 
@@ -19,12 +21,20 @@ LOGGER = logging.getLogger(__name__)
 class Session:
     """One accepted connection of one charger, from admission to disconnect."""
 
-    def __init__(self, charge_point_id: str, resume: BootDecision | None, *, pending: bool = False) -> None:
+    def __init__(
+        self,
+        charge_point_id: str,
+        resume: BootDecision | None,
+        *,
+        pending: bool = False,
+        version: OcppVersion = OcppVersion.V16,
+    ) -> None:
         self.charge_point_id = charge_point_id
+        self.version = version
         self.resume = resume
         self.pending = pending
         """Admitted without being accepted: requests are screened until an accepted boot."""
-        self.charge_point: ChargePointV16 | None = None
+        self.charge_point: ChargePointV16 | ChargePointV201 | None = None
         """Set once the connection is open and served."""
         self.replaced = asyncio.Event()
         """Set when a newer connection of the same charger took over; this one then closes."""

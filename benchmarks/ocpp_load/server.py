@@ -30,6 +30,8 @@ from ocpp_server.events import (
     ChargerDisconnected,
     ChargerNotice,
     ConnectorStatusChanged,
+    EvChargingNeeds,
+    ExternalChargingLimit,
     MeterValuesReceived,
     TransactionStarted,
     TransactionStopped,
@@ -119,6 +121,12 @@ class CountingSink:
         return None
 
     async def capabilities_reported(self, event: CapabilitiesReported) -> None:
+        return None
+
+    async def ev_charging_needs(self, event: EvChargingNeeds) -> bool:
+        return True
+
+    async def external_limit_changed(self, event: ExternalChargingLimit) -> None:
         return None
 
 

@@ -21,6 +21,8 @@ from ocpp_server.events import (
     ChargerDisconnected,
     ChargerNotice,
     ConnectorStatusChanged,
+    EvChargingNeeds,
+    ExternalChargingLimit,
     MeterValuesReceived,
     TransactionStarted,
     TransactionStopped,
@@ -46,6 +48,8 @@ class EventKind(StrEnum):
     METER_VALUES_RECEIVED = "meter_values_received"
     CHARGER_REPORTED = "charger_reported"
     CAPABILITIES_REPORTED = "capabilities_reported"
+    EV_CHARGING_NEEDS = "ev_charging_needs"
+    EXTERNAL_LIMIT_CHANGED = "external_limit_changed"
     REVIEW_CSR = "review_csr"
     SIGN_CSR = "sign_csr"
 
@@ -78,6 +82,8 @@ EVENT_TYPES: dict[EventKind, type[Any]] = {
     EventKind.METER_VALUES_RECEIVED: MeterValuesReceived,
     EventKind.CHARGER_REPORTED: ChargerNotice,
     EventKind.CAPABILITIES_REPORTED: CapabilitiesReported,
+    EventKind.EV_CHARGING_NEEDS: EvChargingNeeds,
+    EventKind.EXTERNAL_LIMIT_CHANGED: ExternalChargingLimit,
     EventKind.REVIEW_CSR: CsrRequest,
     EventKind.SIGN_CSR: CsrRequest,
 }
@@ -88,6 +94,7 @@ ANSWER_TYPES: dict[EventKind, Any] = {
     EventKind.AUTHORIZE: IdTagInfo,
     EventKind.TRANSACTION_STARTED: TransactionDecision,
     EventKind.TRANSACTION_STOPPED: IdTagInfo | None,
+    EventKind.EV_CHARGING_NEEDS: bool,
     EventKind.REVIEW_CSR: CsrReview,
     EventKind.SIGN_CSR: SignedChain,
 }

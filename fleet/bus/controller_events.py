@@ -203,6 +203,10 @@ class EventConsumer:
                 return await sink.charger_reported(event)
             case EventKind.CAPABILITIES_REPORTED:
                 return await sink.capabilities_reported(event)
+            case EventKind.EV_CHARGING_NEEDS:
+                return await sink.ev_charging_needs(event)
+            case EventKind.EXTERNAL_LIMIT_CHANGED:
+                return await sink.external_limit_changed(event)
             case EventKind.REVIEW_CSR:
                 csr: CsrRequest = event
                 return await self._signer.review_csr(csr.charge_point_id, csr.csr_pem)

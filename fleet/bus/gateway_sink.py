@@ -13,6 +13,8 @@ from ocpp_server.events import (
     ChargerDisconnected,
     ChargerNotice,
     ConnectorStatusChanged,
+    EvChargingNeeds,
+    ExternalChargingLimit,
     MeterValuesReceived,
     TransactionStarted,
     TransactionStopped,
@@ -57,6 +59,13 @@ class BusEventSink:
 
     async def capabilities_reported(self, event: CapabilitiesReported) -> None:
         await self._link.tell(EventKind.CAPABILITIES_REPORTED, event.charge_point_id, event)
+
+    async def ev_charging_needs(self, event: EvChargingNeeds) -> bool:
+        answer = await self._link.ask(EventKind.EV_CHARGING_NEEDS, event.charge_point_id, event)
+        return cast(bool, answer)
+
+    async def external_limit_changed(self, event: ExternalChargingLimit) -> None:
+        await self._link.tell(EventKind.EXTERNAL_LIMIT_CHANGED, event.charge_point_id, event)
 
     async def review_csr(self, charge_point_id: str, csr_pem: str) -> CsrReview:
         answer = await self._link.ask(EventKind.REVIEW_CSR, charge_point_id, CsrRequest(charge_point_id, csr_pem))

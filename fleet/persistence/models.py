@@ -134,6 +134,14 @@ class TransactionRow(Base):
         # A StartTransaction retried by the charger carries the same four values: the constraint
         # makes the retry find the first row instead of opening a second session.
         UniqueConstraint("charge_point_id", "connector_id", "id_tag", "started_at", name="uq_transactions_start"),
+        # A unique index rather than a constraint: SQLite adds an index in place, where a constraint
+        # would rebuild the table, and dropping the old one (foreign keys on) would unlink its meter values.
+        Index(
+            "uq_transactions_charger_transaction_id",
+            "charge_point_id",
+            "charger_transaction_id",
+            unique=True,
+        ),
         Index("ix_transactions_stopped_at", "stopped_at"),
         Index("ix_transactions_started_at", "started_at"),
         # Never reuse an id, even of a deleted row: chargers may still hold it.
@@ -156,6 +164,48 @@ class TransactionRow(Base):
     last_sample_at: Mapped[datetime | None]
     reservation_id: Mapped[int | None] = mapped_column(Integer)
     """The reservation the StartTransaction said it used (OCPP 1.6 reservationId)."""
+    charger_transaction_id: Mapped[str | None] = mapped_column(String)
+    """OCPP 2.0.1's transactionId, chosen by the charger; NULL for 1.6, where ``id`` is the one sent."""
+
+
+class EvChargingNeedsRow(Base):
+    """What the vehicle of a transaction last asked for over ISO 15118; a new report replaces it."""
+
+    __tablename__ = "ev_charging_needs"
+
+    transaction_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("transactions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    reported_at: Mapped[datetime]
+    requested_energy_transfer: Mapped[str] = mapped_column(String)
+    departure_at: Mapped[datetime | None]
+    energy_amount_kwh: Mapped[float | None]
+    max_power_kw: Mapped[float | None]
+    min_current_a: Mapped[float | None]
+    max_current_a: Mapped[float | None]
+    max_voltage_v: Mapped[float | None]
+    soc_percent: Mapped[float | None]
+    capacity_kwh: Mapped[float | None]
+    full_soc_percent: Mapped[float | None]
+    register_at_report_kwh: Mapped[float]
+    """The transaction's energy register when the vehicle reported: what it asked for shrinks by
+    what the meter counts after."""
+
+
+class ExternalChargingLimitRow(Base):
+    """A limit someone else set on a charger (an EMS, the grid operator), standing until cleared."""
+
+    __tablename__ = "external_charging_limits"
+    __table_args__ = (CheckConstraint("limit_kw >= 0", name="limit_kw"),)
+
+    charge_point_id: Mapped[str] = mapped_column(String, primary_key=True)
+    connector_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    """The EVSE, 0 for the whole charging station."""
+    source: Mapped[str] = mapped_column(String, primary_key=True)
+    """Who set it (ChargingLimitSourceEnumType): each source's limit stands and ends on its own."""
+    limit_kw: Mapped[float]
+    grid_critical: Mapped[bool]
+    set_at: Mapped[datetime]
 
 
 class MeterValueRow(Base):

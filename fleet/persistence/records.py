@@ -163,6 +163,40 @@ class MeterBatchOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class EvNeedsRecord:
+    """What a transaction's vehicle last asked for over ISO 15118, in kWh, kW, A, V, UTC; None where
+    it did not say."""
+
+    reported_at: datetime
+    requested_energy_transfer: str
+    departure_at: datetime | None
+    energy_amount_kwh: float | None
+    """Battery energy the vehicle wanted when it reported."""
+    max_power_kw: float | None
+    min_current_a: float | None
+    max_current_a: float | None
+    max_voltage_v: float | None
+    soc_percent: float | None
+    capacity_kwh: float | None
+    full_soc_percent: float | None
+    register_at_report_kwh: float
+    """The transaction's energy register when the vehicle reported."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalLimitRecord:
+    """A limit someone else set on a charger (OCPP 2.0.1 NotifyChargingLimit), standing until cleared."""
+
+    charge_point_id: str
+    connector_id: int
+    """The EVSE, 0 for the whole charging station."""
+    source: str
+    limit_kw: float
+    grid_critical: bool
+    set_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class TransactionRecord:
     """A charging session with its latest readings (``None`` until the first meter value)."""
 
@@ -182,21 +216,28 @@ class TransactionRecord:
     last_sample_at: datetime | None
     reservation_id: int | None = None
     """The reservation the charger said this transaction used."""
+    charger_transaction_id: str | None = None
+    """OCPP 2.0.1's transactionId, chosen by the charger; None for 1.6."""
+    ev_needs: EvNeedsRecord | None = None
+    """What the vehicle last asked for over ISO 15118, if it did."""
 
     @property
     def is_active(self) -> bool:
         return self.stopped_at is None
 
     @property
+    def register_kwh(self) -> float:
+        """The energy register now [kWh]: at the stop, else the latest reading, else at the start."""
+        if self.meter_stop_kwh is not None:
+            return self.meter_stop_kwh
+        if self.last_energy_register_kwh is not None:
+            return self.last_energy_register_kwh
+        return self.meter_start_kwh
+
+    @property
     def energy_kwh(self) -> float:
         """Energy delivered so far [kWh]: the stop (or latest) meter register minus the start."""
-        if self.meter_stop_kwh is not None:
-            register_kwh = self.meter_stop_kwh
-        elif self.last_energy_register_kwh is not None:
-            register_kwh = self.last_energy_register_kwh
-        else:
-            register_kwh = self.meter_start_kwh
-        return register_kwh - self.meter_start_kwh
+        return self.register_kwh - self.meter_start_kwh
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from fleet.persistence import (
 )
 from fleet.persistence.access_store import AccessStore
 from fleet.persistence.capability_queries import CapabilityStore
+from fleet.persistence.charger_input_store import ChargerInputStore
 from fleet.persistence.charger_security_store import ChargerSecurityStore
 from fleet.persistence.checks import (
     check_booking_need,
@@ -95,6 +96,8 @@ class Store:
         """The id-tag store and the chargers' local authorisation lists."""
         self.charger_security = ChargerSecurityStore(self._writing, self._reading)
         """Chargers' password hashes, security profiles and issued certificates."""
+        self.charger_inputs = ChargerInputStore(self._writing, self._reading)
+        """Vehicles' ISO 15118 needs and limits set on chargers by others (OCPP 2.0.1)."""
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -322,12 +325,17 @@ class Store:
         meter_start_kwh: float,
         started_at: datetime,
         reservation_id: int | None = None,
+        charger_transaction_id: str | None = None,
     ) -> int:
-        """Open a transaction and return its id (the OCPP transactionId), with the reservation it
+        """Open a transaction and return its id (the OCPP 1.6 transactionId), with the reservation it
         used, if any.
 
         Idempotent: the same charge point, connector, id tag and start instant give the same id,
-        so a StartTransaction retried by the charger does not open a second session.
+        so a StartTransaction retried by the charger does not open a second session. A 2.0.1
+        transaction (``charger_transaction_id``, the charger's own id) is the same one whenever the
+        charge point and that id are: a repeated start returns the stored id, taking the earlier of
+        the two start times (with its meter start and connector) and the id tag the stored start
+        lacked (``id_tag`` may be "" there: 2.0.1 starts without one).
 
         Raises
         ------
@@ -336,12 +344,25 @@ class Store:
         """
         charge_point_id = require_text("charge_point_id", charge_point_id)
         connector_id = require_connector_id("connector_id", connector_id)
-        id_tag = require_text("id_tag", id_tag)
+        if charger_transaction_id is None or id_tag != "":
+            id_tag = require_text("id_tag", id_tag)
         meter_start_kwh = require_finite("meter_start_kwh", meter_start_kwh)
         started_at = require_utc("started_at", started_at)
         async with self._writing() as session:
             if vehicle_id is not None:
                 await vehicle_queries.require_vehicle(session, vehicle_id)
+            if charger_transaction_id is not None:
+                return await transaction_queries.start_charger_transaction(
+                    session,
+                    charge_point_id,
+                    require_text("charger_transaction_id", charger_transaction_id),
+                    connector_id,
+                    id_tag,
+                    vehicle_id,
+                    meter_start_kwh,
+                    started_at,
+                    reservation_id,
+                )
             return await transaction_queries.start_transaction(
                 session, charge_point_id, connector_id, id_tag, vehicle_id, meter_start_kwh, started_at, reservation_id
             )

@@ -1,8 +1,9 @@
 """Queries on charging transactions and their meter values.
 
-Ingestion is exactly-once under retries: a repeated StartTransaction finds the row it created, a
-repeated StopTransaction changes nothing, and a repeated meter sample is ignored by the unique key
-(charge point, connector, measurand, phase, instant).
+Ingestion is exactly-once under retries: a repeated StartTransaction finds the row it created (a
+2.0.1 transaction by the charger's own transaction id), a repeated StopTransaction changes nothing,
+and a repeated meter sample is ignored by the unique key (charge point, connector, measurand, phase,
+instant).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fleet.persistence.dialect_insert import conflict_insert
 from fleet.persistence.errors import PersistenceError
-from fleet.persistence.models import MeterValueRow, TransactionRow
-from fleet.persistence.records import TransactionRecord
+from fleet.persistence.models import EvChargingNeedsRow, MeterValueRow, TransactionRow
+from fleet.persistence.records import EvNeedsRecord, TransactionRecord
 from ocpp_server.events import Measurand, MeterSample
 
 SAMPLE_ROWS_PER_STATEMENT = 1_000
@@ -64,6 +65,82 @@ async def start_transaction(
     if existing is None:
         raise PersistenceError(f"transaction {key} conflicted on insert but cannot be found")
     return existing
+
+
+async def start_charger_transaction(
+    session: AsyncSession,
+    charge_point_id: str,
+    charger_transaction_id: str,
+    connector_id: int,
+    id_tag: str,
+    vehicle_id: str | None,
+    meter_start_kwh: float,
+    started_at: datetime,
+    reservation_id: int | None = None,
+) -> int:
+    """Open the transaction a 2.0.1 charger named, or merge this start into the one stored.
+
+    The charger's events may come in any order (offline history), so the stored start may have been
+    made from a later event: an earlier start replaces its start time, meter start and connector.
+    A start that names the id tag a stored one lacked ("": started without one) fills it in.
+    """
+    row = await _charger_transaction(session, charge_point_id, charger_transaction_id)
+    if row is None:
+        key = [TransactionRow.charge_point_id, TransactionRow.charger_transaction_id]
+        insert = (
+            conflict_insert(session, TransactionRow)
+            .values(
+                charge_point_id=charge_point_id,
+                charger_transaction_id=charger_transaction_id,
+                connector_id=connector_id,
+                id_tag=id_tag,
+                vehicle_id=vehicle_id,
+                meter_start_kwh=meter_start_kwh,
+                started_at=started_at,
+                reservation_id=reservation_id,
+            )
+            .on_conflict_do_nothing(index_elements=key)
+            .returning(TransactionRow.id)
+        )
+        created = await session.scalar(insert)
+        if created is not None:
+            return created
+        # Another writer stored the same transaction meanwhile: merge into theirs.
+        row = await _charger_transaction(session, charge_point_id, charger_transaction_id)
+        if row is None:
+            raise PersistenceError(
+                f"transaction {charger_transaction_id!r} of {charge_point_id} conflicted on insert but cannot be found"
+            )
+    changes: dict[str, Any] = {}
+    if started_at < row.started_at:
+        changes.update(started_at=started_at, meter_start_kwh=meter_start_kwh, connector_id=connector_id)
+    if not row.id_tag and id_tag:
+        changes.update(id_tag=id_tag, vehicle_id=vehicle_id)
+    if row.reservation_id is None and reservation_id is not None:
+        changes["reservation_id"] = reservation_id
+    if changes:
+        await session.execute(
+            update(TransactionRow)
+            .where(TransactionRow.id == row.id)
+            .values(changes)
+            .execution_options(synchronize_session=False)
+        )
+    return row.id
+
+
+async def _charger_transaction(
+    session: AsyncSession, charge_point_id: str, charger_transaction_id: str
+) -> TransactionRow | None:
+    # Locked, so that two starts of one transaction merge one after the other.
+    row: TransactionRow | None = await session.scalar(
+        select(TransactionRow)
+        .where(
+            TransactionRow.charge_point_id == charge_point_id,
+            TransactionRow.charger_transaction_id == charger_transaction_id,
+        )
+        .with_for_update()
+    )
+    return row
 
 
 async def stop_transaction(
@@ -114,7 +191,9 @@ async def add_meter_samples(
 async def list_transactions(
     session: AsyncSession, *, active: bool | None, limit: int | None, offset: int, charge_point_id: str | None = None
 ) -> list[TransactionRecord]:
-    statement = select(TransactionRow)
+    statement = select(TransactionRow, EvChargingNeedsRow).outerjoin(
+        EvChargingNeedsRow, EvChargingNeedsRow.transaction_id == TransactionRow.id
+    )
     if charge_point_id is not None:
         statement = statement.where(TransactionRow.charge_point_id == charge_point_id)
     if active is True:
@@ -122,13 +201,15 @@ async def list_transactions(
     elif active is False:
         statement = statement.where(TransactionRow.stopped_at.is_not(None))
     statement = statement.order_by(TransactionRow.started_at.desc(), TransactionRow.id.desc())
-    rows = await session.scalars(statement.limit(limit).offset(offset))
-    return [_transaction_record(row) for row in rows]
+    rows = await session.execute(statement.limit(limit).offset(offset))
+    return [_transaction_record(row, needs) for row, needs in rows]
 
 
 async def get_transaction(session: AsyncSession, transaction_id: int) -> TransactionRecord | None:
     row = await session.get(TransactionRow, transaction_id)
-    return None if row is None else _transaction_record(row)
+    if row is None:
+        return None
+    return _transaction_record(row, await session.get(EvChargingNeedsRow, transaction_id))
 
 
 async def meter_series(
@@ -233,7 +314,7 @@ def _newest_value(transaction_id: int, measurand: Measurand) -> ColumnElement[fl
     )
 
 
-def _transaction_record(row: TransactionRow) -> TransactionRecord:
+def _transaction_record(row: TransactionRow, needs: EvChargingNeedsRow | None = None) -> TransactionRecord:
     return TransactionRecord(
         id=row.id,
         charge_point_id=row.charge_point_id,
@@ -250,4 +331,23 @@ def _transaction_record(row: TransactionRow) -> TransactionRecord:
         last_soc_percent=row.last_soc_percent,
         last_sample_at=row.last_sample_at,
         reservation_id=row.reservation_id,
+        charger_transaction_id=row.charger_transaction_id,
+        ev_needs=None if needs is None else ev_needs_record(needs),
+    )
+
+
+def ev_needs_record(row: EvChargingNeedsRow) -> EvNeedsRecord:
+    return EvNeedsRecord(
+        reported_at=row.reported_at,
+        requested_energy_transfer=row.requested_energy_transfer,
+        departure_at=row.departure_at,
+        energy_amount_kwh=row.energy_amount_kwh,
+        max_power_kw=row.max_power_kw,
+        min_current_a=row.min_current_a,
+        max_current_a=row.max_current_a,
+        max_voltage_v=row.max_voltage_v,
+        soc_percent=row.soc_percent,
+        capacity_kwh=row.capacity_kwh,
+        full_soc_percent=row.full_soc_percent,
+        register_at_report_kwh=row.register_at_report_kwh,
     )

@@ -25,6 +25,8 @@ from ocpp_server.events import (
     ChargerDisconnected,
     ChargerNotice,
     ConnectorStatusChanged,
+    EvChargingNeeds,
+    ExternalChargingLimit,
     MeterValuesReceived,
     TransactionStarted,
     TransactionStopped,
@@ -63,6 +65,8 @@ class RecordingSink:
     """Names of sink methods that raise, to see the edge survive them."""
     id_tags: dict[str, IdTagInfo] = field(default_factory=dict)
     """The answer for these tags; any other is Accepted if it starts with "ok", else Invalid."""
+    ev_needs_accepted: bool = True
+    """What ``ev_charging_needs`` answers: False as when no transaction is open on that EVSE."""
     events: list[object] = field(default_factory=list)
 
     def of_type(self, kind: type[EventT]) -> list[EventT]:
@@ -119,6 +123,13 @@ class RecordingSink:
 
     async def capabilities_reported(self, event: CapabilitiesReported) -> None:
         self._record("capabilities_reported", event)
+
+    async def ev_charging_needs(self, event: EvChargingNeeds) -> bool:
+        self._record("ev_charging_needs", event)
+        return self.ev_needs_accepted
+
+    async def external_limit_changed(self, event: ExternalChargingLimit) -> None:
+        self._record("external_limit_changed", event)
 
 
 @dataclass(frozen=True)

@@ -117,8 +117,8 @@ async def test_a_path_without_an_id_is_refused_with_400() -> None:
     assert sink.events == []
 
 
-@pytest.mark.parametrize("offered", [[Subprotocol("ocpp2.0.1")], None])
-async def test_a_charger_without_the_ocpp16_subprotocol_is_closed_with_1002(
+@pytest.mark.parametrize("offered", [[Subprotocol("ocpp1.5")], [Subprotocol("ocpp2.0")], None])
+async def test_a_charger_offering_no_subprotocol_the_system_speaks_is_closed_with_1002(
     offered: list[Subprotocol] | None,
 ) -> None:
     sink = RecordingSink()
@@ -129,8 +129,29 @@ async def test_a_charger_without_the_ocpp16_subprotocol_is_closed_with_1002(
 
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 1002
-    assert "ocpp1.6" in closed.value.rcvd.reason
+    assert "ocpp1.6 or ocpp2.0.1 or ocpp2.1" in closed.value.rcvd.reason
     assert sink.events == []
+
+
+@pytest.mark.parametrize(
+    ("offered", "chosen"),
+    [
+        (["ocpp2.0.1", "ocpp1.6"], "ocpp2.0.1"),
+        (["ocpp1.6", "ocpp2.0.1"], "ocpp1.6"),
+        (["ocpp2.1", "ocpp2.0.1"], "ocpp2.1"),
+        (["ocpp2.0", "ocpp2.0.1"], "ocpp2.0.1"),
+        (["ocpp1.5", "ocpp1.6"], "ocpp1.6"),
+    ],
+)
+async def test_the_subprotocol_is_the_first_offered_that_the_system_speaks(offered: list[str], chosen: str) -> None:
+    sink = RecordingSink()
+    version = {"ocpp1.6": OcppVersion.V16, "ocpp2.0.1": OcppVersion.V201, "ocpp2.1": OcppVersion.V21}[chosen]
+    async with running(CentralSystem(sink, fixed_now)) as url:
+        async with connect(f"{url}/CP1", subprotocols=[Subprotocol(p) for p in offered]) as ws:
+            assert ws.subprotocol == chosen
+        await until("the disconnect", lambda: sink.of_type(ChargerDisconnected))
+
+    assert sink.events[0] == ChargerConnected("CP1", version, NOW)
 
 
 async def test_a_second_connection_replaces_the_first() -> None:

@@ -65,7 +65,7 @@ async def test_tc_001_cold_boot_is_accepted_with_the_heartbeat_interval() -> Non
     "offered",
     [
         [Subprotocol("ocpp1.6")],
-        [Subprotocol("ocpp2.0.1"), Subprotocol("ocpp1.6")],
+        [Subprotocol("ocpp1.6"), Subprotocol("ocpp2.0.1")],
         [Subprotocol("ocpp1.5"), Subprotocol("ocpp1.6"), Subprotocol("ocpp2.0")],
     ],
 )

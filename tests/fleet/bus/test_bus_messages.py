@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -41,6 +41,8 @@ from ocpp_server.events import (
     ChargerDisconnected,
     ChargerNotice,
     ConnectorStatusChanged,
+    EvChargingNeeds,
+    ExternalChargingLimit,
     Measurand,
     MeterSample,
     MeterValuesReceived,
@@ -78,7 +80,9 @@ EVENTS: dict[EventKind, Any] = {
     EventKind.CHARGER_BOOTED: ChargerBooted("CP1", "Vendor", "Model", None, "1.2.3", AT),
     EventKind.CONNECTOR_STATUS_CHANGED: ConnectorStatusChanged("CP1", 1, "Charging", "NoError", AT),
     EventKind.AUTHORIZE: AuthorizeRequest("CP1", "tag-1"),
-    EventKind.TRANSACTION_STARTED: TransactionStarted("CP1", 1, "tag-1", 12.0, AT, reservation_id=4),
+    EventKind.TRANSACTION_STARTED: TransactionStarted(
+        "CP1", 1, "tag-1", 12.0, AT, reservation_id=4, charger_transaction_id="f3a9-0001"
+    ),
     EventKind.TRANSACTION_STOPPED: TransactionStopped("CP1", 501, 20.0, AT, "EVDisconnected", None, SAMPLES),
     EventKind.METER_VALUES_RECEIVED: MeterValuesReceived("CP1", 1, 501, SAMPLES),
     EventKind.CHARGER_REPORTED: ChargerNotice("CP1", NoticeKind.FIRMWARE_STATUS, "Installed", AT, detail="v2"),
@@ -92,6 +96,19 @@ EVENTS: dict[EventKind, Any] = {
         ),
         {"NumberOfConnectors": "2", "Odd": None},
     ),
+    EventKind.EV_CHARGING_NEEDS: EvChargingNeeds(
+        "CP1",
+        1,
+        "AC_three_phase",
+        AT,
+        departure_at=AT + timedelta(hours=3),
+        energy_amount_kwh=24.5,
+        max_power_kw=11.0,
+        max_current_a=16.0,
+        soc_percent=41.0,
+        capacity_kwh=60.0,
+    ),
+    EventKind.EXTERNAL_LIMIT_CHANGED: ExternalChargingLimit("CP1", 0, "SO", 7.4, True, AT),
     EventKind.REVIEW_CSR: CsrRequest("CP1", "-----BEGIN CERTIFICATE REQUEST-----"),
     EventKind.SIGN_CSR: CsrRequest("CP1", "-----BEGIN CERTIFICATE REQUEST-----"),
 }
@@ -102,6 +119,7 @@ ANSWERS: dict[EventKind, Any] = {
     EventKind.AUTHORIZE: IdTagInfo(IdTagStatus.ACCEPTED, AT, "fleet-1"),
     EventKind.TRANSACTION_STARTED: TransactionDecision(501, IdTagInfo(IdTagStatus.BLOCKED)),
     EventKind.TRANSACTION_STOPPED: None,
+    EventKind.EV_CHARGING_NEEDS: False,
     EventKind.REVIEW_CSR: CsrReview(False, "no CA"),
     EventKind.SIGN_CSR: SignedChain("-----BEGIN CERTIFICATE-----"),
 }
@@ -143,6 +161,12 @@ def test_commands_and_their_answers_come_back_as_they_left(kind: CommandKind) ->
     assert codec.decode(COMMAND_TYPES[kind], codec.encode(COMMAND_TYPES[kind], COMMANDS[kind])) == COMMANDS[kind]
     answer = COMMAND_ANSWERS[kind]
     assert codec.decode(COMMAND_ANSWER_TYPES[kind], codec.encode(COMMAND_ANSWER_TYPES[kind], answer)) == answer
+
+
+def test_a_cleared_limit_travels_as_no_limit() -> None:
+    codec = Codec()
+    cleared = ExternalChargingLimit("CP1", 2, "EMS", None, False, AT)
+    assert codec.decode(ExternalChargingLimit, codec.encode(ExternalChargingLimit, cleared)) == cleared
 
 
 def test_a_boot_decision_keeps_its_connectors_keyed_by_number() -> None:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Index, MetaData, String, inspect
+from sqlalchemy import Column, Index, MetaData, String, insert, inspect
 from sqlalchemy.engine import Connection
 
 from fleet.persistence import Store
 from fleet.persistence.engine import create_engine
 from fleet.persistence.models import Base
+from ocpp_server.events import Measurand
 
 ALEMBIC_INI = Path(__file__).resolve().parents[3] / "fleet" / "persistence" / "alembic.ini"
 
@@ -80,3 +82,55 @@ async def test_the_command_line_upgrades_and_downgrades_with_a_plain_url(databas
 
     await _alembic(database_url, "downgrade", "base")
     assert await _table_names(database_url) == {"alembic_version"}
+
+
+async def test_upgrading_a_database_keeps_its_transactions_linked_to_their_meter_values(database_url: str) -> None:
+    # A database of the release before OCPP 2.0.1, with one transaction and its meter value.
+    await _alembic(database_url, "upgrade", "0010")
+    started_at = datetime(2025, 3, 10, 6, 0, tzinfo=UTC)
+    transactions = Base.metadata.tables["transactions"]
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            old_id = await connection.scalar(
+                insert(transactions)
+                .values(
+                    charge_point_id="AC-01",
+                    connector_id=1,
+                    id_tag="TAG-1",
+                    meter_start_kwh=10.0,
+                    started_at=started_at,
+                )
+                .returning(transactions.c.id)
+            )
+            await connection.execute(
+                insert(Base.metadata.tables["meter_values"]).values(
+                    charge_point_id="AC-01",
+                    connector_id=1,
+                    transaction_id=old_id,
+                    measurand=Measurand.ENERGY_IMPORT_KWH.value,
+                    phase="",
+                    value=12.5,
+                    measured_at=started_at,
+                )
+            )
+    finally:
+        await engine.dispose()
+
+    store = Store.from_url(database_url)
+    try:
+        await store.migrate()
+        assert old_id is not None
+        old = await store.get_transaction(old_id)
+        assert old is not None
+        assert (old.id_tag, old.charger_transaction_id, old.ev_needs) == ("TAG-1", None, None)
+        assert await store.meter_series(old_id, Measurand.ENERGY_IMPORT_KWH) == [(started_at, 12.5)]
+        first = await store.start_transaction("AC-01", 1, "", None, 12.5, started_at, charger_transaction_id="tx-1")
+        assert first != old_id
+        assert (
+            await store.start_transaction("AC-01", 1, "", None, 12.5, started_at, charger_transaction_id="tx-1")
+            == first
+        )
+    finally:
+        await store.close()
+    assert await _differences(database_url, Base.metadata) == []

@@ -18,7 +18,7 @@ from ocpp.v16.enums import Action
 from fleet.persistence import Store
 from ocpp_server.events import Measurand
 from ocpp_server.handlers_v16 import ChargePointV16
-from ocpp_server.raw_calls import CentralSystemAction
+from ocpp_server.raw_calls import V16_ACTIONS
 from tests.ocpp_server.compliance.harness import (
     AC_CHARGER,
     KNOWN_TAG,
@@ -28,7 +28,7 @@ from tests.ocpp_server.compliance.harness import (
     wire_time,
 )
 
-CHARGER_ACTIONS = frozenset(a.value for a in Action) - {a.value for a in CentralSystemAction} | {"DataTransfer"}
+CHARGER_ACTIONS = frozenset(a.value for a in Action) - {a.value for a in V16_ACTIONS} | {"DataTransfer"}
 """What a charger sends: every 1.6 action but those only a central system sends (DataTransfer goes both ways)."""
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpp_server.raw_calls import CentralSystemAction
+from ocpp_server.raw_calls import V16_ACTIONS, CentralSystemAction
 from tests.ocpp_server.compliance.harness import (
     DC_CHARGER,
     Refuse,
@@ -25,7 +25,7 @@ COMMANDS = f"/api/v1/charge-points/{DC_CHARGER}/commands"
 
 
 def test_the_samples_cover_every_action_a_central_system_sends() -> None:
-    assert set(CENTRAL_SYSTEM_CALLS) == set(CentralSystemAction)
+    assert set(CENTRAL_SYSTEM_CALLS) == V16_ACTIONS
 
 
 async def test_every_central_system_action_is_forwarded_exactly_and_its_answer_returned(database_url: str) -> None:
