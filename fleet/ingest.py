@@ -20,10 +20,12 @@ from fleet.charger_security import ChargerSecurity
 from fleet.clock import Clock, SystemClock
 from fleet.desired_profiles import ProfileSyncRequests
 from fleet.dispatch import electrical_of
+from fleet.forecast_inputs import forecast_inputs
 from fleet.id_tags import id_tag_info, start_id_tag_info
 from fleet.meter_writer import MeterWriter
 from fleet.persistence.records import ExternalLimitRecord, MeterBatch, TransactionRecord
 from fleet.persistence.store import Store
+from fleet.session_cost import session_costs_eur
 from fleet.site_config import SiteConfig
 from fleet.triggers import PlanTriggers
 from fleet.yard import Yard
@@ -311,6 +313,13 @@ class ChargerIngest:
             return False
         self._triggers.request_replan(f"vehicle needs on {event.charge_point_id}/{event.connector_id}")
         return True
+
+    async def transaction_cost_eur(self, transaction_id: int) -> float | None:
+        transaction = await self._store.get_transaction(transaction_id)
+        if transaction is None:
+            return None
+        inputs = forecast_inputs(self._site)
+        return session_costs_eur([transaction], inputs.tariff, inputs.location, self._clock.now())[0]
 
     async def external_limit_changed(self, event: ExternalChargingLimit) -> None:
         where = f"{event.charge_point_id}/{event.connector_id}"

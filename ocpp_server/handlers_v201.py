@@ -300,7 +300,20 @@ class ChargePointV201(ChargePointRpcV201):
             if charging_state is not None and str(charging_state) in CHARGING_STATE_AS_V16:
                 await self._status(transaction.connector_id, CHARGING_STATE_AS_V16[str(charging_state)], timestamp)
             info = start_info if start_info is not None or token is None else await self._authorize(token)
-        return call_result.TransactionEvent(id_token_info=None if info is None else wire_id_token_info(info))
+        # I02 / I03: the running cost with each metered update, the final cost with the end.
+        total_cost = await self._cost(transaction) if samples or str(event_type) == "Ended" else None
+        return call_result.TransactionEvent(
+            total_cost=total_cost, id_token_info=None if info is None else wire_id_token_info(info)
+        )
+
+    async def _cost(self, transaction: ChargerTransaction) -> float | None:
+        try:
+            cost_eur = await self._sink.transaction_cost_eur(transaction.transaction_id)
+        except Exception:
+            # The event itself is stored: a cost that cannot be worked out now is left out, not an error.
+            LOGGER.exception("%s: cost of transaction %d not known", self.id, transaction.transaction_id)
+            return None
+        return None if cost_eur is None else round(cost_eur, 2)
 
     async def _transaction(
         self,

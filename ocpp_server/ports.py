@@ -151,3 +151,8 @@ class ChargerEventSink(Protocol):
 
     async def external_limit_changed(self, event: ExternalChargingLimit) -> None:
         """A limit set by someone else (or its end): the plan must keep to it."""
+
+    async def transaction_cost_eur(self, transaction_id: int) -> float | None:
+        """The transaction's energy so far at the site's tariff [EUR]; None for an unknown transaction.
+
+        2.0.1 stations show it to the driver (a running cost while charging, the total at the end)."""

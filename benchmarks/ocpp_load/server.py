@@ -126,6 +126,9 @@ class CountingSink:
     async def ev_charging_needs(self, event: EvChargingNeeds) -> bool:
         return True
 
+    async def transaction_cost_eur(self, transaction_id: int) -> float | None:
+        return None
+
     async def external_limit_changed(self, event: ExternalChargingLimit) -> None:
         return None
 

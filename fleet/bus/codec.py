@@ -50,6 +50,7 @@ class EventKind(StrEnum):
     CAPABILITIES_REPORTED = "capabilities_reported"
     EV_CHARGING_NEEDS = "ev_charging_needs"
     EXTERNAL_LIMIT_CHANGED = "external_limit_changed"
+    TRANSACTION_COST = "transaction_cost"
     REVIEW_CSR = "review_csr"
     SIGN_CSR = "sign_csr"
 
@@ -58,6 +59,12 @@ class EventKind(StrEnum):
 class AuthorizeRequest:
     charge_point_id: str
     id_tag: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionCostRequest:
+    charge_point_id: str
+    transaction_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +91,7 @@ EVENT_TYPES: dict[EventKind, type[Any]] = {
     EventKind.CAPABILITIES_REPORTED: CapabilitiesReported,
     EventKind.EV_CHARGING_NEEDS: EvChargingNeeds,
     EventKind.EXTERNAL_LIMIT_CHANGED: ExternalChargingLimit,
+    EventKind.TRANSACTION_COST: TransactionCostRequest,
     EventKind.REVIEW_CSR: CsrRequest,
     EventKind.SIGN_CSR: CsrRequest,
 }
@@ -95,6 +103,7 @@ ANSWER_TYPES: dict[EventKind, Any] = {
     EventKind.TRANSACTION_STARTED: TransactionDecision,
     EventKind.TRANSACTION_STOPPED: IdTagInfo | None,
     EventKind.EV_CHARGING_NEEDS: bool,
+    EventKind.TRANSACTION_COST: float | None,
     EventKind.REVIEW_CSR: CsrReview,
     EventKind.SIGN_CSR: SignedChain,
 }

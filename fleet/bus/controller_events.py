@@ -32,6 +32,7 @@ from fleet.bus.codec import (
     EventKind,
     GatewayAlive,
     SignedChain,
+    TransactionCostRequest,
 )
 from fleet.bus.headers import CHARGE_POINT, DEADLINE, ERROR, GATEWAY, KIND, REPLY_ID
 from fleet.bus.holders import ChargerHolders
@@ -207,6 +208,9 @@ class EventConsumer:
                 return await sink.ev_charging_needs(event)
             case EventKind.EXTERNAL_LIMIT_CHANGED:
                 return await sink.external_limit_changed(event)
+            case EventKind.TRANSACTION_COST:
+                cost: TransactionCostRequest = event
+                return await sink.transaction_cost_eur(cost.transaction_id)
             case EventKind.REVIEW_CSR:
                 csr: CsrRequest = event
                 return await self._signer.review_csr(csr.charge_point_id, csr.csr_pem)

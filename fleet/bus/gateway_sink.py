@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from fleet.bus.codec import AuthorizeRequest, CsrRequest, EventKind, SignedChain
+from fleet.bus.codec import AuthorizeRequest, CsrRequest, EventKind, SignedChain, TransactionCostRequest
 from fleet.bus.gateway_link import GatewayLink
 from ocpp_server.events import (
     CapabilitiesReported,
@@ -59,6 +59,12 @@ class BusEventSink:
 
     async def capabilities_reported(self, event: CapabilitiesReported) -> None:
         await self._link.tell(EventKind.CAPABILITIES_REPORTED, event.charge_point_id, event)
+
+    async def transaction_cost_eur(self, transaction_id: int) -> float | None:
+        # Asked under the transaction's own key would need its charger; any key keeps one order
+        # per transaction, and the answer changes nothing.
+        request = TransactionCostRequest("", transaction_id)
+        return cast(float | None, await self._link.ask(EventKind.TRANSACTION_COST, str(transaction_id), request))
 
     async def ev_charging_needs(self, event: EvChargingNeeds) -> bool:
         answer = await self._link.ask(EventKind.EV_CHARGING_NEEDS, event.charge_point_id, event)

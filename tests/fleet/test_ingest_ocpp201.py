@@ -12,7 +12,7 @@ from fleet.ingest import ChargerIngest
 from fleet.persistence import Store, VehicleClass, VehicleRecord
 from fleet.site_config import load_site
 from fleet.triggers import PlanTriggers
-from ocpp_server.events import EvChargingNeeds, ExternalChargingLimit, TransactionStarted
+from ocpp_server.events import EvChargingNeeds, ExternalChargingLimit, TransactionStarted, TransactionStopped
 from ocpp_server.ports import IdTagStatus
 
 SITE = load_site()
@@ -134,3 +134,16 @@ async def test_a_limit_set_by_others_is_kept_until_cleared_and_each_change_asks_
     # Clearing what is not there changes nothing, so no plan is asked for.
     await ingest.external_limit_changed(limit(None, minutes=3))
     assert triggers.take().reasons == ()
+
+
+async def test_a_transaction_cost_is_its_energy_at_the_band_price(ingest: ChargerIngest) -> None:
+    # Monday 10:00-11:00 in Milan is band F1 (0.182 EUR/kWh in the site file): 10 kWh cost 1.82 EUR.
+    decision = await ingest.transaction_started(started("RFID-VAN-01", T0, 10.0))
+    await ingest.transaction_stopped(
+        TransactionStopped(CHARGER, decision.transaction_id, 20.0, T0 + timedelta(hours=1), "EVDisconnected", None)
+    )
+
+    cost_eur = await ingest.transaction_cost_eur(decision.transaction_id)
+
+    assert cost_eur == pytest.approx(1.82)
+    assert await ingest.transaction_cost_eur(decision.transaction_id + 1) is None

@@ -67,6 +67,8 @@ class RecordingSink:
     """The answer for these tags; any other is Accepted if it starts with "ok", else Invalid."""
     ev_needs_accepted: bool = True
     """What ``ev_charging_needs`` answers: False as when no transaction is open on that EVSE."""
+    costs_eur: dict[int, float] = field(default_factory=dict)
+    """What ``transaction_cost_eur`` answers per transaction; None for the others."""
     events: list[object] = field(default_factory=list)
 
     def of_type(self, kind: type[EventT]) -> list[EventT]:
@@ -127,6 +129,11 @@ class RecordingSink:
     async def ev_charging_needs(self, event: EvChargingNeeds) -> bool:
         self._record("ev_charging_needs", event)
         return self.ev_needs_accepted
+
+    async def transaction_cost_eur(self, transaction_id: int) -> float | None:
+        if "transaction_cost_eur" in self.failing:
+            raise RuntimeError("transaction_cost_eur is down")
+        return self.costs_eur.get(transaction_id)
 
     async def external_limit_changed(self, event: ExternalChargingLimit) -> None:
         self._record("external_limit_changed", event)

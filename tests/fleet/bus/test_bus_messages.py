@@ -23,6 +23,7 @@ from fleet.bus.codec import (
     SendCallCommand,
     SetProfileCommand,
     SignedChain,
+    TransactionCostRequest,
 )
 from fleet.bus.subjects import Subjects
 from ocpp_server.capabilities import ChargerCapabilities
@@ -109,6 +110,7 @@ EVENTS: dict[EventKind, Any] = {
         capacity_kwh=60.0,
     ),
     EventKind.EXTERNAL_LIMIT_CHANGED: ExternalChargingLimit("CP1", 0, "SO", 7.4, True, AT),
+    EventKind.TRANSACTION_COST: TransactionCostRequest("CP1", 501),
     EventKind.REVIEW_CSR: CsrRequest("CP1", "-----BEGIN CERTIFICATE REQUEST-----"),
     EventKind.SIGN_CSR: CsrRequest("CP1", "-----BEGIN CERTIFICATE REQUEST-----"),
 }
@@ -120,6 +122,7 @@ ANSWERS: dict[EventKind, Any] = {
     EventKind.TRANSACTION_STARTED: TransactionDecision(501, IdTagInfo(IdTagStatus.BLOCKED)),
     EventKind.TRANSACTION_STOPPED: None,
     EventKind.EV_CHARGING_NEEDS: False,
+    EventKind.TRANSACTION_COST: 3.25,
     EventKind.REVIEW_CSR: CsrReview(False, "no CA"),
     EventKind.SIGN_CSR: SignedChain("-----BEGIN CERTIFICATE-----"),
 }

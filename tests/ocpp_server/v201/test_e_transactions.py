@@ -50,7 +50,7 @@ def event(kind: str, seq_no: int, timestamp: str, **fields: Any) -> call.Transac
 
 
 async def test_tc_e_started_updated_ended_give_the_events_of_a_16_transaction() -> None:
-    sink = RecordingSink(boot=ACCEPTED)
+    sink = RecordingSink(boot=ACCEPTED, costs_eur={1001: 0.4649})
     central = CentralSystem(sink, fixed_now)
     async with running(central) as url, station(url, "CS1", central=central) as cs:
         await cs.call(BOOT)
@@ -66,7 +66,8 @@ async def test_tc_e_started_updated_ended_give_the_events_of_a_16_transaction() 
                 info={"charging_state": "Charging"},
             )
         )
-        await cs.call(event("Updated", 1, T1, meter_value=[meter(T1, 13_500.0, power_w=18_000.0)]))
+        updated = await cs.call(event("Updated", 1, T1, meter_value=[meter(T1, 13_500.0, power_w=18_000.0)]))
+        sink.costs_eur[1001] = 0.6181
         ended = await cs.call(
             event(
                 "Ended",
@@ -80,6 +81,8 @@ async def test_tc_e_started_updated_ended_give_the_events_of_a_16_transaction() 
 
     assert started.id_token_info == {"status": "Accepted"}
     assert ended.id_token_info is None
+    # I02 / I03: the running cost with a metered update, the final cost with the end, in cents.
+    assert (started.total_cost, updated.total_cost, ended.total_cost) == (0.46, 0.46, 0.62)
     assert sink.of_type(TransactionStarted) == [
         TransactionStarted("CS1", 1, "ok-van-1", 12.0, datetime(2025, 6, 2, 9, 50, tzinfo=UTC), None, "tx-A")
     ]
