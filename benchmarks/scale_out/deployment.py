@@ -22,12 +22,13 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import httpx
 import nats
 from nats.js.errors import NotFoundError
 
-from benchmarks.scale_out.ports import free_port
+from benchmarks.scale_out.ports import free_port, listening_ports
 from fleet.bus.subjects import Subjects
 
 HAPROXY: Final = "/usr/sbin/haproxy"
@@ -97,14 +98,18 @@ class Node:
 
     async def _wait_ready(self, url: str) -> None:
         deadline = asyncio.get_running_loop().time() + self.start_timeout_s
+        port = urlsplit(url).port
         async with httpx.AsyncClient(timeout=2.0) as client:
             while asyncio.get_running_loop().time() < deadline:
                 assert self.process is not None
                 if self.process.poll() is not None:
                     raise AssertionError(f"{self.name} exited with {self.process.returncode}:\n{self.tail()}")
-                with contextlib.suppress(httpx.TransportError):
-                    if (await client.get(url)).status_code == 200:
-                        return
+                # Only the node's own listener counts: another process that took the port between
+                # free_port and the node's bind could answer in its stead.
+                if port in listening_ports(self.process.pid):
+                    with contextlib.suppress(httpx.TransportError):
+                        if (await client.get(url)).status_code == 200:
+                            return
                 await asyncio.sleep(0.1)
         raise AssertionError(f"{self.name} not ready within {self.start_timeout_s:g} s:\n{self.tail()}")
 

@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -27,13 +28,15 @@ import asyncpg
 import nats
 from nats.js.errors import NotFoundError
 
+from benchmarks.scale_out.ports import HOST, free_port, listening_ports, taken_by_others
 from fleet.bus.subjects import Subjects
 
-HOST = "127.0.0.1"
-"""Loopback only."""
 STOP_TIMEOUT_S = 20.0
+MAX_STARTS = 5
+"""Starts of a node whose ports keep being taken before it gives up."""
 _CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+_ADDRESS_IN_USE = re.compile(r"address already in use", re.IGNORECASE)
 _PLAN_LINE = re.compile(
     r"plan (?P<id>\d+): (?P<status>\w+), (?P<vehicles>\d+) vehicles, unmet [\d.]+ kWh, (?P<seconds>[\d.]+) s "
     r"\((?P<reasons>.*)\); (?P<sent>\d+) profiles sent, (?P<failed>\d+) failed"
@@ -99,20 +102,58 @@ def vettabbia_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "fleet.cli"]
 
 
-class Node:
-    """One ``vettabbia`` process."""
+@dataclass(frozen=True, slots=True)
+class NodePorts:
+    """Where a node serves."""
 
-    def __init__(self, name: str, arguments: list[str], http_port: int, log_path: Path) -> None:
+    http: int
+    ocpp: int | None = None
+    """Chargers' websockets (gateways)."""
+
+    def all(self) -> set[int]:
+        return {self.http} if self.ocpp is None else {self.http, self.ocpp}
+
+
+class Node:
+    """One ``vettabbia`` process, on ports chosen for it when it starts.
+
+    A chosen port may be taken by another process before the child binds it; the child then ends
+    with "address already in use" and :func:`wait_ready` starts it again on new ports. Its readiness
+    counts only once the child itself listens on its ports: another server that got the port
+    could answer ``/health/ready`` in its stead.
+    """
+
+    def __init__(
+        self, name: str, arguments: Callable[[NodePorts], list[str]], log_path: Path, *, ocpp: bool = False
+    ) -> None:
         self.name = name
-        self.http_port = http_port
         self.log_path = log_path
-        self._log: IO[bytes] = log_path.open("wb")
+        self.starts = 0
+        self._arguments = arguments
+        self._ocpp = ocpp
+        self._log: IO[bytes] = log_path.open("ab")
+        self._start()
+
+    def _start(self) -> None:
+        self.ports = NodePorts(free_port(), free_port() if self._ocpp else None)
+        self._log.flush()
+        self._log_offset = self.log_path.stat().st_size
+        self.starts += 1
         self.process = subprocess.Popen(
-            [*vettabbia_command(), *arguments],
+            [*vettabbia_command(), *self._arguments(self.ports)],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
+
+    @property
+    def http_port(self) -> int:
+        return self.ports.http
+
+    @property
+    def ocpp_port(self) -> int:
+        assert self.ports.ocpp is not None, f"{self.name} holds no chargers"
+        return self.ports.ocpp
 
     @property
     def pid(self) -> int:
@@ -124,7 +165,35 @@ class Node:
     def log_text(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def lost_a_port(self) -> bool:
+        """Another process holds one of the ports the node was started on, so it cannot serve.
+
+        Either the node ended saying so (since it last started), or it still runs without one of
+        its ports while another socket holds it: a gateway whose OCPP port is taken does not always
+        end, and would only run into the start timeout.
+        """
+        if self.process.poll() is None:
+            missing = self.ports.all() - listening_ports(self.pid)
+            return bool(missing) and bool(taken_by_others(self.pid, missing))
+        with self.log_path.open("rb") as log:
+            log.seek(self._log_offset)
+            text = log.read().decode(errors="replace")
+        return _ADDRESS_IN_USE.search(text) is not None
+
+    def restart_on_new_ports(self) -> None:
+        """Start the node again, on ports chosen anew; a process still running is killed first
+        (it is stuck starting, and may not heed SIGTERM)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._start()
+
+    def holds_its_ports(self) -> bool:
+        return self.ports.all() <= listening_ports(self.pid)
+
     def ready(self) -> bool:
+        if not self.holds_its_ports():
+            return False
         try:
             with urllib.request.urlopen(f"http://{HOST}:{self.http_port}/health/ready", timeout=2) as answer:
                 return bool(answer.status == 200)
@@ -155,9 +224,13 @@ class Node:
 
 
 def wait_ready(nodes: list[Node], timeout_s: float) -> None:
+    """Until every node serves on its ports; a node that lost a port to another process starts again."""
     deadline_s = time.monotonic() + timeout_s
     for node in nodes:
         while not node.ready():
+            if node.lost_a_port() and node.starts < MAX_STARTS:
+                node.restart_on_new_ports()
+                continue
             if node.process.poll() is not None:
                 raise RuntimeError(f"{node.name} ended with {node.process.returncode}:\n{node.log_text()[-3000:]}")
             if time.monotonic() > deadline_s:
@@ -169,20 +242,26 @@ def bus_arguments(bus_url: str, namespace: str) -> list[str]:
     return ["--bus-url", bus_url, "--bus-namespace", namespace]
 
 
-def start_controller(
-    site_path: Path, database_url: str, http_port: int, bus_url: str, namespace: str, log_path: Path
-) -> Node:
-    arguments = ["controller", "--site", str(site_path), "--database-url", database_url, "--http-host", HOST]
-    arguments += ["--http-port", str(http_port), *bus_arguments(bus_url, namespace)]
-    return Node("controller", arguments, http_port, log_path)
+def start_controller(site_path: Path, database_url: str, bus_url: str, namespace: str, log_path: Path) -> Node:
+    def arguments(ports: NodePorts) -> list[str]:
+        return [
+            *("controller", "--site", str(site_path), "--database-url", database_url),
+            *("--http-host", HOST, "--http-port", str(ports.http)),
+            *bus_arguments(bus_url, namespace),
+        ]
+
+    return Node("controller", arguments, log_path)
 
 
-def start_gateway(
-    gateway_id: str, ocpp_port: int, http_port: int, bus_url: str, namespace: str, log_path: Path
-) -> Node:
-    arguments = ["gateway", "--gateway-id", gateway_id, "--ocpp-host", HOST, "--ocpp-port", str(ocpp_port)]
-    arguments += ["--http-host", HOST, "--http-port", str(http_port), *bus_arguments(bus_url, namespace)]
-    return Node(gateway_id, arguments, http_port, log_path)
+def start_gateway(gateway_id: str, bus_url: str, namespace: str, log_path: Path) -> Node:
+    def arguments(ports: NodePorts) -> list[str]:
+        return [
+            *("gateway", "--gateway-id", gateway_id, "--ocpp-host", HOST, "--ocpp-port", str(ports.ocpp)),
+            *("--http-host", HOST, "--http-port", str(ports.http)),
+            *bus_arguments(bus_url, namespace),
+        ]
+
+    return Node(gateway_id, arguments, log_path, ocpp=True)
 
 
 async def event_backlog(bus_url: str, namespace: str) -> int | None:

@@ -19,7 +19,6 @@ import math
 import multiprocessing
 import os
 import random
-import socket
 import sys
 import tempfile
 import time
@@ -32,7 +31,6 @@ from pathlib import Path
 from benchmarks.ocpp_load.run import percentile_ms
 from benchmarks.scale_out.load import Booted, LoadReport, PlugIn, PlugOutcome, RunOrder, run_load
 from benchmarks.scale_out.nodes import (
-    HOST,
     Node,
     PlanLine,
     ProcessSample,
@@ -46,6 +44,7 @@ from benchmarks.scale_out.nodes import (
     start_gateway,
     wait_ready,
 )
+from benchmarks.scale_out.ports import HOST
 from benchmarks.scale_out.site_file import bench_site
 
 MESSAGE_ACTIONS = ("Heartbeat", "MeterValues")
@@ -163,13 +162,6 @@ class ScaleOutResult:
     elapsed_s: float = 0.0
     log_dir: str | None = None
     """Where the nodes' logs were kept (a failed run keeps them)."""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def progress(message: str) -> None:
@@ -318,18 +310,17 @@ async def run_scale_out(plan: ScaleOutPlan, *, keep_logs: bool = False) -> Scale
             database_url = await create_postgres_database(plan.postgres_url, database)
         else:
             database_url = f"sqlite:///{folder / 'scale-out.db'}"
-        controller = start_controller(
-            site_path, database_url, free_port(), plan.bus_url, namespace, folder / "controller.log"
-        )
+        controller = start_controller(site_path, database_url, plan.bus_url, namespace, folder / "controller.log")
         nodes.append(controller)
         await asyncio.to_thread(wait_ready, [controller], START_TIMEOUT_S)
-        ocpp_ports = [free_port() for _ in range(plan.gateways)]
         gateways = [
-            start_gateway(f"gw{k + 1}", port, free_port(), plan.bus_url, namespace, folder / f"gw{k + 1}.log")
-            for k, port in enumerate(ocpp_ports)
+            start_gateway(f"gw{k + 1}", plan.bus_url, namespace, folder / f"gw{k + 1}.log")
+            for k in range(plan.gateways)
         ]
         nodes += gateways
         await asyncio.to_thread(wait_ready, gateways, START_TIMEOUT_S)
+        # A gateway that lost a port to another process was started again on others: read them now.
+        ocpp_ports = [gateway.ocpp_port for gateway in gateways]
         idle = {node.name: node.sample() for node in nodes}
         progress(f"controller and {len(gateways)} gateways ready; connecting {plan.chargers} chargers")
         for g, (port, ids) in enumerate(zip(ocpp_ports, _shares(site.charge_point_ids, plan.gateways), strict=True)):

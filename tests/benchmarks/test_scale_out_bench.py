@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from benchmarks import bench_scale_out
-from benchmarks.scale_out.nodes import plan_lines
+from benchmarks.scale_out import nodes, ports
+from benchmarks.scale_out.nodes import plan_lines, remove_bus_state, start_gateway, wait_ready
 from benchmarks.scale_out.run import ScaleOutPlan, run_scale_out
 from benchmarks.scale_out.site_file import FAILSAFE_KW, bench_site
 from fleet.site_config import parse_site
@@ -85,3 +93,71 @@ def test_a_tiny_run_connects_everything_answers_every_message_and_times_every_pl
     assert saved["runs"]["default"]["result"]["chargers_connected"] == 20
     assert not math.isnan(saved["runs"]["default"]["goal"]["plug_in_p95_s"])
     assert "plug-in to TxProfile" in doc.read_text()
+
+
+class _AlwaysReady(BaseHTTPRequestHandler):
+    """Another process's server: answers every request with 200, as a ready node would."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the test's output is the gateway's log."""
+
+
+@contextlib.contextmanager
+def _server_on_a_port() -> Iterator[int]:
+    server = ThreadingHTTPServer((ports.HOST, 0), _AlwaysReady)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_ports_are_handed_out_below_the_ephemeral_range_where_no_client_takes_them() -> None:
+    low, _ = ports.ephemeral_range()
+    handed = {ports.free_port() for _ in range(20)}
+
+    assert all(ports.LOWEST_PORT <= port < low for port in handed)
+    for port in handed:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((ports.HOST, port))
+
+
+def test_listening_ports_tell_whose_a_port_is() -> None:
+    with _server_on_a_port() as port:
+        assert port in ports.listening_ports(os.getpid())
+        # A client's socket is no listener.
+        with socket.create_connection((ports.HOST, port)) as client:
+            assert client.getsockname()[1] not in ports.listening_ports(os.getpid())
+    assert port not in ports.listening_ports(os.getpid())
+    assert ports.listening_ports(2**22 + 1) == set()  # above Linux's highest pid: no such process
+
+
+@pytest.mark.parametrize("taken", ["http", "ocpp"])
+def test_a_gateway_whose_port_was_taken_before_it_bound_it_starts_again_on_new_ports(
+    taken: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Between the harness choosing a port and the gateway binding it, another process took it: here
+    # a server that even answers /health/ready, so that only the gateway's own sockets tell.
+    namespace = f"scale_ports_{uuid.uuid4().hex[:10]}"
+    with _server_on_a_port() as held_port:
+        handed = iter([held_port] if taken == "http" else [ports.free_port(), held_port])
+        monkeypatch.setattr(nodes, "free_port", lambda: next(handed, None) or ports.free_port())
+        gateway = start_gateway("gw-ports", "nats://127.0.0.1:4222", namespace, tmp_path / "gw.log")
+        try:
+            wait_ready([gateway], 60.0)
+
+            assert gateway.starts == 2
+            assert held_port not in gateway.ports.all()
+            assert gateway.ports.all() <= ports.listening_ports(gateway.pid)
+            assert gateway.metric("vettabbia_ocpp_connections_open") == 0
+        finally:
+            gateway.stop()
+            asyncio.run(remove_bus_state("nats://127.0.0.1:4222", namespace))
