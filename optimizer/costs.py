@@ -41,30 +41,67 @@ def grid_import_kw(problem: ChargingProblem, power_kw: PowerPlan) -> tuple[float
 
     A vehicle plugged in for part of a slot adds ``power_kw * available_h / slot_duration_h``.
     Expected (not firm) PV and the base load are included. With an export limit the site can
-    curtail PV, and in each slot the net import is the cheapest one between exporting at most the
-    limit and curtailing all PV (:func:`_cheapest_net_kw`).
+    curtail PV, and the net import of each slot lies between exporting at most the limit and
+    curtailing all PV; the one taken is the cheapest, capacity charge included
+    (:func:`_cheapest_net_kw`), as the LP chooses its import and export.
     """
     n_vehicles, n_slots = len(problem.vehicles), problem.n_slots
     plan = np.asarray(power_kw, dtype=np.float64).reshape(n_vehicles, n_slots)
     share = problem.available_h_matrix().reshape(n_vehicles, n_slots)
     ev_avg_kw = (plan * share).sum(axis=0) / np.asarray(problem.slot_duration_h)
-    net_kw = (ev_avg_kw + np.asarray(problem.base_load_kw) - np.asarray(problem.pv_kw)).tolist()
+    net_kw = ev_avg_kw + np.asarray(problem.base_load_kw) - np.asarray(problem.pv_kw)
     if not problem.export_limit_kw:
-        return tuple(net_kw)
-    return tuple(_cheapest_net_kw(problem, t, n) for t, n in enumerate(net_kw))
+        return tuple(net_kw.tolist())
+    return tuple(_cheapest_net_kw(problem, net_kw).tolist())
 
 
-def _cheapest_net_kw(problem: ChargingProblem, t: int, net_kw: float) -> float:
-    """Net import [kW] after curtailing PV as cheaply as the export limit allows.
+def _cheapest_net_kw(problem: ChargingProblem, net_kw: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Net import per slot [kW] after curtailing PV as cheaply as the export limit allows.
 
-    The feasible net imports run from ``max(net, -export_limit)`` (export up to the limit) to
-    ``net + pv`` (all PV curtailed); the cost is linear on each side of 0, so the cheapest is one of
-    those ends or 0. Ties go to the lowest import.
+    Slot ``t`` may import anything from ``max(net, -export_limit)`` (export up to the limit) to
+    ``net + pv`` (all PV curtailed). Without a capacity charge each slot takes the cheapest on its
+    own: the energy cost is linear on each side of 0, so that is one of those ends or 0.
+
+    With one, the slots are tied by the peak: with a margin (``peak_margin_kw``) the peak counts
+    ``net + margin``, so a slot that exports lowers it below the margin, and curtailing to 0
+    because export does not pay can cost more in capacity than the export would. For a cap ``P``
+    on ``net + margin``, each slot takes its cheapest import up to ``P - margin``; the total is
+    piecewise linear in ``P`` and bends only where a slot's range end or 0 meets the cap (``end +
+    margin``), at 0 and at the month's peak so far, so its least is at one of those caps (the
+    LP's own optimum for these powers). Ties go to the lowest import.
     """
-    lowest = max(net_kw, -problem.export_limit_kw[t])
-    highest = net_kw + problem.pv_kw[t]
-    candidates = sorted({lowest, highest, min(max(0.0, lowest), highest)})
-    return min(candidates, key=lambda n: _slot_energy_eur_per_h(problem, t, n))
+    lowest = np.maximum(net_kw, -np.asarray(problem.export_limit_kw, dtype=np.float64))
+    highest = net_kw + np.asarray(problem.pv_kw, dtype=np.float64)
+    if problem.capacity_charge_eur_per_kw <= 0:
+        alone, _ = _cheapest_up_to(problem, lowest, highest[None, :])
+        each: npt.NDArray[np.float64] = alone[0]
+        return each
+    margin_kw = np.asarray(problem.peak_margins_kw(), dtype=np.float64)
+    floor_kw = float((lowest + margin_kw).max())
+    bends = np.concatenate([lowest + margin_kw, margin_kw, highest + margin_kw, [0.0, problem.peak_import_so_far_kw]])
+    caps_kw = np.unique(np.append(bends[bends > floor_kw], floor_kw))  # sorted: ties go to the lowest cap
+    upper = np.clip(caps_kw[:, None] - margin_kw[None, :], lowest, highest)
+    nets, energy_eur = _cheapest_up_to(problem, lowest, upper)
+    peak_kw = np.maximum((nets + margin_kw).max(axis=1), 0.0)
+    capacity_eur = problem.capacity_charge_eur_per_kw * np.maximum(peak_kw - problem.peak_import_so_far_kw, 0.0)
+    best: npt.NDArray[np.float64] = nets[int(np.argmin(energy_eur.sum(axis=1) + capacity_eur))]
+    return best
+
+
+def _cheapest_up_to(
+    problem: ChargingProblem, lowest: npt.NDArray[np.float64], upper: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Per row of ``upper`` (caps, slots): each slot's cheapest net import in ``[lowest, upper]``
+    (the lowest of equals) and its energy cost [EUR]."""
+    candidates = np.stack([np.broadcast_to(lowest, upper.shape), np.clip(0.0, lowest, upper), upper])
+    import_price = np.asarray(problem.import_price_eur_per_kwh, dtype=np.float64)
+    export_price = np.asarray(problem.export_price_eur_per_kwh, dtype=np.float64)
+    price = np.where(candidates >= 0, import_price, export_price)
+    cost_eur = price * candidates * np.asarray(problem.slot_duration_h, dtype=np.float64)
+    pick = np.argmin(cost_eur, axis=0)[None]
+    nets: npt.NDArray[np.float64] = np.take_along_axis(candidates, pick, axis=0)[0]
+    energy_eur: npt.NDArray[np.float64] = np.take_along_axis(cost_eur, pick, axis=0)[0]
+    return nets, energy_eur
 
 
 def _slot_energy_eur_per_h(problem: ChargingProblem, t: int, net_kw: float) -> float:

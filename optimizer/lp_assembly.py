@@ -12,7 +12,7 @@ Columns, in order: ``charge_power_kw`` per pair (``ChargeIndex.pairs`` order), `
 ``worst_unmet_share`` per fairness class, ``power_rise_kw`` then ``power_fall_kw`` per adjacent pair,
 and ``peak_import_kw``. Rows, in order: site power balance, grid limit, vehicle energy, taper anchors,
 steps and limits, site limits, fairness, power change, peak import (on the net import, plus the
-expected PV the peak does not count on).
+slot's ``peak_margin_kw``).
 """
 
 from __future__ import annotations

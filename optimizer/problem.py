@@ -175,7 +175,8 @@ class ChargingProblem:
 
     export_limit_kw
         Highest export per slot [kW]; empty for unlimited. With a limit the site is taken to be
-        able to curtail PV, which it then does when export is not allowed or does not pay.
+        able to curtail PV, which it then does when export is not allowed or does not pay, the
+        capacity charge counted: exporting at a loss may keep ``peak_margin_kw`` under the peak.
     capacity_charge_eur_per_kw
         Price of each kW by which the month's peak import (slot average) rises above
         ``peak_import_so_far_kw`` [EUR/kW].

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer import solve
+from optimizer import fallback_schedule, solve
 from tests.optimizer.factories import problem, vehicle
 
 
@@ -46,6 +46,53 @@ def test_capacity_charge_on_the_rise_of_the_peak(
     assert schedule.cost.capacity_eur == pytest.approx(expected_capacity_eur)
     assert schedule.objective_eur == pytest.approx(expected_energy_eur + expected_capacity_eur)
     assert schedule.lp_objective_eur == pytest.approx(schedule.objective_eur, abs=1e-6)
+
+
+def test_exporting_at_a_loss_can_keep_the_margin_under_the_peak() -> None:
+    # 10 kW of PV, export up to 2 kW at -0.10 EUR/kWh (export costs), 3 EUR per kW of peak, a 1 kW
+    # margin. Curtailing to 0 kW: the peak counts 0 + 1 kW, capacity 3.00. Exporting x kW costs
+    # 0.10 x and leaves a peak of max(1 - x, 0): least at x = 1, 0.10 in all.
+    p = problem(
+        slot_duration_h=(1.0,),
+        pv_kw=10.0,
+        export_limit_kw=2.0,
+        import_price_eur_per_kwh=0.2,
+        export_price_eur_per_kwh=-0.1,
+        capacity_charge_eur_per_kw=3.0,
+        peak_margin_kw=1.0,
+    )
+    for schedule in (solve(p), fallback_schedule(p, reason="comparison")):
+        assert schedule.grid_import_kw == pytest.approx((-1.0,))
+        assert schedule.cost is not None
+        assert schedule.cost.energy_eur == pytest.approx(0.1)
+        assert schedule.cost.capacity_eur == pytest.approx(0.0)
+        assert schedule.objective_eur == pytest.approx(0.1)
+    assert solve(p).lp_objective_eur == pytest.approx(0.1, abs=1e-6)
+
+
+def test_the_optimum_is_costed_with_the_export_that_keeps_its_peak_low() -> None:
+    # Slot 0 as above (export 1 kW for 0.10, or curtail and pay 3.00 for the margin). In slot 1 a
+    # car wants 1 kWh: charging it raises the peak to 1 kW (3.00 + 0.20), leaving it costs 2.00.
+    # The optimum leaves it and exports: 2.10. The fallback charges it: 3.00 + 0.20 (slot 0
+    # curtails, the car's kW is the peak anyway).
+    p = problem(
+        slot_duration_h=(1.0, 1.0),
+        pv_kw=(10.0, 0.0),
+        export_limit_kw=(2.0, 0.0),
+        import_price_eur_per_kwh=0.2,
+        export_price_eur_per_kwh=(-0.1, 0.0),
+        capacity_charge_eur_per_kw=3.0,
+        peak_margin_kw=(1.0, 0.0),
+        vehicles=[vehicle("car", available_h=(0.0, 1.0), energy_needed_kwh=1.0)],
+    )
+    optimal = solve(p)
+    fallback = fallback_schedule(p, reason="comparison")
+    assert optimal.plans[0].power_kw == pytest.approx((0.0, 0.0), abs=1e-6)
+    assert optimal.grid_import_kw == pytest.approx((-1.0, 0.0))
+    assert optimal.objective_eur == pytest.approx(2.1)
+    assert optimal.lp_objective_eur == pytest.approx(2.1, abs=1e-6)
+    assert fallback.plans[0].power_kw == pytest.approx((0.0, 1.0))
+    assert fallback.objective_eur == pytest.approx(3.2)
 
 
 def test_fairness_shares_a_shortfall_between_equals() -> None:
