@@ -15,6 +15,7 @@ from fleet.yard import WaitingEntry, Yard
 from ocpp_server.simulator.battery import SimVehicleSpec
 from ocpp_server.simulator.charger_spec import SimChargerSpec
 from ocpp_server.simulator.site import SiteSimulator
+from ocpp_server.simulator.version_mix import mix_ocpp_versions
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ class SimulatedFleetManager:
 
 
 def simulated_chargers(site: SiteConfig) -> list[SimChargerSpec]:
-    return [
+    """The site's charge points as the simulator plays them, with the OCPP versions the site asks for."""
+    chargers = [
         SimChargerSpec(
             charge_point_id=c.id,
             kind=c.kind,
@@ -59,9 +61,12 @@ def simulated_chargers(site: SiteConfig) -> list[SimChargerSpec]:
             vendor=c.vendor or "Vettabbia-Sim",
             model=c.model or f"{c.kind}{c.max_power_kw:.0f}",
             max_schedule_periods=c.max_schedule_periods,
+            ocpp_version=c.ocpp_version,
         )
         for c in site.charge_points
     ]
+    named = {c.id for c in site.charge_points if "ocpp_version" in c.model_fields_set}
+    return mix_ocpp_versions(chargers, site.simulation.ocpp201_share, fixed=named)
 
 
 def simulated_vehicles(site: SiteConfig, rng: random.Random) -> list[SimVehicleSpec]:

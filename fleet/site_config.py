@@ -129,6 +129,9 @@ class ChargePointConfig(_Strict):
     """The charger's ChargingScheduleMaxPeriods: longer plans are merged (keeping the lower limit) to fit."""
     vendor: str = ""
     model: str = ""
+    ocpp_version: Literal["1.6", "2.0.1"] = "1.6"
+    """The OCPP version the demo's simulated charger speaks (a real charger picks its own when it
+    connects). Naming it here fixes it; ``simulation.ocpp201_share`` chooses among the others."""
     security_profile: Literal[0, 1, 2, 3] = 0
     """The lowest OCPP 1.6 security profile the charger may connect with (docs/security.md): 0 none
     (loopback, the demo), 1 HTTP Basic, 2 TLS + Basic, 3 TLS + client certificate. An administrator
@@ -186,11 +189,20 @@ class OcppConfig(_Strict):
     those an administrator gave a password."""
 
 
+class SimulationConfig(_Strict):
+    """How the demo's simulator plays the site (ignored when real chargers connect)."""
+
+    ocpp201_share: Annotated[float, Field(ge=0, le=1)] = 0.0
+    """Share of the charge points that speak OCPP 2.0.1 instead of 1.6J, spread evenly through the
+    list (DC and AC alike); chargers that name their ``ocpp_version`` keep it."""
+
+
 class SiteConfig(_Strict):
     site: SiteInfo
     planning: PlanningConfig
     forecast_sources: ForecastSourcesConfig = ForecastSourcesConfig()
     ocpp: OcppConfig = OcppConfig()
+    simulation: SimulationConfig = SimulationConfig()
     charge_points: tuple[ChargePointConfig, ...]
     vehicles: tuple[VehicleConfig, ...] = ()
 

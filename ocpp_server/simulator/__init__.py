@@ -1,7 +1,8 @@
-"""Simulated OCPP 1.6J charge points and fleet vehicles on a simulated clock.
+"""Simulated OCPP 1.6J and 2.0.1 charge points and fleet vehicles on a simulated clock.
 
 Used by the demo, the end-to-end tests and the load benchmarks: the charge points speak real
-OCPP 1.6J over real websockets to whatever central system listens at ``base_url``.
+OCPP 1.6J or 2.0.1 (each its own, see ``SimChargerSpec.ocpp_version`` and ``version_mix``) over
+real websockets to whatever central system listens at ``base_url``.
 """
 
 from ocpp_server.simulator.battery import SimVehicleSpec, VehicleBattery

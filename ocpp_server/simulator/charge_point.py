@@ -1,12 +1,13 @@
-"""A simulated OCPP 1.6J charge point with one connector, over a real websocket.
+"""A simulated OCPP charge point with one connector, over a real websocket.
 
 Device behaviour (heartbeat, meter sampling, the charging physics, boot retry intervals) runs on
 the simulated clock. Network behaviour (response timeouts, reconnect backoff) runs in real
 seconds, because the network and the central system do.
 
-Life of a charge point: connect to ``{base_url}/{charge_point_id}`` with subprotocol ``ocpp1.6``;
-send BootNotification until Accepted (retrying after the interval the central system gives when
-Pending or Rejected); report the status of connectors 0 and 1; then send the queued messages in
+Life of a charge point: connect to ``{base_url}/{charge_point_id}`` with the subprotocol of its
+OCPP version (``ocpp1.6`` or ``ocpp2.0.1``, see ``dialect``); send BootNotification until Accepted
+(retrying after the interval the central system gives when Pending or Rejected); report the
+status of its connector; then send the queued messages in
 order and a Heartbeat every HeartbeatInterval. When the connection drops the charger keeps
 charging under its installed profiles, queues its transaction messages, reconnects with a
 capped exponential backoff, reports its status again and delivers the queue; it sends
@@ -19,12 +20,12 @@ import asyncio
 import contextlib
 import logging
 import random
+from datetime import datetime
 from typing import Any
 
 from ocpp.exceptions import OCPPError, UnknownCallErrorCodeError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
-from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
 from ocpp_server.simulator.battery import VehicleBattery
@@ -37,9 +38,11 @@ from ocpp_server.simulator.config import (
     default_configuration,
 )
 from ocpp_server.simulator.connector import Connector
-from ocpp_server.simulator.ocpp_link import OcppLink, UndeliverableError, to_call
+from ocpp_server.simulator.dialect import Dialect, Link
+from ocpp_server.simulator.dialect_v16 import Ocpp16Dialect
+from ocpp_server.simulator.dialect_v201 import Ocpp201Dialect
+from ocpp_server.simulator.ocpp_link import UndeliverableError
 from ocpp_server.simulator.outbox import (
-    BootOut,
     HeartbeatOut,
     Outbox,
     OutMessage,
@@ -51,7 +54,6 @@ from ocpp_server.simulator.remote_control import RemoteControl
 
 __all__ = ["SimChargerSpec", "SimulatedChargePoint"]
 
-SUBPROTOCOL = Subprotocol("ocpp1.6")
 _IDLE_RETRY_S = 60
 """Simulated seconds to wait when the central system gives no usable interval."""
 
@@ -64,7 +66,7 @@ _SESSION_ENDINGS = (_SessionEndedError, ConnectionClosed, OSError)
 
 
 class SimulatedChargePoint:
-    """A charge point that speaks OCPP 1.6J to a central system and charges simulated vehicles.
+    """A charge point that speaks OCPP 1.6J or 2.0.1 to a central system and charges simulated vehicles.
 
     Parameters
     ----------
@@ -125,8 +127,19 @@ class SimulatedChargePoint:
             spec, meter_interval_s=meter_interval_s, heartbeat_interval_s=heartbeat_interval_s
         )
         self._outbox = Outbox()
-        self._connector = Connector(spec, self._config, self._outbox, clock.now())
+        speaks_201 = spec.ocpp_version == "2.0.1"
+        self._connector = Connector(
+            spec, self._config, self._outbox, clock.now(), report_transaction_updates=speaks_201
+        )
         self._control = RemoteControl(spec, clock, self._config, self._connector, self._outbox, self._request_reboot)
+        self._departure_utc: datetime | None = None
+        self._dialect: Dialect
+        if speaks_201:
+            self._dialect = Ocpp201Dialect(
+                spec, clock, self._config, self._connector, self._outbox, self._control, self._departure
+            )
+        else:
+            self._dialect = Ocpp16Dialect(spec, clock, self._config, self._connector, self._control)
         self._step_s = step_s
         self._response_timeout_s = response_timeout_s
         self._reconnect_initial_s = reconnect_initial_s
@@ -197,13 +210,22 @@ class SimulatedChargePoint:
         """Messages not yet delivered, in sending order."""
         return self._outbox.pending()
 
-    def plug_in(self, battery: VehicleBattery) -> None:
-        """Connect a vehicle; ConnectorBusyError if one is already connected."""
+    def plug_in(self, battery: VehicleBattery, departure_utc: datetime | None = None) -> None:
+        """Connect a vehicle; ConnectorBusyError if one is already connected.
+
+        ``departure_utc`` is when the vehicle leaves next, if its driver set it (ISO 15118
+        chargers pass it on in NotifyEVChargingNeeds).
+        """
         self._connector.plug_in(battery, self._clock.now())
+        self._departure_utc = departure_utc
 
     def unplug(self) -> None:
         """Disconnect the vehicle, if any; a running transaction stops with EVDisconnected."""
         self._connector.unplug(self._clock.now())
+        self._departure_utc = None
+
+    def _departure(self) -> datetime | None:
+        return self._departure_utc
 
     def cut_network(self) -> None:
         """Take the charger off the network: it closes its socket and opens no new one until
@@ -238,7 +260,7 @@ class SimulatedChargePoint:
             try:
                 async with connect(
                     self._url,
-                    subprotocols=[SUBPROTOCOL],
+                    subprotocols=[self._dialect.subprotocol],
                     proxy=None,
                     compression=None,
                     open_timeout=self._response_timeout_s,
@@ -263,16 +285,12 @@ class SimulatedChargePoint:
 
     async def _session(self, websocket: ClientConnection) -> None:
         """Serve one websocket until it ends."""
-        if websocket.subprotocol != SUBPROTOCOL:
-            self._log.warning("%s: central system did not agree to ocpp1.6", self._spec.charge_point_id)
+        if websocket.subprotocol != self._dialect.subprotocol:
+            self._log.warning(
+                "%s: central system did not agree to %s", self._spec.charge_point_id, self._dialect.subprotocol
+            )
             return
-        link = OcppLink(
-            self._spec.charge_point_id,
-            websocket,
-            self._control,
-            response_timeout_s=self._response_timeout_s,
-            logger=self._log,
-        )
+        link = self._dialect.open_link(websocket, response_timeout_s=self._response_timeout_s, logger=self._log)
         # The session ends when either task finishes: the reader when the socket closes, the
         # worker when an answer is missing or a reset asks for a reboot. (A TaskGroup would end
         # it by cancelling this task, which Python 3.11 may leave marked as cancelling.)
@@ -288,11 +306,11 @@ class SimulatedChargePoint:
             if isinstance(outcome, Exception) and not isinstance(outcome, _SESSION_ENDINGS):
                 raise outcome
 
-    async def _read(self, link: OcppLink) -> None:
+    async def _read(self, link: Link) -> None:
         with contextlib.suppress(ConnectionClosed):
             await link.start()
 
-    async def _work(self, link: OcppLink) -> None:
+    async def _work(self, link: Link) -> None:
         """Boot if needed, report the status, then send, beat and wait for a reboot request."""
         if not self._booted:
             await self._boot(link)
@@ -312,7 +330,7 @@ class SimulatedChargePoint:
         except* _SESSION_ENDINGS:
             pass
 
-    async def _call(self, link: OcppLink, payload: Any) -> Any:
+    async def _call(self, link: Link, payload: Any) -> Any:
         """Send a request; a missing answer ends the session. CALLERRORs raise OCPPError."""
         try:
             result = await link.call(payload, suppress=False, skip_schema_validation=not self._validate_schemas)
@@ -326,8 +344,8 @@ class SimulatedChargePoint:
             raise asyncio.CancelledError
         return result
 
-    async def _boot(self, link: OcppLink) -> None:
-        boot = to_call(BootOut(), vendor=self._spec.vendor, model=self._spec.model)
+    async def _boot(self, link: Link) -> None:
+        boot = self._dialect.boot_call(after_reset=self._resume_after_boot)
         while True:
             try:
                 result = await self._call(link, boot)
@@ -343,13 +361,16 @@ class SimulatedChargePoint:
                 return
             await self._clock.sleep(interval_s if interval_s > 0 else _IDLE_RETRY_S)
 
-    async def _send(self, link: OcppLink) -> None:
+    async def _send(self, link: Link) -> None:
         while True:
             message = await self._outbox.head()
             try:
-                payload = to_call(message, vendor=self._spec.vendor, model=self._spec.model)
+                payload = self._dialect.to_call(message)
             except UndeliverableError as exc:
                 self._log.warning("%s: dropped: %s", self._spec.charge_point_id, exc)
+                self._outbox.remove_head()
+                continue
+            if payload is None:
                 self._outbox.remove_head()
                 continue
             try:
@@ -359,7 +380,7 @@ class SimulatedChargePoint:
                 continue
             self._failed_attempts = 0
             self._outbox.remove_head()
-            self._apply(message, result)
+            self._dialect.delivered(message, result)
 
     async def _after_call_error(self, message: OutMessage, error: Exception) -> None:
         """Retry a refused transaction message TransactionMessageAttempts times, then drop it."""
@@ -376,15 +397,6 @@ class SimulatedChargePoint:
             message.transaction.abandon()
         self._failed_attempts = 0
         self._outbox.remove_head()
-
-    def _apply(self, message: OutMessage, result: Any) -> None:
-        if isinstance(message, StartTransactionOut):
-            accepted = result.id_tag_info.get("status") == "Accepted"
-            self._connector.confirm_transaction(
-                message.transaction, int(result.transaction_id), accepted, self._clock.now()
-            )
-        elif isinstance(message, BootOut) and int(result.interval) > 0:
-            self._config.set_int(HEARTBEAT_INTERVAL, int(result.interval))
 
     async def _beat(self) -> None:
         while True:

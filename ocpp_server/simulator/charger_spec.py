@@ -8,6 +8,7 @@ from typing import Literal
 from ocpp_server.simulator.battery import ChargerKind
 
 RateUnit = Literal["A", "W"]
+OcppVersion = Literal["1.6", "2.0.1"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,11 @@ class SimChargerSpec:
         ChargeProfileMaxStackLevel: the highest stack level accepted [-].
     max_installed_profiles
         MaxChargingProfilesInstalled [-].
+    ocpp_version
+        The protocol the charger speaks: ``"1.6"`` (OCPP 1.6J) or ``"2.0.1"``.
+    iso15118
+        Whether the charger talks ISO 15118 with the vehicle and reports its charging needs
+        (NotifyEVChargingNeeds, 2.0.1 only); None means yes for DC 2.0.1 chargers.
     """
 
     charge_point_id: str
@@ -53,6 +59,14 @@ class SimChargerSpec:
     max_schedule_periods: int = 96
     max_stack_level: int = 10
     max_installed_profiles: int = 16
+    ocpp_version: OcppVersion = "1.6"
+    iso15118: bool | None = None
+
+    @property
+    def speaks_iso15118(self) -> bool:
+        if self.iso15118 is None:
+            return self.kind == "DC" and self.ocpp_version == "2.0.1"
+        return self.iso15118 and self.ocpp_version == "2.0.1"
 
     def __post_init__(self) -> None:
         cp = self.charge_point_id
@@ -72,6 +86,8 @@ class SimChargerSpec:
             raise ValueError(f"min_current_a of {cp} must be >= 0, got {self.min_current_a}")
         if not 1 <= len(self.vendor) <= 20 or not 1 <= len(self.model) <= 20:
             raise ValueError(f"vendor and model of {cp} must have 1-20 characters (BootNotification)")
+        if self.ocpp_version not in ("1.6", "2.0.1"):
+            raise ValueError(f"ocpp_version of {cp} must be '1.6' or '2.0.1', got {self.ocpp_version!r}")
         if self.max_schedule_periods < 1 or self.max_stack_level < 0 or self.max_installed_profiles < 1:
             raise ValueError(f"smart-charging capacities of {cp} must be positive")
 

@@ -10,6 +10,9 @@ SuspendedEVSE when the charger offers nothing, SuspendedEV when the vehicle take
 A vehicle that is plugged in starts a transaction with its own idTag (it identifies itself as
 with plug-and-charge); after the transaction is stopped by the central system, by an unlock or
 by a rejected idTag, it waits for RemoteStartTransaction or for the vehicle to leave.
+
+A connector built with ``report_transaction_updates`` also queues a transaction update when the
+charging state or the offered rate of a running transaction changes (OCPP 2.0.1 TransactionEvent).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from ocpp_server.simulator.battery import VehicleBattery
 from ocpp_server.simulator.charger_spec import SimChargerSpec
 from ocpp_server.simulator.config import METER_VALUE_SAMPLE_INTERVAL, ConfigStore
 from ocpp_server.simulator.outbox import (
+    ChargingState,
     LocalTransaction,
     MeterReading,
     MeterValuesOut,
@@ -29,6 +33,8 @@ from ocpp_server.simulator.outbox import (
     StatusOut,
     StopReason,
     StopTransactionOut,
+    TransactionUpdateOut,
+    UpdateReason,
 )
 from ocpp_server.simulator.profile_store import (
     CONNECTOR_ID,
@@ -45,6 +51,12 @@ from ocpp_server.simulator.profiles import (
     effective_limit_kw,
 )
 
+_CHARGING_STATES: dict[str, ChargingState] = {
+    "Charging": "Charging",
+    "SuspendedEV": "SuspendedEV",
+    "SuspendedEVSE": "SuspendedEVSE",
+}
+
 
 class ConnectorBusyError(RuntimeError):
     """A vehicle was plugged into a connector that already has one."""
@@ -53,8 +65,17 @@ class ConnectorBusyError(RuntimeError):
 class Connector:
     """State and physics of connector 1 of a simulated charge point."""
 
-    def __init__(self, spec: SimChargerSpec, config: ConfigStore, outbox: Outbox, now: datetime) -> None:
+    def __init__(
+        self,
+        spec: SimChargerSpec,
+        config: ConfigStore,
+        outbox: Outbox,
+        now: datetime,
+        *,
+        report_transaction_updates: bool = False,
+    ) -> None:
         self._spec = spec
+        self._report_transaction_updates = report_transaction_updates
         self._config = config
         self._outbox = outbox
         self._profiles: tuple[ChargingProfile, ...] = ()
@@ -209,10 +230,15 @@ class Connector:
             self._set_operative(False, now)
 
     def confirm_transaction(
-        self, transaction: LocalTransaction, transaction_id: int, id_tag_accepted: bool, now: datetime
+        self, transaction: LocalTransaction, transaction_id: int | None, id_tag_accepted: bool, now: datetime
     ) -> None:
-        """Record the central system's answer to StartTransaction; a refused idTag stops it."""
-        transaction.confirm(transaction_id)
+        """Record the central system's answer to the start of a transaction; a refused idTag stops it.
+
+        ``transaction_id`` is the id the central system assigned (OCPP 1.6), None when the charger
+        chose it (2.0.1).
+        """
+        if transaction_id is not None:
+            transaction.confirm(transaction_id)
         if not id_tag_accepted and transaction is self._transaction:
             self.stop_transaction("DeAuthorized", now)
 
@@ -226,8 +252,10 @@ class Connector:
         """Install a profile and apply it at once; UnusableProfileError if the charger cannot."""
         check_installable(profile, self._spec, self._profiles, self._running(now))
         self._integrate(now)
+        offered_kw = self._offered_kw
         self._profiles = install_profile(self._profiles, profile)
         self._recompute(now)
+        self._report_rate_change(offered_kw, now)
 
     def clear_profiles(
         self,
@@ -240,6 +268,7 @@ class Connector:
     ) -> int:
         """Remove matching profiles (ClearChargingProfile); return how many were removed."""
         self._integrate(now)
+        offered_kw = self._offered_kw
         self._profiles, removed = clear_profiles(
             self._profiles,
             profile_id=profile_id,
@@ -248,6 +277,7 @@ class Connector:
             stack_level=stack_level,
         )
         self._recompute(now)
+        self._report_rate_change(offered_kw, now)
         return removed
 
     def composite(self, connector_id: int, duration_s: int, now: datetime) -> tuple[tuple[int, float], ...]:
@@ -310,6 +340,21 @@ class Connector:
         if status != self._status:
             self._status = status
             self._outbox.put(StatusOut(CONNECTOR_ID, status, now))
+            if status in _CHARGING_STATES:
+                self._report_update("ChargingStateChanged", now)
+
+    @property
+    def charging_state(self) -> ChargingState:
+        """The state of the running transaction as OCPP 2.0.1 names it (EVConnected when not drawing)."""
+        return _CHARGING_STATES.get(self._status, "EVConnected")
+
+    def _report_rate_change(self, offered_kw_before: float, now: datetime) -> None:
+        if abs(self._offered_kw - offered_kw_before) > 1e-9:
+            self._report_update("ChargingRateChanged", now)
+
+    def _report_update(self, reason: UpdateReason, now: datetime) -> None:
+        if self._report_transaction_updates and self._transaction is not None:
+            self._outbox.put(TransactionUpdateOut(self._transaction, reason, self.charging_state, now))
 
     def _reading(self, now: datetime, context: ReadingContext) -> MeterReading:
         power_w = self._power_kw * 1000

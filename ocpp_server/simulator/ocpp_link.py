@@ -32,6 +32,7 @@ from ocpp_server.simulator.outbox import (
     OutMessage,
     StartTransactionOut,
     StatusOut,
+    StopTransactionOut,
 )
 from ocpp_server.simulator.timestamps import format_ocpp_datetime
 
@@ -287,7 +288,8 @@ def to_call(message: OutMessage, *, vendor: str, model: str) -> Any:
     Raises
     ------
     UndeliverableError
-        For a transaction message whose transaction never got an id from the central system.
+        For a transaction message whose transaction never got an id from the central system, or
+        a message OCPP 1.6 has no request for.
     """
     if isinstance(message, StatusOut):
         return call.StatusNotification(
@@ -321,6 +323,8 @@ def to_call(message: OutMessage, *, vendor: str, model: str) -> Any:
             transaction_id=transaction_id,
             meter_value=[meter_value(r) for r in message.readings],
         )
+    if not isinstance(message, StopTransactionOut):
+        raise UndeliverableError(f"{type(message).__name__} has no OCPP 1.6 form")
     return call.StopTransaction(
         meter_stop=message.meter_stop_wh,
         timestamp=format_ocpp_datetime(message.timestamp),

@@ -254,7 +254,9 @@ class SiteSimulator:
         vehicle_id = vehicle.spec.vehicle_id
         self._occupant[charger_id] = vehicle_id
         vehicle.charger_id = charger_id
-        self._charge_points[charger_id].plug_in(vehicle.battery)
+        next_trip = self._book.next_trip(vehicle_id, self._clock.now())
+        # The driver tells the car when it leaves; an ISO 15118 charger hears it from the car.
+        self._charge_points[charger_id].plug_in(vehicle.battery, None if next_trip is None else next_trip.depart_utc)
         departure_utc, needed_kwh = self._next_need(vehicle)
         if not quiet:
             self._log.info(

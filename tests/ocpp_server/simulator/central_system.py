@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import websockets
 from ocpp.exceptions import InternalError
@@ -117,6 +117,8 @@ class CentralSystem:
         The idTagInfo status of every StartTransaction.conf.
     """
 
+    subprotocol = "ocpp1.6"
+
     def __init__(
         self,
         *,
@@ -128,7 +130,7 @@ class CentralSystem:
         self.boot_interval_s = boot_interval_s
         self.id_tag_status = id_tag_status
         self.received: list[Received] = []
-        self.sessions: dict[str, _ChargerSession] = {}
+        self.sessions: dict[str, Any] = {}
         self.connects: dict[str, int] = {}
         self._connections: dict[str, ServerConnection] = {}
         self._transaction_ids = itertools.count(101)
@@ -145,12 +147,12 @@ class CentralSystem:
         port = next(iter(self._server.sockets)).getsockname()[1]
         return f"ws://127.0.0.1:{port}/ocpp"
 
-    async def __aenter__(self) -> CentralSystem:
+    async def __aenter__(self) -> Self:
         self._server = await serve(
             self._serve,
             "127.0.0.1",
             0,
-            subprotocols=[websockets.Subprotocol("ocpp1.6")],
+            subprotocols=[websockets.Subprotocol(self.subprotocol)],
             process_request=self._admit,
         )
         return self
@@ -170,7 +172,7 @@ class CentralSystem:
     async def _serve(self, connection: ServerConnection) -> None:
         assert connection.request is not None
         charge_point_id = connection.request.path.rsplit("/", 1)[-1]
-        session = _ChargerSession(charge_point_id, connection, self)
+        session = self.new_session(charge_point_id, connection)
         self.sessions[charge_point_id] = session
         self._connections[charge_point_id] = connection
         self.connects[charge_point_id] = self.connects.get(charge_point_id, 0) + 1
@@ -183,6 +185,10 @@ class CentralSystem:
             if self._connections.get(charge_point_id) is connection:
                 del self._connections[charge_point_id]
             self._notify()
+
+    def new_session(self, charge_point_id: str, connection: ServerConnection) -> Any:
+        """The library's server-side charge point for a new connection."""
+        return _ChargerSession(charge_point_id, connection, self)
 
     def record(self, received: Received) -> None:
         self.received.append(received)
