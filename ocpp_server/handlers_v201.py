@@ -232,7 +232,7 @@ class ChargePointV201(ChargePointRpcV201):
         report_data: list[dict[str, Any]] | None = None,
         **_: Any,
     ) -> call_result.NotifyReport:
-        self.profiles.report_part(
+        await self.profiles.report_part(
             {
                 "request_id": request_id,
                 "generated_at": generated_at,

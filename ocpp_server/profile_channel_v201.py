@@ -239,18 +239,23 @@ class ProfileChannelV201:
                     values[key] = str(result["attribute_value"])
         return values
 
-    def report_part(self, request: Mapping[str, Any]) -> None:
-        """One NotifyReport (snake_case); a complete report becomes the station's device model."""
+    async def report_part(self, request: Mapping[str, Any]) -> None:
+        """One NotifyReport (snake_case). A complete report becomes the station's device model, and
+        the application hears it as the station's configuration (every variable's Actual value)."""
         progress = self._reports.add(request)
-        if progress.complete:
-            model = self._reports.take(progress.request_id)
-            self.device_model = model
-            LOGGER.info(
-                "%s: device model of report %d: %d variables",
-                self._charge_point.charge_point_id,
-                progress.request_id,
-                len(model),
-            )
+        if not progress.complete:
+            return
+        model = self._reports.take(progress.request_id)
+        self.device_model = model
+        cp_id = self._charge_point.charge_point_id
+        LOGGER.info("%s: device model of report %d: %d variables", cp_id, progress.request_id, len(model))
+        for variable in CAPABILITY_VARIABLES + LIMIT_VARIABLES:
+            value = model.actual(variable.component, variable.name, variable_instance=variable.instance)
+            if value is not None:
+                self._values[variable.key] = value
+        capabilities = capabilities_from_variables(self._values, self._now())
+        self.capabilities = capabilities
+        await self._sink.capabilities_reported(CapabilitiesReported(cp_id, capabilities, configuration_of(model)))
 
     async def install_failsafe(self, decision: BootDecision) -> CommandResult:
         cp_id = self._charge_point.charge_point_id
@@ -450,6 +455,21 @@ def capabilities_from_variables(values: Mapping[str, str], read_at: datetime) ->
         meter_value_sample_interval_s=whole(TX_UPDATED_INTERVAL),
         problems=tuple(problems),
     )
+
+
+def configuration_of(model: DeviceModel) -> dict[str, str | None]:
+    """Every reported variable's Actual value, keyed ``Component[instance]@evse.connector.Variable[instance]``;
+    None for a variable without one (write-only, such as passwords)."""
+    configuration: dict[str, str | None] = {}
+    for reported in model.variables_by_key.values():
+        key = reported.key
+        component = key.component + (f"[{key.component_instance}]" if key.component_instance else "")
+        if key.evse_id is not None:
+            component += f"@{key.evse_id}" + (f".{key.connector_id}" if key.connector_id is not None else "")
+        variable = key.variable + (f"[{key.variable_instance}]" if key.variable_instance else "")
+        attribute = reported.attribute()
+        configuration[f"{component}.{variable}"] = None if attribute is None else attribute.value
+    return dict(sorted(configuration.items()))
 
 
 def _set_profile_result(answer: Any) -> CommandResult:

@@ -116,3 +116,10 @@ async def test_a_notify_report_in_parts_becomes_the_station_device_model() -> No
     assert model is not None
     assert model.actual("SmartChargingCtrlr", "Enabled") == "true"
     assert model.actual("SmartChargingCtrlr", "PeriodsPerSchedule") == "24"
+    # The application hears the report as the station's configuration, after the boot's own read.
+    [reported] = [r for r in sink.of_type(CapabilitiesReported) if "DeviceDataCtrlr" not in str(r.configuration)]
+    assert reported.configuration == {
+        "SmartChargingCtrlr.Enabled": "true",
+        "SmartChargingCtrlr.PeriodsPerSchedule": "24",
+    }
+    assert reported.capabilities.max_schedule_periods == 24
