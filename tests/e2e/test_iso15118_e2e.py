@@ -28,6 +28,7 @@ pytestmark = pytest.mark.e2e
 STATION = "MI-DC-01"
 EV_MAX_POWER_KW = 30.0
 EV_ENERGY_KWH = 12.0
+RENEGOTIATED_MAX_POWER_KW = 3.0
 
 
 @pytest.fixture
@@ -115,6 +116,23 @@ async def test_tc_k_15118_needs_come_back_as_the_optimisers_tx_profile(runtime: 
         )
         received = await next_tx_profile(cs)
         answered_s = time.perf_counter() - asked_s
+        # Renegotiation (ISO 15118-2 8.4.3.11): the vehicle asks again, now for less power.
+        renegotiated = await cs.call(
+            call.NotifyEVChargingNeeds(
+                evse_id=1,
+                charging_needs={
+                    "requested_energy_transfer": "DC",
+                    "departure_time": wire(departure),
+                    "dc_charging_parameters": {
+                        "ev_max_current": 50,
+                        "ev_max_voltage": 400,
+                        "energy_amount": int(EV_ENERGY_KWH * 1000),
+                        "ev_max_power": int(RENEGOTIATED_MAX_POWER_KW * 1000),
+                    },
+                },
+            )
+        )
+        after_renegotiation = await next_tx_profile(cs)
 
     assert needs.status == "Accepted"
     profile = received["charging_profile"]
@@ -134,3 +152,7 @@ async def test_tc_k_15118_needs_come_back_as_the_optimisers_tx_profile(runtime: 
     print(f"needs answered with a TxProfile in {answered_s:.2f} s")
     # ISO 15118 gives the station about a minute for its schedule; the plan comes well inside it.
     assert answered_s < 30.0
+    assert renegotiated.status == "Accepted"
+    new_schedule = after_renegotiation["charging_profile"]["charging_schedule"][0]
+    assert after_renegotiation["charging_profile"]["transaction_id"] == "tx-iso"
+    assert max(float(p["limit"]) for p in new_schedule["charging_schedule_period"]) <= RENEGOTIATED_MAX_POWER_KW * 1000
