@@ -14,9 +14,9 @@ TABLE = ROOT / "docs" / "ocpp16-conformance.md"
 TEST_REFERENCE = re.compile(r"`(tests/[\w/]+\.py)::(test_\w+)`")
 
 
-def _section(title: str) -> list[str]:
-    """The table rows (after the header and its rule) of the section ``title``."""
-    text = TABLE.read_text(encoding="utf-8")
+def table_section(table: Path, title: str) -> list[str]:
+    """The table rows (after the header and its rule) of the section ``title`` of ``table``."""
+    text = table.read_text(encoding="utf-8")
     body = text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
     return [line for line in body.splitlines() if line.startswith("| ")][2:]
 
@@ -27,7 +27,12 @@ def _test_names(path: str) -> frozenset[str]:
     return frozenset(node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef))
 
 
-def _missing(rows: list[str]) -> list[str]:
+def _section(title: str) -> list[str]:
+    return table_section(TABLE, title)
+
+
+def missing_tests(rows: list[str]) -> list[str]:
+    """The tests ``rows`` name that do not exist, and the rows that name none."""
     missing = []
     for row in rows:
         references = TEST_REFERENCE.findall(row)
@@ -45,9 +50,9 @@ def test_every_16_action_has_exactly_one_row() -> None:
 
 
 def test_every_test_the_table_names_exists() -> None:
-    assert _missing(_section("Messages")) == []
-    assert _missing(_section("Robustness")) == []
-    assert _missing(_section("Security, authorisation and smart charging")) == []
+    assert missing_tests(_section("Messages")) == []
+    assert missing_tests(_section("Robustness")) == []
+    assert missing_tests(_section("Security, authorisation and smart charging")) == []
 
 
 def test_every_compliance_test_is_in_the_table() -> None:

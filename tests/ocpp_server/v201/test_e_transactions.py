@@ -178,3 +178,18 @@ async def test_status_notifications_are_told_in_16_words() -> None:
         (3, "Unavailable", "NoError"),
         (3, "Faulted", "OtherError"),
     ]
+
+
+async def test_tc_j_meter_values_outside_a_transaction_reach_the_application() -> None:
+    sink = RecordingSink(boot=ACCEPTED)
+    central = CentralSystem(sink, fixed_now)
+    async with running(central) as url, station(url, "CS1", central=central) as cs:
+        await cs.call(BOOT)
+        await cs.call(call.MeterValues(evse_id=2, meter_value=[meter(T1, 7_250.0, power_w=0.0)]))
+
+    [received] = sink.of_type(MeterValuesReceived)
+    assert (received.connector_id, received.transaction_id) == (2, None)
+    assert {(s.measurand, s.value) for s in received.samples} == {
+        (Measurand.ENERGY_IMPORT_KWH, 7.25),
+        (Measurand.POWER_IMPORT_KW, 0.0),
+    }
