@@ -11,9 +11,12 @@ The edge reports what a charger presented at its handshake (``PresentedCredentia
 The profile a connection used is 3 with a certificate, 2 with Basic over TLS, 1 with Basic over
 plain ws, 0 with neither.
 
-Passwords are bytes: the charger's AuthorizationKey configuration key holds their hexadecimal form
-(16-20 bytes, at most 40 hexadecimal digits), and the charger sends the bytes themselves in the
-Basic header. What is hashed (Argon2id) is the password's hexadecimal form, so that any bytes can
+OCPP 2.0.1 stations are admitted by the same rules (2.0.1 part 2, A00: the same three profiles).
+
+Passwords are bytes: a 1.6 charger's AuthorizationKey configuration key holds their hexadecimal
+form (16-20 bytes, at most 40 hexadecimal digits), a 2.0.1 station's SecurityCtrlr.BasicAuthPassword
+the password itself (``basic_auth_password_v201``), and the charger sends the bytes themselves in
+the Basic header. What is hashed (Argon2id) is the password's hexadecimal form, so that any bytes can
 be kept; the password itself is never stored.
 """
 
@@ -28,6 +31,14 @@ from datetime import datetime
 from typing import Any, Final, Protocol
 
 from fleet.auth.secrets_hashing import SecretHasher
+from fleet.basic_auth_password_v201 import (
+    new_basic_auth_password,
+    password_accepted,
+    password_set_by,
+    password_status,
+    set_password_payload,
+)
+from fleet.charger_protocols import OcppFamily
 from fleet.persistence.charger_security_store import ChargerSecurityStore
 from fleet.site_config import SiteConfig
 from ocpp_server.events import PresentedCredentials
@@ -113,6 +124,34 @@ def sets_authorization_key(action: CentralSystemAction, payload: dict[str, Any])
 def accepted(answer: RawCallAnswer) -> bool:
     """Whether the charger answered with status Accepted."""
     return answer.outcome is RawCallOutcome.RESULT and (answer.payload or {}).get("status") == "Accepted"
+
+
+def password_held_after(action: CentralSystemAction, payload: dict[str, Any], answer: RawCallAnswer) -> bytes | None:
+    """The Basic-auth password a call made the charger hold: a 1.6 ChangeConfiguration of its
+    AuthorizationKey or a 2.0.1 SetVariables of its BasicAuthPassword, answered Accepted; else None."""
+    key = sets_authorization_key(action, payload)
+    if key is not None and accepted(answer):
+        return password_of_key(key)
+    password = password_set_by(action, payload)
+    if password is not None and password_accepted(answer):
+        return password.encode("utf-8")
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordRotation:
+    """What became of a rotation: the call's answer, the charger's status, whether the hash was replaced."""
+
+    answer: RawCallAnswer
+    status: str
+    """ChangeConfiguration's status (1.6), BasicAuthPassword's attributeStatus (2.0.1), or a CALLERROR's code."""
+    stored: bool
+
+
+def _configuration_status(answer: RawCallAnswer) -> str:
+    if answer.outcome is RawCallOutcome.CALL_ERROR:
+        return answer.error_code or ""
+    return str((answer.payload or {}).get("status", ""))
 
 
 def _refused(refusal: Refusal, detail: str) -> Admission:
@@ -205,19 +244,31 @@ class ChargerSecurity:
 
         Unlike ``set_password``, any key is taken: the charger holds it already.
         """
-        await self._store_password(charge_point_id, password_of_key(key))
+        await self.password_held(charge_point_id, password_of_key(key))
 
-    async def rotate_password(self, charge_point_id: str, calls: ChargerCalls) -> RawCallAnswer:
-        """Send the charger a fresh AuthorizationKey; store its hash only if the charger accepts it.
+    async def password_held(self, charge_point_id: str, password: bytes) -> None:
+        """The charger accepted ``password`` (``password_held_after``): from now on it is its password."""
+        await self._store_password(charge_point_id, password)
 
-        The key itself is never returned nor logged: the charger holds it, the store its hash.
+    async def rotate_password(self, charge_point_id: str, calls: ChargerCalls, family: OcppFamily) -> PasswordRotation:
+        """Send the charger a fresh password; store its hash only if the charger accepts it.
+
+        1.6: a 20-byte AuthorizationKey with ChangeConfiguration; 2.0.1: a 40-character
+        BasicAuthPassword with SetVariables (A02). The password itself is never returned nor logged:
+        the charger holds it, the store its hash.
         """
-        key = new_authorization_key()
-        payload = {"key": AUTHORIZATION_KEY, "value": key}
-        answer = await calls.send_call(charge_point_id, CentralSystemAction.CHANGE_CONFIGURATION, payload)
-        if accepted(answer):
-            await self.key_accepted(charge_point_id, key)
-        return answer
+        if family is OcppFamily.V201:
+            action = CentralSystemAction.SET_VARIABLES
+            payload = set_password_payload(new_basic_auth_password())
+        else:
+            action = CentralSystemAction.CHANGE_CONFIGURATION
+            payload = {"key": AUTHORIZATION_KEY, "value": new_authorization_key()}
+        answer = await calls.send_call(charge_point_id, action, payload)
+        held = password_held_after(action, payload, answer)
+        if held is not None:
+            await self.password_held(charge_point_id, held)
+        status = password_status(answer) if family is OcppFamily.V201 else _configuration_status(answer)
+        return PasswordRotation(answer, status, held is not None)
 
     async def set_minimum_profile(self, charge_point_id: str, profile: int | None) -> None:
         """Set the lowest profile the charger may connect with; None returns to the site file's."""

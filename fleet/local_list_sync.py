@@ -5,6 +5,11 @@ list and version are always those the charger last said it holds. Updates of one
 one at a time (``locks``), so two operators cannot send the same next version. Before an update the
 charger is asked how long a list it holds and how many entries one message may carry
 (GetConfiguration); a charger that does not say gets the update in one message.
+
+A station that connected with 2.0.1 (or 2.1) is sent the 2.0.1 messages (``local_lists_v201``), its
+limits read with GetVariables (LocalAuthListCtrlr.ItemsPerMessage and BytesPerMessage): a station
+that does not say, or answers GetVariables with a CALLERROR, gets the update in one message, as a
+1.6 charger that does not say.
 """
 
 from __future__ import annotations
@@ -15,11 +20,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from fleet import local_lists_v201
+from fleet.charger_protocols import OcppFamily
 from fleet.id_tags import id_tag_info
 from fleet.local_lists import (
     LIST_MAX_LENGTH_KEY,
     SEND_MAX_LENGTH_KEY,
     LocalListLimits,
+    MessageSize,
     SendLocalListMessage,
     UpdateStatus,
     apply_message,
@@ -45,6 +53,10 @@ class ChargerCalls(Protocol):
     async def send_call(
         self, charge_point_id: str, action: CentralSystemAction, payload: dict[str, Any]
     ) -> RawCallAnswer: ...
+
+
+class ChargerVersions(Protocol):
+    async def family(self, charge_point_id: str) -> OcppFamily: ...
 
 
 class LocalListError(Exception):
@@ -82,7 +94,7 @@ class VersionCheck:
     charge_point_id: str
     stored_version: int
     charger_version: int
-    """What GetLocalListVersion answered: -1 when the charger has no local list."""
+    """What GetLocalListVersion answered: 0 (2.0.1 and most 1.6 chargers) or -1 without a local list."""
 
     @property
     def matches(self) -> bool:
@@ -98,15 +110,23 @@ class LocalListSync:
         The site's clock: expiry of the id tags taken from the store, and when a list was stored.
     locks
         Shared by every ``LocalListSync`` of the process, so that one charger gets one update at a time.
+    versions
+        The OCPP version each charger connected with: which messages it is sent.
     """
 
     def __init__(
-        self, store: IdTagStore, charger: ChargerCalls, now: Callable[[], datetime], locks: KeyedLocks
+        self,
+        store: IdTagStore,
+        charger: ChargerCalls,
+        now: Callable[[], datetime],
+        locks: KeyedLocks,
+        versions: ChargerVersions,
     ) -> None:
         self._store = store
         self._charger = charger
         self._now = now
         self._locks = locks
+        self._versions = versions
 
     async def full_update(self, charge_point_id: str, entries: Sequence[RequestedEntry]) -> LocalListRecord:
         """Make ``entries`` the charger's whole list (SendLocalList Full); the list as stored after.
@@ -122,11 +142,12 @@ class LocalListSync:
         """
         _check_unique("entries", [entry.id_tag for entry in entries])
         resolved = await self._resolve(entries)
+        family = await self._versions.family(charge_point_id)
         async with self._locks.hold(charge_point_id):
             stored = await self._store.local_list(charge_point_id)
-            limits = await self._limits(charge_point_id)
-            messages = full_update_messages(resolved, stored.version, limits)
-            return await self._send(charge_point_id, stored, messages)
+            limits = await self._limits(charge_point_id, family)
+            messages = full_update_messages(resolved, stored.version, limits, _message_size(family))
+            return await self._send(charge_point_id, stored, messages, family)
 
     async def differential_update(
         self, charge_point_id: str, upserts: Sequence[RequestedEntry], removals: Sequence[str]
@@ -142,11 +163,13 @@ class LocalListSync:
         for index, id_tag in enumerate(removals):
             require_id_tag(f"remove[{index}]", id_tag)
         resolved = await self._resolve(upserts)
+        family = await self._versions.family(charge_point_id)
         async with self._locks.hold(charge_point_id):
             stored = await self._store.local_list(charge_point_id)
-            limits = await self._limits(charge_point_id)
-            messages = differential_update_messages(stored.entries, resolved, removals, stored.version, limits)
-            return await self._send(charge_point_id, stored, messages)
+            limits = await self._limits(charge_point_id, family)
+            size = _message_size(family)
+            messages = differential_update_messages(stored.entries, resolved, removals, stored.version, limits, size)
+            return await self._send(charge_point_id, stored, messages, family)
 
     async def check_version(self, charge_point_id: str) -> VersionCheck:
         """Ask the charger for its list's version (GetLocalListVersion) and compare it with the stored one.
@@ -159,11 +182,10 @@ class LocalListSync:
         answer = await self._charger.send_call(charge_point_id, CentralSystemAction.GET_LOCAL_LIST_VERSION, {})
         stored = await self._store.local_list(charge_point_id)
         payload = _result(charge_point_id, CentralSystemAction.GET_LOCAL_LIST_VERSION, answer, stored)
-        version = payload.get("listVersion")
+        field = "versionNumber" if await self._versions.family(charge_point_id) is OcppFamily.V201 else "listVersion"
+        version = payload.get(field)
         if isinstance(version, bool) or not isinstance(version, int):
-            raise ChargerRefusedError(
-                charge_point_id, "GetLocalListVersion", "no listVersion", f": {payload!r}", stored
-            )
+            raise ChargerRefusedError(charge_point_id, "GetLocalListVersion", f"no {field}", f": {payload!r}", stored)
         return VersionCheck(charge_point_id, stored.version, version)
 
     async def _resolve(self, entries: Sequence[RequestedEntry]) -> list[LocalListEntry]:
@@ -178,23 +200,31 @@ class LocalListSync:
             resolved.append(LocalListEntry(id_tag, info))
         return resolved
 
-    async def _limits(self, charge_point_id: str) -> LocalListLimits:
-        keys = [LIST_MAX_LENGTH_KEY, SEND_MAX_LENGTH_KEY]
-        answer = await self._charger.send_call(charge_point_id, CentralSystemAction.GET_CONFIGURATION, {"key": keys})
-        if answer.outcome in (RawCallOutcome.NOT_CONNECTED, RawCallOutcome.TIMEOUT):
+    async def _limits(self, charge_point_id: str, family: OcppFamily) -> LocalListLimits:
+        if family is OcppFamily.V201:
+            action, payload = CentralSystemAction.GET_VARIABLES, local_lists_v201.limits_request()
+        else:
+            action, payload = CentralSystemAction.GET_CONFIGURATION, {"key": [LIST_MAX_LENGTH_KEY, SEND_MAX_LENGTH_KEY]}
+        answer = await self._charger.send_call(charge_point_id, action, payload)
+        if answer.outcome in (RawCallOutcome.NOT_CONNECTED, RawCallOutcome.TIMEOUT, RawCallOutcome.NOT_IN_PROTOCOL):
             raise ChargerUnreachableError(charge_point_id, answer)
-        if answer.outcome is RawCallOutcome.RESULT and answer.payload is not None:
-            return limits_from_configuration(answer.payload)
-        return LocalListLimits()
+        if answer.outcome is not RawCallOutcome.RESULT or answer.payload is None:
+            return LocalListLimits()
+        if family is OcppFamily.V201:
+            return local_lists_v201.limits_from_variables(answer.payload)
+        return limits_from_configuration(answer.payload)
 
     async def _send(
-        self, charge_point_id: str, stored: LocalListRecord, messages: Sequence[SendLocalListMessage]
+        self,
+        charge_point_id: str,
+        stored: LocalListRecord,
+        messages: Sequence[SendLocalListMessage],
+        family: OcppFamily,
     ) -> LocalListRecord:
         entries, version, refusal = list(stored.entries), stored.version, None
         for message in messages:
-            answer = await self._charger.send_call(
-                charge_point_id, CentralSystemAction.SEND_LOCAL_LIST, message.wire_payload()
-            )
+            payload = local_lists_v201.wire_payload(message) if family is OcppFamily.V201 else message.wire_payload()
+            answer = await self._charger.send_call(charge_point_id, CentralSystemAction.SEND_LOCAL_LIST, payload)
             status = _update_status(answer)
             if status != UpdateStatus.ACCEPTED.value:
                 refusal = (answer, status)
@@ -210,6 +240,11 @@ class LocalListSync:
             raise ChargerUnreachableError(charge_point_id, answer)
         detail = f": {answer.error_description}" if answer.error_description else ""
         raise ChargerRefusedError(charge_point_id, "SendLocalList", status, detail, after)
+
+
+def _message_size(family: OcppFamily) -> MessageSize | None:
+    """How a message's bytes are counted: only 2.0.1 stations limit them."""
+    return local_lists_v201.message_size() if family is OcppFamily.V201 else None
 
 
 def _update_status(answer: RawCallAnswer) -> str:

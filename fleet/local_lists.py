@@ -1,4 +1,5 @@
-"""Local authorisation lists (OCPP 1.6 Local Auth List Management), pure: updates as SendLocalList messages.
+"""Local authorisation lists (OCPP 1.6 Local Auth List Management, 2.0.1 D01-D02), pure: updates as
+SendLocalList messages.
 
 A charger keeps a list of id tags with their IdTagInfo and the list's version, and authorises the
 tags on it without asking the central system. The central system replaces the whole list (update
@@ -8,13 +9,18 @@ giving the version the list has afterwards.
 A charger may take fewer entries per message than a whole update holds (its
 ``SendLocalListMaxLength``): the update is then split, a Full one into a Full message with the first
 entries and Differential ones with the rest, each raising the version by one, so that the charger's
-list after the last message is the whole update. A list longer than the charger holds
-(``LocalAuthListMaxLength``) is refused before anything is sent.
+list after the last message is the whole update. A 2.0.1 station may also limit a message's size
+(``LocalAuthListCtrlr.BytesPerMessage``): entries then go into a message as long as it stays within
+that many bytes (``MessageSize``). A list longer than the charger holds (``LocalAuthListMaxLength``)
+is refused before anything is sent.
+
+The messages are the same for both versions; ``wire_payload`` writes one in 1.6's shape,
+``local_lists_v201`` in 2.0.1's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -57,7 +63,19 @@ class LocalListLimits:
     list_max_entries: int | None = None
     """LocalAuthListMaxLength: id tags the list holds at most."""
     send_max_entries: int | None = None
-    """SendLocalListMaxLength: id tags one SendLocalList carries at most."""
+    """SendLocalListMaxLength (2.0.1: ItemsPerMessage): id tags one SendLocalList carries at most."""
+    send_max_bytes: int | None = None
+    """2.0.1's BytesPerMessage: the longest SendLocalList message, as sent [bytes]."""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSize:
+    """How many bytes a SendLocalList message takes on the wire, from its parts."""
+
+    overhead_bytes: int
+    """The message without entries: the frame, the version, the update type, the empty list."""
+    change_bytes: Callable[[ListChange], int]
+    """One entry's bytes, with the comma separating it from the previous one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +118,7 @@ def wire_id_tag_info(info: IdTagInfo) -> dict[str, Any]:
 
 
 def full_update_messages(
-    entries: Sequence[LocalListEntry], stored_version: int, limits: LocalListLimits
+    entries: Sequence[LocalListEntry], stored_version: int, limits: LocalListLimits, size: MessageSize | None = None
 ) -> list[SendLocalListMessage]:
     """The messages making ``entries`` the charger's whole list, from version ``stored_version`` + 1 on.
 
@@ -111,7 +129,7 @@ def full_update_messages(
     """
     _check_length(len(entries), limits)
     changes = [ListChange(entry.id_tag, entry.info) for entry in entries]
-    chunks = _chunks(changes, limits.send_max_entries) or [[]]
+    chunks = _chunks(changes, limits, size) or [[]]
     return [
         SendLocalListMessage(
             UpdateType.FULL if index == 0 else UpdateType.DIFFERENTIAL, stored_version + 1 + index, tuple(chunk)
@@ -126,6 +144,7 @@ def differential_update_messages(
     removals: Iterable[str],
     stored_version: int,
     limits: LocalListLimits,
+    size: MessageSize | None = None,
 ) -> list[SendLocalListMessage]:
     """The Differential messages adding or changing ``upserts`` and removing ``removals`` from ``current``.
 
@@ -140,7 +159,7 @@ def differential_update_messages(
     _check_length(len(after), limits)
     return [
         SendLocalListMessage(UpdateType.DIFFERENTIAL, stored_version + 1 + index, tuple(chunk))
-        for index, chunk in enumerate(_chunks(changes, limits.send_max_entries) or [[]])
+        for index, chunk in enumerate(_chunks(changes, limits, size) or [[]])
     ]
 
 
@@ -181,9 +200,22 @@ def _check_length(entries: int, limits: LocalListLimits) -> None:
         raise ListTooLongError(entries, limits.list_max_entries)
 
 
-def _chunks(changes: list[ListChange], size: int | None) -> list[list[ListChange]]:
-    if not changes:
-        return []
-    if size is None:
-        return [changes]
-    return [changes[start : start + size] for start in range(0, len(changes), size)]
+def _chunks(changes: list[ListChange], limits: LocalListLimits, size: MessageSize | None) -> list[list[ListChange]]:
+    """``changes`` in order, as few to a message as the charger's limits allow; an entry too long for
+    a message of its own is sent alone (the charger then refuses it, and the update stops there)."""
+    max_bytes = None if size is None else limits.send_max_bytes
+    chunks: list[list[ListChange]] = []
+    current: list[ListChange] = []
+    current_bytes = 0 if size is None else size.overhead_bytes
+    for change in changes:
+        change_bytes = 0 if size is None else size.change_bytes(change)
+        full = limits.send_max_entries is not None and len(current) >= limits.send_max_entries
+        too_long = max_bytes is not None and current_bytes + change_bytes > max_bytes
+        if current and (full or too_long):
+            chunks.append(current)
+            current, current_bytes = [], 0 if size is None else size.overhead_bytes
+        current.append(change)
+        current_bytes += change_bytes
+    if current:
+        chunks.append(current)
+    return chunks

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 READS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 SECRET_FIELDS: Final = frozenset({"password", "client_secret", "secret", "token"})
+PASSWORD_KEYS: Final = frozenset({"AuthorizationKey", "SecurityCtrlr.BasicAuthPassword"})
+"""Configuration keys (typed ``change-configuration``) whose value is a charger's password."""
 PAYLOAD_LIMIT_BYTES: Final = 256 * 1024
 """Longer bodies are recorded as too long rather than stored."""
 
@@ -51,10 +53,22 @@ def audit_payload(body: bytes, content_type: str | None) -> dict[str, Any] | Non
     except ValueError:
         return {"_unrecorded": "body holds NaN or infinity"}
     masked = {k: "***" if k in SECRET_FIELDS else v for k, v in parsed.items()}
-    if masked.get("key") == "AuthorizationKey" and "value" in masked:
-        # A charger's new Basic-auth password, sent with ChangeConfiguration.
+    if masked.get("key") in PASSWORD_KEYS and "value" in masked:
+        # A charger's new Basic-auth password, sent with ChangeConfiguration (or its 2.0.1 variable).
         masked["value"] = "***"
+    if isinstance(masked.get("setVariableData"), list):
+        masked["setVariableData"] = [_masked_setting(item) for item in masked["setVariableData"]]
     return masked
+
+
+def _masked_setting(item: Any) -> Any:
+    """A SetVariables item with a 2.0.1 station's new Basic-auth password masked."""
+    if not isinstance(item, dict) or "attributeValue" not in item:
+        return item
+    variable = item.get("variable")
+    if isinstance(variable, dict) and variable.get("name") == "BasicAuthPassword":
+        return item | {"attributeValue": "***"}
+    return item
 
 
 class AuditMiddleware:

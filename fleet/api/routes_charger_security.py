@@ -1,8 +1,9 @@
-"""Chargers' credentials (OCPP 1.6 security profiles): administrators only.
+"""Chargers' credentials (security profiles 1-3, OCPP 1.6 and 2.0.1): administrators only.
 
 A charger's password is stored as an Argon2id hash and never returned. Rotating it sends the
-charger a fresh AuthorizationKey (ChangeConfiguration); the new hash is stored, before the answer,
-only when the charger accepts. Every change is in the audit log (middleware), passwords masked.
+charger a fresh password in its version's way (1.6: ChangeConfiguration of AuthorizationKey; 2.0.1:
+SetVariables of SecurityCtrlr.BasicAuthPassword, use case A02); the new hash is stored, before the
+answer, only when the charger accepts. Every change is in the audit log (middleware), passwords masked.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from fleet.api.context import ApiContext, Ctx, require_charge_point
 from fleet.api.problems import problem_responses
 from fleet.api.security import Admin
+from fleet.charger_protocols import RecordedVersions
 from fleet.charger_security import (
     MAX_PASSWORD_CHARS,
     MIN_PASSWORD_CHARS,
     ChargerSecurity,
     InvalidPasswordError,
-    accepted,
 )
 from ocpp_server.raw_calls import RawCallOutcome
 
@@ -68,7 +69,8 @@ class ChargerSecurityPublic(BaseModel):
 class RotationAnswer(BaseModel):
     charge_point_id: str
     status: str
-    """The charger's answer to ChangeConfiguration(AuthorizationKey), or its CALLERROR code."""
+    """The charger's answer: ChangeConfiguration(AuthorizationKey)'s status (1.6), the attributeStatus of
+    SetVariables(SecurityCtrlr.BasicAuthPassword) (2.0.1), or its CALLERROR code."""
     stored: bool
     """Whether the new password's hash replaced the old one (only when the charger answered Accepted)."""
 
@@ -134,17 +136,19 @@ async def set_minimum_profile(
     return await _view(ctx, security, charge_point_id)
 
 
-@router.post("/rotate-password", responses=problem_responses(401, 403, 404, 409, 504))
+@router.post("/rotate-password", responses=problem_responses(401, 403, 404, 409, 422, 504))
 async def rotate_password(charge_point_id: str, ctx: Ctx, _: Admin) -> RotationAnswer:
-    """Send the connected charger a new random AuthorizationKey (40 hexadecimal digits); its hash is
-    stored, before this answers, only if the charger accepts. The key itself is never shown."""
+    """Send the connected charger a new random password, in the version it connected with: a 1.6
+    AuthorizationKey (40 hexadecimal digits) or a 2.0.1 BasicAuthPassword (40 letters and digits);
+    its hash is stored, before this answers, only if the charger accepts. The password is never shown."""
     security = _security(ctx, charge_point_id)
-    answer = await security.rotate_password(charge_point_id, ctx.commands)
+    family = await RecordedVersions(ctx.store).family(charge_point_id)
+    rotation = await security.rotate_password(charge_point_id, ctx.commands, family)
+    answer = rotation.answer
     if answer.outcome is RawCallOutcome.NOT_CONNECTED:
         raise HTTPException(409, f"charge point {charge_point_id!r}: {answer.detail}")
     if answer.outcome is RawCallOutcome.TIMEOUT:
         raise HTTPException(504, f"charge point {charge_point_id!r}: {answer.detail}")
-    status = answer.error_code or "" if answer.outcome is RawCallOutcome.CALL_ERROR else None
-    if status is None:
-        status = str((answer.payload or {}).get("status", ""))
-    return RotationAnswer(charge_point_id=charge_point_id, status=status, stored=accepted(answer))
+    if answer.outcome is RawCallOutcome.NOT_IN_PROTOCOL:
+        raise HTTPException(422, f"charge point {charge_point_id!r}: {answer.detail}")
+    return RotationAnswer(charge_point_id=charge_point_id, status=rotation.status, stored=rotation.stored)

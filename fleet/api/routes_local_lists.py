@@ -1,4 +1,6 @@
-"""Each charger's local authorisation list (OCPP 1.6 Local Auth List Management): read, replace, change, check.
+"""Each charger's local authorisation list (OCPP 1.6 Local Auth List Management, 2.0.1 D01-D02): read,
+replace, change, check. A 2.0.1 station is sent 2.0.1's SendLocalList and GetLocalListVersion
+(``local_lists_v201``); the API is the same for both.
 
 Operators and administrators: sending a list is a command to a charger like the others an operator
 sends (``routes_charger_commands``), and the list holds only what the id-tag store (administrators')
@@ -28,6 +30,7 @@ from fleet.api.id_tag_schemas import (
 )
 from fleet.api.problems import problem_responses
 from fleet.api.security import Operator, SiteReader
+from fleet.charger_protocols import RecordedVersions
 from fleet.local_list_sync import (
     ChargerRefusedError,
     ChargerUnreachableError,
@@ -47,7 +50,9 @@ _CONFLICTS = frozenset({UpdateStatus.VERSION_MISMATCH.value, UpdateStatus.NOT_SU
 
 def _sync(ctx: Ctx, charge_point_id: str) -> LocalListSync:
     require_charge_point(ctx, charge_point_id)
-    return LocalListSync(ctx.store.id_tags, ctx.commands, ctx.clock.now, ctx.local_list_locks)
+    return LocalListSync(
+        ctx.store.id_tags, ctx.commands, ctx.clock.now, ctx.local_list_locks, RecordedVersions(ctx.store)
+    )
 
 
 def _problem(error: LocalListError) -> HTTPException:

@@ -50,6 +50,17 @@ class Station201(ChargePoint):  # type: ignore[misc]  # the ocpp package ships n
         self.cleared: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.transaction_status_requests: asyncio.Queue[str | None] = asyncio.Queue()
         self.messages_in_queue = False
+        self.certificate_chains: asyncio.Queue[str] = asyncio.Queue()
+        self.triggered: asyncio.Queue[str] = asyncio.Queue()
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        """(action, payload) of every CALL received, as on the wire (camelCase)."""
+        self.set_variable_answers: dict[tuple[str, str, str | None], str] = {}
+        """attributeStatus to answer SetVariables of a variable with, whatever it holds."""
+        self.local_list_version = 0
+        self.local_list: dict[str, dict[str, Any]] = {}
+        """idToken -> idTokenInfo (snake_case, as the library hands it over)."""
+        self.local_list_answers: list[str] = []
+        """SendLocalList statuses to answer in turn before Accepted ("Failed", "VersionMismatch")."""
 
     @on("GetVariables")  # type: ignore[untyped-decorator]
     async def on_get_variables(self, get_variable_data: list[dict[str, Any]], **_: Any) -> call_result.GetVariables:
@@ -72,12 +83,12 @@ class Station201(ChargePoint):  # type: ignore[misc]  # the ocpp package ships n
         results = []
         for item in set_variable_data:
             key = (item["component"]["name"], item["variable"]["name"], item["variable"].get("instance"))
-            known = key in self.variables
-            if known:
+            status = self.set_variable_answers.get(key, "Accepted" if key in self.variables else "UnknownVariable")
+            if status == "Accepted":
                 self.variables[key] = item["attribute_value"]
             results.append(
                 {
-                    "attribute_status": "Accepted" if known else "UnknownVariable",
+                    "attribute_status": status,
                     "component": item["component"],
                     "variable": item["variable"],
                 }
@@ -105,7 +116,87 @@ class Station201(ChargePoint):  # type: ignore[misc]  # the ocpp package ships n
 
     @on("CertificateSigned")  # type: ignore[untyped-decorator]
     async def on_certificate_signed(self, certificate_chain: str, **_: Any) -> call_result.CertificateSigned:
+        self.certificate_chains.put_nowait(certificate_chain)
         return call_result.CertificateSigned(status="Accepted")
+
+    @on("TriggerMessage")  # type: ignore[untyped-decorator]
+    async def on_trigger_message(self, requested_message: str, **_: Any) -> call_result.TriggerMessage:
+        self.triggered.put_nowait(requested_message)
+        return call_result.TriggerMessage(status="Accepted")
+
+    @on("RequestStartTransaction")  # type: ignore[untyped-decorator]
+    async def on_request_start(self, id_token: dict[str, Any], remote_start_id: int, **_: Any) -> Any:
+        return call_result.RequestStartTransaction(status="Accepted")
+
+    @on("RequestStopTransaction")  # type: ignore[untyped-decorator]
+    async def on_request_stop(self, transaction_id: str, **_: Any) -> call_result.RequestStopTransaction:
+        return call_result.RequestStopTransaction(status="Accepted")
+
+    @on("Reset")  # type: ignore[untyped-decorator]
+    async def on_reset(self, type: str, **_: Any) -> call_result.Reset:
+        return call_result.Reset(status="Scheduled" if type == "OnIdle" else "Accepted")
+
+    @on("UnlockConnector")  # type: ignore[untyped-decorator]
+    async def on_unlock_connector(self, evse_id: int, connector_id: int, **_: Any) -> call_result.UnlockConnector:
+        return call_result.UnlockConnector(status="Unlocked")
+
+    @on("ChangeAvailability")  # type: ignore[untyped-decorator]
+    async def on_change_availability(self, operational_status: str, **_: Any) -> call_result.ChangeAvailability:
+        return call_result.ChangeAvailability(status="Accepted")
+
+    @on("ReserveNow")  # type: ignore[untyped-decorator]
+    async def on_reserve_now(self, id: int, expiry_date_time: str, **_: Any) -> call_result.ReserveNow:
+        return call_result.ReserveNow(status="Accepted")
+
+    @on("CancelReservation")  # type: ignore[untyped-decorator]
+    async def on_cancel_reservation(self, reservation_id: int, **_: Any) -> call_result.CancelReservation:
+        return call_result.CancelReservation(status="Accepted")
+
+    @on("ClearCache")  # type: ignore[untyped-decorator]
+    async def on_clear_cache(self, **_: Any) -> call_result.ClearCache:
+        return call_result.ClearCache(status="Accepted")
+
+    @on("UpdateFirmware")  # type: ignore[untyped-decorator]
+    async def on_update_firmware(self, request_id: int, firmware: dict[str, Any], **_: Any) -> Any:
+        return call_result.UpdateFirmware(status="Accepted")
+
+    @on("GetLog")  # type: ignore[untyped-decorator]
+    async def on_get_log(self, log: dict[str, Any], log_type: str, request_id: int, **_: Any) -> call_result.GetLog:
+        return call_result.GetLog(status="Accepted", filename="diagnostics.zip")
+
+    @on("DataTransfer")  # type: ignore[untyped-decorator]
+    async def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:
+        return call_result.DataTransfer(status="UnknownVendorId")
+
+    @on("GetCompositeSchedule")  # type: ignore[untyped-decorator]
+    async def on_get_composite_schedule(
+        self, duration: int, evse_id: int, **_: Any
+    ) -> call_result.GetCompositeSchedule:
+        return call_result.GetCompositeSchedule(status="Rejected")
+
+    @on("SendLocalList")  # type: ignore[untyped-decorator]
+    async def on_send_local_list(
+        self, version_number: int, update_type: str, local_authorization_list: list[dict[str, Any]] | None = None
+    ) -> call_result.SendLocalList:
+        answer = self.local_list_answers.pop(0) if self.local_list_answers else "Accepted"
+        if answer != "Accepted":
+            return call_result.SendLocalList(status=answer)
+        if update_type == "Differential" and version_number <= self.local_list_version:
+            return call_result.SendLocalList(status="VersionMismatch")
+        if update_type == "Full":
+            self.local_list = {}
+        for item in local_authorization_list or []:
+            token = item["id_token"]["id_token"]
+            if item.get("id_token_info") is None:
+                self.local_list.pop(token, None)
+            else:
+                self.local_list[token] = item["id_token_info"]
+        self.local_list_version = version_number
+        return call_result.SendLocalList(status="Accepted")
+
+    @on("GetLocalListVersion")  # type: ignore[untyped-decorator]
+    async def on_get_local_list_version(self, **_: Any) -> call_result.GetLocalListVersion:
+        return call_result.GetLocalListVersion(version_number=self.local_list_version)
 
     async def next_profile(self) -> dict[str, Any]:
         return await asyncio.wait_for(self.profiles.get(), timeout=5)
@@ -120,6 +211,8 @@ class Station201(ChargePoint):  # type: ignore[misc]  # the ocpp package ships n
 
     async def route_message(self, raw_msg: str) -> None:
         message = json.loads(raw_msg)
+        if isinstance(message, list) and len(message) == 4 and message[0] == 2:
+            self.calls.append((message[2], message[3]))
         waiters = self._raw_waiters
         if isinstance(message, list) and len(message) > 1 and message[1] in waiters:
             waiters.pop(message[1]).set_result(message)
@@ -136,9 +229,11 @@ class Station201(ChargePoint):  # type: ignore[misc]  # the ocpp package ships n
 
 
 @asynccontextmanager
-async def station(url: str, charge_point_id: str, *, central: CentralSystem | None = None) -> AsyncIterator[Station201]:
-    """A connected 2.0.1 station serving its side until the block ends."""
-    async with connect(f"{url}/{charge_point_id}", subprotocols=[Subprotocol("ocpp2.0.1")]) as ws:
+async def station(
+    url: str, charge_point_id: str, *, central: CentralSystem | None = None, **connect_options: Any
+) -> AsyncIterator[Station201]:
+    """A connected 2.0.1 station serving its side until the block ends (``connect_options``: websockets')."""
+    async with connect(f"{url}/{charge_point_id}", subprotocols=[Subprotocol("ocpp2.0.1")], **connect_options) as ws:
         charge_point = Station201(charge_point_id, ws)
         task = asyncio.create_task(charge_point.start())
         try:
