@@ -25,7 +25,7 @@ LIMIT_SLACK = 1e-9
 """Excess [kW, kWh, or the row's unit] taken as rounding, not a violation."""
 
 SETPOINT_DECIMALS = 6
-"""Setpoints are rounded down to 1e-6 kW, as the safety pass rounds plans: it then leaves them alone."""
+"""Setpoints are rounded down to 1e-6 kW, the grid the safety pass snaps noise onto: it leaves them alone."""
 
 
 def _quantized(power_kw: float) -> float:

@@ -129,6 +129,33 @@ def test_fairness_counts_only_the_avoidable_shortfall() -> None:
     assert schedule.objective_eur == pytest.approx(2.0 + 40.0 + 0.1 / 3)
 
 
+def test_a_small_need_keeps_its_fair_share_to_the_watt() -> None:
+    # 1 kW for an hour, free energy, two cars of equal priority wanting 2.9999 kWh and 0.0001 kWh:
+    # 1 kWh of 3 delivered, each left with the same share 2/3 unmet. Penalty 1.0 x 2 kWh, fairness
+    # 1.0 x 2/3. "small" gets 1/30000 kW; rounded to 1e-6 kW (3.3e-5) its share would be 0.67 and
+    # the plan would cost 1/300 EUR more than the LP's optimum, with the penalty unchanged.
+    p = problem(
+        slot_duration_h=(1.0,),
+        grid_import_limit_kw=1.0,
+        import_price_eur_per_kwh=0.0,
+        unmet_energy_penalty_eur_per_kwh=1.0,
+        fairness_weight_eur=1.0,
+        vehicles=[
+            vehicle("large", available_h=(1.0,), energy_needed_kwh=2.9999),
+            vehicle("small", available_h=(1.0,), energy_needed_kwh=0.0001),
+        ],
+    )
+    schedule = solve(p)
+    assert [plan.power_kw for plan in schedule.plans] == [
+        pytest.approx((2.9999 / 3,), abs=1e-12),
+        pytest.approx((0.0001 / 3,), abs=1e-12),
+    ]
+    assert schedule.cost is not None
+    assert schedule.cost.fairness_eur == pytest.approx(2 / 3, abs=1e-9)
+    assert schedule.objective_eur == pytest.approx(2.0 + 2 / 3, abs=1e-9)
+    assert schedule.lp_objective_eur == pytest.approx(schedule.objective_eur, abs=1e-9)
+
+
 @pytest.mark.parametrize(
     ("weight_eur_per_kw", "expected_power_kw", "expected_objective_eur"),
     [

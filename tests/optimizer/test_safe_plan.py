@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from optimizer import ChargingProblem, solve
 from optimizer.evaluation import (
-    POWER_DECIMALS,
     SETTLE_TOLERANCE_KW,
     SlotLimits,
+    denoised_kw,
     fit_slot_by_slot,
     safe_plan,
     settled_at_once,
@@ -22,8 +22,8 @@ from tests.optimizer.test_properties_full import TAPERS, problems
 
 
 def _start(p: ChargingProblem, plan_kw: np.ndarray) -> np.ndarray:
-    """The plan ``safe_plan`` starts from: rounded, within each vehicle's power and stay."""
-    start = np.clip(np.round(plan_kw, POWER_DECIMALS), 0.0, np.array([v.max_power_kw for v in p.vehicles])[:, None])
+    """The plan ``safe_plan`` starts from: without noise, within each vehicle's power and stay."""
+    start = np.clip(denoised_kw(plan_kw), 0.0, np.array([v.max_power_kw for v in p.vehicles])[:, None])
     start[p.available_h_matrix() <= 0] = 0.0
     return start
 
