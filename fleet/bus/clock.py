@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from nats.js.kv import KeyValue
 
 from fleet.clock import Clock
+from fleet.stopping import stop_if_asked
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,11 @@ async def follow_clock(bucket: KeyValue, key: str, clock: FollowedClock) -> None
     watcher = await bucket.watch(key)
     try:
         while True:
+            # nats-py's watch() awaits its requests to the server with asyncio.wait_for, which on
+            # Python 3.11 drops a cancellation that comes in the turn the reply does (CPython
+            # gh-86296) and returns the watcher all the same: a gateway whose OCPP port is taken
+            # would then wait here for updates forever, and its task group for this task.
+            stop_if_asked()
             entry = await watcher.updates(timeout=None)  # type: ignore[no-untyped-call]
             if entry is None or entry.value is None or not entry.value:
                 continue

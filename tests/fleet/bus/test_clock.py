@@ -41,3 +41,24 @@ async def test_a_gateway_follows_the_clock_the_controller_publishes(bus: BusSett
         await client.close()
     # 60x: a millisecond between the two readings is 60 ms of demo time.
     assert gap_s < 3.0
+
+
+async def test_following_stops_however_soon_it_is_cancelled(bus: BusSettings) -> None:
+    # The watch's requests to the server end in asyncio.wait_for, which on Python 3.11 returns the
+    # reply and drops a cancellation that comes in the same turn: cancelled at any moment of its
+    # start, the task must still end (a gateway's task group waits for it). The replies come
+    # within a few milliseconds: cancel after 0 to 6 ms, every 20 us, turning the loop meanwhile.
+    loop = asyncio.get_running_loop()
+    client = await nats.connect(bus.url)
+    try:
+        bucket = await state_bucket(client.jetstream(), bus.subjects)
+        for step in range(300):
+            following = asyncio.create_task(follow_clock(bucket, bus.subjects.clock_key, FollowedClock()))
+            cancel_at = loop.time() + step * 20e-6
+            while loop.time() < cancel_at:  # noqa: ASYNC110 - each turn is a moment to cancel at
+                await asyncio.sleep(0)
+            following.cancel()
+            done, _ = await asyncio.wait([following], timeout=2.0)
+            assert done, f"still following 2 s after a cancel {step * 20} us into its start"
+    finally:
+        await client.close()
