@@ -224,6 +224,31 @@ def _tls_settings(args: argparse.Namespace) -> TlsSettings | None:
     )
 
 
+def _serve(runtime: Runtime | GatewayNode) -> int:
+    """Run until stopped; a port that cannot be bound (taken, not allowed) is one line and exit code 1,
+    not the task group's traceback."""
+    try:
+        asyncio.run(_run(runtime))
+    except OSError as error:
+        print(f"vettabbia: cannot serve: {error}", file=sys.stderr)
+        return 1
+    except ExceptionGroup as group:
+        bind_errors, others = group.split(OSError)
+        if bind_errors is None or others is not None:
+            raise
+        for leaf in _leaves(bind_errors):
+            print(f"vettabbia: cannot serve: {leaf}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _leaves(group: BaseExceptionGroup[OSError]) -> list[BaseException]:
+    leaves: list[BaseException] = []
+    for error in group.exceptions:
+        leaves.extend(_leaves(error) if isinstance(error, BaseExceptionGroup) else [error])
+    return leaves
+
+
 async def _run(runtime: Runtime | GatewayNode) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -321,8 +346,7 @@ def _run_gateway(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         print(f"vettabbia: cannot start: {error}", file=sys.stderr)
         return 2
-    asyncio.run(_run(node))
-    return 0
+    return _serve(node)
 
 
 def _run_controller(site: SiteConfig, args: argparse.Namespace) -> int:
@@ -349,8 +373,7 @@ def _run_controller(site: SiteConfig, args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         print(f"vettabbia: cannot start: {error}", file=sys.stderr)
         return 2
-    asyncio.run(_run(runtime))
-    return 0
+    return _serve(runtime)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -411,8 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Unreadable or mismatched TLS files (ssl.SSLError is an OSError), for one, end here with their reason.
         print(f"vettabbia: cannot start: {error}", file=sys.stderr)
         return 2
-    asyncio.run(_run(runtime))
-    return 0
+    return _serve(runtime)
 
 
 if __name__ == "__main__":

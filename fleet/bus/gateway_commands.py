@@ -30,6 +30,7 @@ from fleet.bus.codec import (
 from fleet.bus.headers import ERROR, KIND
 from fleet.bus.subjects import Subjects
 from fleet.chargers import Chargers
+from fleet.stopping import stop_if_asked
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ class GatewayCommands:
         subscription = await self._client.subscribe(self._subjects.commands(self._gateway_id), cb=self._on_command)
         try:
             while True:
+                # A cancellation the broker client dropped while publishing still ends the loop.
+                stop_if_asked()
                 await self.say_alive()
                 await asyncio.sleep(ALIVE_INTERVAL_S)
         finally:
