@@ -19,9 +19,10 @@ def _milan_data() -> dict[str, Any]:
     return data
 
 
-def test_the_bundled_demo_speaks_1_6() -> None:
+def test_the_bundled_demo_speaks_a_mix_a_quarter_of_it_201() -> None:
     chargers = simulated_chargers(parse_site(_milan_data()))
-    assert {c.ocpp_version for c in chargers} == {"1.6"}
+    speaking_201 = [c.charge_point_id for c in chargers if c.ocpp_version == "2.0.1"]
+    assert speaking_201 == [f"MI-DC-{n:02d}" for n in range(4, 21, 4)] + [f"MI-AC-{n:02d}" for n in range(4, 41, 4)]
 
 
 def test_a_share_turns_chargers_into_2_0_1_ones_and_named_versions_stay() -> None:
