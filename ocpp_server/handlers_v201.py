@@ -31,13 +31,11 @@ from ocpp.exceptions import OccurrenceConstraintViolationError, OCPPError, Secur
 from ocpp.v201 import call_result
 from ocpp.v201.enums import Action
 
-from ocpp_server.certificate_delivery import deliver_certificate, review_csr
 from ocpp_server.commands import CommandResult
+from ocpp_server.ev_needs_v201 import NOMINAL_VOLTAGE_V, ev_charging_needs
 from ocpp_server.events import (
     ChargerBooted,
-    ChargerNotice,
     ConnectorStatusChanged,
-    EvChargingNeeds,
     ExternalChargingLimit,
     MeterSample,
     MeterValuesReceived,
@@ -55,9 +53,9 @@ from ocpp_server.outbound_v16 import OutboundCalls
 from ocpp_server.ports import BootDecision, CertificateSigner, ChargerEventSink, IdTagInfo
 from ocpp_server.profile_channel_v201 import ProfileChannelV201
 from ocpp_server.rpc_v16 import Spawn, WebSocket, on_action
-from ocpp_server.rpc_v201 import ChargePointRpcV201
 from ocpp_server.schemas import PayloadSchemas
-from ocpp_server.timestamps import format_utc_timestamp, parse_utc_timestamp, require_utc
+from ocpp_server.station_reports_v201 import StationReportsV201
+from ocpp_server.timestamps import format_utc_timestamp, parse_utc_timestamp
 from ocpp_server.transactions_v201 import ChargerTransaction, ChargerTransactions
 
 LOGGER = logging.getLogger(__name__)
@@ -94,14 +92,12 @@ CHARGING_STATE_AS_V16 = {
 """2.0.1 ChargingStateEnumType -> 1.6 ChargePointStatus. EVConnected is a vehicle plugged in that
 draws nothing yet, which 1.6 calls SuspendedEV once a transaction runs."""
 
-PHASES_OF_TRANSFER = {"AC_single_phase": 1, "AC_two_phase": 2, "AC_three_phase": 3}
-
 NO_ERROR = "NoError"
 
 ID_TOKEN_TYPE_CENTRAL = "Central"
 
 
-class ChargePointV201(ChargePointRpcV201):
+class ChargePointV201(StationReportsV201):
     """The central system's side of one OCPP 2.0.1 charging station connection."""
 
     def __init__(
@@ -167,9 +163,6 @@ class ChargePointV201(ChargePointRpcV201):
             description=f"{action} refused: the charging station is not accepted",
             details={"cause": f"registration status {self._registration.value}; send BootNotification"},
         )
-
-    def utc_now(self) -> datetime:
-        return require_utc(self._now(), "now()")
 
     async def install_failsafe(self, decision: BootDecision) -> CommandResult:
         """Send the fail-safe TxDefaultProfile for ``decision``, checked against the device model."""
@@ -422,7 +415,14 @@ class ChargePointV201(ChargePointRpcV201):
     async def on_notify_ev_charging_needs(
         self, charging_needs: dict[str, Any], evse_id: int, **_: Any
     ) -> call_result.NotifyEVChargingNeeds:
-        needs = self._ev_needs(charging_needs, evse_id)
+        electrical = None if self._boot is None else self._boot.electrical.get(evse_id)
+        needs = ev_charging_needs(
+            self.charge_point_id,
+            evse_id,
+            charging_needs,
+            at=self.utc_now(),
+            voltage_v=electrical.voltage_v if electrical is not None else NOMINAL_VOLTAGE_V,
+        )
         accepted = await self._sink.ev_charging_needs(needs)
         LOGGER.info(
             "%s: EV on EVSE %d needs %s kWh by %s: %s",
@@ -433,43 +433,6 @@ class ChargePointV201(ChargePointRpcV201):
             "accepted" if accepted else "rejected, no transaction",
         )
         return call_result.NotifyEVChargingNeeds(status="Accepted" if accepted else "Rejected")
-
-    def _ev_needs(self, charging_needs: Mapping[str, Any], evse_id: int) -> EvChargingNeeds:
-        transfer = str(charging_needs["requested_energy_transfer"])
-        departure = charging_needs.get("departure_time")
-        common: dict[str, Any] = {
-            "charge_point_id": self.charge_point_id,
-            "connector_id": evse_id,
-            "requested_energy_transfer": transfer,
-            "at": self.utc_now(),
-            "departure_at": None if departure is None else parse_utc_timestamp(departure, "departureTime"),
-        }
-        dc = charging_needs.get("dc_charging_parameters")
-        if dc is not None:
-            return EvChargingNeeds(
-                **common,
-                energy_amount_kwh=_kilo(dc.get("energy_amount")),
-                max_power_kw=_kilo(dc.get("ev_max_power"))
-                or _kilo(_product(dc.get("ev_max_current"), dc.get("ev_max_voltage"))),
-                max_current_a=dc.get("ev_max_current"),
-                max_voltage_v=dc.get("ev_max_voltage"),
-                soc_percent=dc.get("state_of_charge"),
-                capacity_kwh=_kilo(dc.get("ev_energy_capacity")),
-                full_soc_percent=dc.get("full_soc"),
-            )
-        ac = charging_needs.get("ac_charging_parameters") or {}
-        electrical = None if self._boot is None else self._boot.electrical.get(evse_id)
-        voltage_v = electrical.voltage_v if electrical is not None else 230.0
-        phases = PHASES_OF_TRANSFER.get(transfer, 3)
-        max_current_a = ac.get("ev_max_current")
-        return EvChargingNeeds(
-            **common,
-            energy_amount_kwh=_kilo(ac.get("energy_amount")),
-            max_power_kw=None if max_current_a is None else max_current_a * voltage_v * phases / 1000,
-            min_current_a=ac.get("ev_min_current"),
-            max_current_a=max_current_a,
-            max_voltage_v=ac.get("ev_max_voltage"),
-        )
 
     @on_action(Action.notify_ev_charging_schedule)
     async def on_notify_ev_charging_schedule(
@@ -533,113 +496,6 @@ class ChargePointV201(ChargePointRpcV201):
         )
         return call_result.ReportChargingProfiles()
 
-    # A Security, L Firmware, N Diagnostics
-
-    @on_action(Action.sign_certificate)
-    async def on_sign_certificate(self, csr: str, **_: Any) -> call_result.SignCertificate:
-        review = await review_csr(self._certificates, self.charge_point_id, csr)
-        signer = self._certificates
-        if review.accepted and signer is not None:
-            self.after_reply(
-                "CertificateSigned",
-                lambda: deliver_certificate(
-                    self, self.charge_point_id, signer, csr, timeout_s=self._outbound.timeout_s, codec=self._json
-                ),
-            )
-        return call_result.SignCertificate(status="Accepted" if review.accepted else "Rejected")
-
-    @on_action(Action.security_event_notification)
-    async def on_security_event_notification(
-        self, type: str, timestamp: str, tech_info: str | None = None, **_: Any
-    ) -> call_result.SecurityEventNotification:
-        await self._report(
-            NoticeKind.SECURITY_EVENT, type, at=parse_utc_timestamp(timestamp, "timestamp"), detail=tech_info
-        )
-        return call_result.SecurityEventNotification()
-
-    @on_action(Action.firmware_status_notification)
-    async def on_firmware_status_notification(
-        self, status: str, request_id: int | None = None, **_: Any
-    ) -> call_result.FirmwareStatusNotification:
-        await self._report(NoticeKind.FIRMWARE_STATUS, str(status), request_id=request_id)
-        return call_result.FirmwareStatusNotification()
-
-    @on_action(Action.publish_firmware_status_notification)
-    async def on_publish_firmware_status_notification(
-        self, status: str, request_id: int | None = None, **_: Any
-    ) -> call_result.PublishFirmwareStatusNotification:
-        await self._report(NoticeKind.FIRMWARE_STATUS, f"Publish{status}", request_id=request_id)
-        return call_result.PublishFirmwareStatusNotification()
-
-    @on_action(Action.log_status_notification)
-    async def on_log_status_notification(
-        self, status: str, request_id: int | None = None, **_: Any
-    ) -> call_result.LogStatusNotification:
-        await self._report(NoticeKind.LOG_STATUS, str(status), request_id=request_id)
-        return call_result.LogStatusNotification()
-
-    @on_action(Action.notify_event)
-    async def on_notify_event(
-        self, generated_at: str, seq_no: int, event_data: list[dict[str, Any]], **_: Any
-    ) -> call_result.NotifyEvent:
-        for event in event_data:
-            component = event.get("component", {}).get("name", "?")
-            variable = event.get("variable", {}).get("name", "?")
-            await self._report(
-                NoticeKind.EVENT,
-                str(event.get("trigger", "")),
-                at=parse_utc_timestamp(event.get("timestamp", generated_at), "timestamp"),
-                detail=f"{component}.{variable} = {event.get('actual_value')!r} "
-                f"({event.get('event_notification_type')})",
-            )
-        return call_result.NotifyEvent()
-
-    @on_action(Action.notify_monitoring_report)
-    async def on_notify_monitoring_report(
-        self, request_id: int, seq_no: int, **_: Any
-    ) -> call_result.NotifyMonitoringReport:
-        LOGGER.info("%s: monitoring report %d part %d", self.id, request_id, seq_no)
-        return call_result.NotifyMonitoringReport()
-
-    @on_action(Action.notify_customer_information)
-    async def on_notify_customer_information(
-        self, data: str, seq_no: int, request_id: int, **_: Any
-    ) -> call_result.NotifyCustomerInformation:
-        LOGGER.info("%s: customer information %d part %d: %d characters", self.id, request_id, seq_no, len(data))
-        return call_result.NotifyCustomerInformation()
-
-    @on_action(Action.notify_display_messages)
-    async def on_notify_display_messages(self, request_id: int, **_: Any) -> call_result.NotifyDisplayMessages:
-        return call_result.NotifyDisplayMessages()
-
-    @on_action(Action.reservation_status_update)
-    async def on_reservation_status_update(
-        self, reservation_id: int, reservation_update_status: str, **_: Any
-    ) -> call_result.ReservationStatusUpdate:
-        await self._report(NoticeKind.EVENT, f"Reservation{reservation_update_status}", request_id=reservation_id)
-        return call_result.ReservationStatusUpdate()
-
-    # M Certificates, P Data transfer: no provider behind them here
-
-    @on_action(Action.get_15118_ev_certificate)
-    async def on_get_15118_ev_certificate(self, **_: Any) -> call_result.Get15118EVCertificate:
-        return call_result.Get15118EVCertificate(
-            status="Failed",
-            exi_response="",
-            status_info={"reason_code": "NoCertProvider", "additional_info": "no contract certificate pool"},
-        )
-
-    @on_action(Action.get_certificate_status)
-    async def on_get_certificate_status(self, **_: Any) -> call_result.GetCertificateStatus:
-        return call_result.GetCertificateStatus(
-            status="Failed", status_info={"reason_code": "NoOcspResponder", "additional_info": "no OCSP responder"}
-        )
-
-    @on_action(Action.data_transfer)
-    async def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:
-        LOGGER.info("%s: DataTransfer from vendor %r not handled", self.id, vendor_id)
-        return call_result.DataTransfer(status="UnknownVendorId")
-
     # helpers
 
     async def _status(self, connector_id: int, status: str, timestamp: str) -> None:
@@ -650,27 +506,6 @@ class ChargePointV201(ChargePointRpcV201):
                 status=status,
                 error_code=NO_ERROR if status != "Faulted" else "OtherError",
                 at=parse_utc_timestamp(timestamp, "timestamp"),
-            )
-        )
-
-    async def _report(
-        self,
-        kind: NoticeKind,
-        status: str,
-        *,
-        at: datetime | None = None,
-        request_id: int | None = None,
-        detail: str | None = None,
-    ) -> None:
-        LOGGER.info("%s: %s %s", self.id, kind.value, status)
-        await self._sink.charger_reported(
-            ChargerNotice(
-                charge_point_id=self.charge_point_id,
-                kind=kind,
-                status=status,
-                at=self.utc_now() if at is None else at,
-                request_id=request_id,
-                detail=detail,
             )
         )
 
@@ -703,11 +538,3 @@ def wire_id_token_info(info: IdTagInfo) -> dict[str, Any]:
     if info.parent_id_tag is not None:
         wire["group_id_token"] = {"id_token": info.parent_id_tag, "type": ID_TOKEN_TYPE_CENTRAL}
     return wire
-
-
-def _kilo(value: float | None) -> float | None:
-    return None if value is None else float(value) / 1000
-
-
-def _product(first: float | None, second: float | None) -> float | None:
-    return None if first is None or second is None else float(first) * float(second)

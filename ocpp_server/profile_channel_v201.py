@@ -26,15 +26,15 @@ from typing import Any, Protocol
 
 from ocpp.v201 import call
 
-from ocpp_server.capabilities import SMART_CHARGING, ChargerCapabilities
+from ocpp_server.capabilities import ChargerCapabilities
 from ocpp_server.commands import (
     CommandResult,
     CommandStatus,
     ConnectorElectrical,
     PowerLimitProfile,
     ProfilePurpose,
-    RateUnit,
 )
+from ocpp_server.device_limits import charger_limits
 from ocpp_server.device_model import DeviceModel, NotifyReportAssembler
 from ocpp_server.events import CapabilitiesReported, ChargerNotice, NoticeKind
 from ocpp_server.message_batches import batches, call_frame_encoder
@@ -43,57 +43,21 @@ from ocpp_server.ports import BootDecision, ChargerEventSink
 from ocpp_server.profile_channel import failsafe_electrical
 from ocpp_server.profiles import failsafe_profile
 from ocpp_server.profiles_v201 import k01_problems, to_ocpp201_charging_profile
+from ocpp_server.station_variables_v201 import (
+    CAPABILITY_VARIABLES,
+    LIMIT_VARIABLES,
+    TX_UPDATED_INTERVAL,
+    TX_UPDATED_MEASURANDS_VARIABLE,
+    Variable,
+    capabilities_of,
+    configuration_of,
+)
 from ocpp_server.transactions_v201 import ChargerTransactions
 
 LOGGER = logging.getLogger(__name__)
 
 TX_UPDATED_INTERVAL_S = 60
 TX_UPDATED_MEASURANDS = "Energy.Active.Import.Register,Power.Active.Import,SoC"
-
-
-@dataclass(frozen=True, slots=True)
-class Variable:
-    component: str
-    name: str
-    instance: str | None = None
-
-    @property
-    def key(self) -> str:
-        """How the variable is shown with a charger's configuration."""
-        suffix = "" if self.instance is None else f"[{self.instance}]"
-        return f"{self.component}.{self.name}{suffix}"
-
-    def wire(self) -> dict[str, Any]:
-        variable: dict[str, Any] = {"name": self.name}
-        if self.instance is not None:
-            variable["instance"] = self.instance
-        return {"component": {"name": self.component}, "variable": variable}
-
-
-SMART_CHARGING_ENABLED = Variable("SmartChargingCtrlr", "Enabled")
-RATE_UNIT = Variable("SmartChargingCtrlr", "RateUnit")
-PERIODS_PER_SCHEDULE = Variable("SmartChargingCtrlr", "PeriodsPerSchedule")
-PROFILE_STACK_LEVEL = Variable("SmartChargingCtrlr", "ProfileStackLevel")
-PROFILE_ENTRIES = Variable("SmartChargingCtrlr", "Entries", "ChargingProfiles")
-ITEMS_PER_GET = Variable("DeviceDataCtrlr", "ItemsPerMessage", "GetVariables")
-BYTES_PER_GET = Variable("DeviceDataCtrlr", "BytesPerMessage", "GetVariables")
-ITEMS_PER_SET = Variable("DeviceDataCtrlr", "ItemsPerMessage", "SetVariables")
-BYTES_PER_SET = Variable("DeviceDataCtrlr", "BytesPerMessage", "SetVariables")
-TX_UPDATED_INTERVAL = Variable("SampledDataCtrlr", "TxUpdatedInterval")
-TX_UPDATED_MEASURANDS_VARIABLE = Variable("SampledDataCtrlr", "TxUpdatedMeasurands")
-
-LIMIT_VARIABLES = (ITEMS_PER_GET, BYTES_PER_GET, ITEMS_PER_SET, BYTES_PER_SET)
-"""Read first, alone: they say how the rest may be asked for."""
-
-CAPABILITY_VARIABLES = (
-    SMART_CHARGING_ENABLED,
-    RATE_UNIT,
-    PERIODS_PER_SCHEDULE,
-    PROFILE_STACK_LEVEL,
-    PROFILE_ENTRIES,
-    TX_UPDATED_INTERVAL,
-    TX_UPDATED_MEASURANDS_VARIABLE,
-)
 
 
 _V201_PURPOSE = {
@@ -136,7 +100,8 @@ class ProfileChannelV201:
         self._read_timeout_s = read_timeout_s
         self._settled = asyncio.Event()
         self._settled.set()
-        self._values: dict[str, str] = {}
+        self._model = DeviceModel()
+        """What the station reported of itself: read with GetVariables, replaced by a whole report."""
         self._reports = NotifyReportAssembler()
         self._sent: dict[int, tuple[dict[str, Any], ConnectorElectrical, datetime]] = {}
         """The last TxProfile (or TxDefaultProfile) sent per EVSE, for comparing the EV's schedule."""
@@ -159,23 +124,23 @@ class ProfileChannelV201:
 
     async def read_capabilities(self) -> ChargerCapabilities | None:
         """GetVariables for how the station takes profiles; None if it gave no answer."""
-        cp_id = self._charge_point.charge_point_id
-        limits = await self._get_variables(LIMIT_VARIABLES, items_per_message=None, bytes_per_message=None)
-        if limits is None:
-            LOGGER.warning("%s: device model not read", cp_id)
+        if not await self._get_variables(LIMIT_VARIABLES, items_per_message=None, bytes_per_message=None):
+            LOGGER.warning("%s: device model not read", self._charge_point.charge_point_id)
             return None
-        self._values.update(limits)
-        values = await self._get_variables(
+        limits = charger_limits(self._model)
+        read = await self._get_variables(
             CAPABILITY_VARIABLES,
-            items_per_message=_whole(self._values.get(ITEMS_PER_GET.key)),
-            bytes_per_message=_whole(self._values.get(BYTES_PER_GET.key)),
+            items_per_message=limits.items_per_get_variables,
+            bytes_per_message=limits.bytes_per_get_variables,
         )
-        if values is None:
-            return None
-        self._values.update(values)
-        capabilities = capabilities_from_variables(self._values, self._now())
+        return await self._tell_capabilities() if read else None
+
+    async def _tell_capabilities(self) -> ChargerCapabilities:
+        """The capabilities of the device model as it stands, told to the application with every value."""
+        capabilities = capabilities_of(charger_limits(self._model), self._now())
         self.capabilities = capabilities
-        await self._sink.capabilities_reported(CapabilitiesReported(cp_id, capabilities, dict(self._values)))
+        cp_id = self._charge_point.charge_point_id
+        await self._sink.capabilities_reported(CapabilitiesReported(cp_id, capabilities, configuration_of(self._model)))
         return capabilities
 
     async def set_sampling(self) -> bool:
@@ -186,10 +151,11 @@ class ProfileChannelV201:
         }
         data = [{**variable.wire(), "attributeValue": value} for variable, value in wanted.items()]
         accepted = True
+        limits = charger_limits(self._model)
         for batch in batches(
             data,
-            items_per_message=_whole(self._values.get(ITEMS_PER_SET.key)),
-            bytes_per_message=_whole(self._values.get(BYTES_PER_SET.key)),
+            items_per_message=limits.items_per_set_variables,
+            bytes_per_message=limits.bytes_per_set_variables,
             encode=call_frame_encoder("SetVariables", "setVariableData"),
         ):
             answer = await self._outbound.request(self._charge_point, call.SetVariables(set_variable_data=batch))
@@ -212,9 +178,8 @@ class ProfileChannelV201:
 
     async def _get_variables(
         self, variables: Sequence[Variable], *, items_per_message: int | None, bytes_per_message: int | None
-    ) -> dict[str, str] | None:
-        values: dict[str, str] = {}
-        by_key = {variable.key: variable for variable in variables}
+    ) -> bool:
+        """Ask for ``variables`` in batches the station takes; whether it answered every batch."""
         for batch in batches(
             [variable.wire() for variable in variables],
             items_per_message=items_per_message,
@@ -228,16 +193,9 @@ class ProfileChannelV201:
                 LOGGER.warning(
                     "%s: GetVariables: %s %s", self._charge_point.charge_point_id, answer.status, answer.detail
                 )
-                return None
-            for result in answer.get_variable_result:
-                if result.get("attribute_status") != "Accepted" or result.get("attribute_value") is None:
-                    continue
-                key = Variable(
-                    result["component"]["name"], result["variable"]["name"], result["variable"].get("instance")
-                ).key
-                if key in by_key:
-                    values[key] = str(result["attribute_value"])
-        return values
+                return False
+            self._model = self._model.with_get_variables_results(answer.get_variable_result)
+        return True
 
     async def report_part(self, request: Mapping[str, Any]) -> None:
         """One NotifyReport (snake_case). A complete report becomes the station's device model, and
@@ -247,15 +205,15 @@ class ProfileChannelV201:
             return
         model = self._reports.take(progress.request_id)
         self.device_model = model
-        cp_id = self._charge_point.charge_point_id
-        LOGGER.info("%s: device model of report %d: %d variables", cp_id, progress.request_id, len(model))
-        for variable in CAPABILITY_VARIABLES + LIMIT_VARIABLES:
-            value = model.actual(variable.component, variable.name, variable_instance=variable.instance)
-            if value is not None:
-                self._values[variable.key] = value
-        capabilities = capabilities_from_variables(self._values, self._now())
-        self.capabilities = capabilities
-        await self._sink.capabilities_reported(CapabilitiesReported(cp_id, capabilities, configuration_of(model)))
+        LOGGER.info(
+            "%s: device model of report %d: %d variables",
+            self._charge_point.charge_point_id,
+            progress.request_id,
+            len(model),
+        )
+        # The report is the station's whole model: it replaces what was read variable by variable.
+        self._model = model
+        await self._tell_capabilities()
 
     async def install_failsafe(self, decision: BootDecision) -> CommandResult:
         cp_id = self._charge_point.charge_point_id
@@ -424,54 +382,6 @@ class ProfileChannelV201:
             LOGGER.exception("%s: recording %s failed", cp_id, kind.value)
 
 
-def capabilities_from_variables(values: Mapping[str, str], read_at: datetime) -> ChargerCapabilities:
-    """A 2.0.1 station's variables in the terms of a 1.6 charger's configuration."""
-    problems: list[str] = []
-
-    def whole(variable: Variable) -> int | None:
-        text = values.get(variable.key)
-        number = _whole(text)
-        if text is not None and number is None:
-            problems.append(f"{variable.key}={text!r}")
-        return number
-
-    enabled = values.get(SMART_CHARGING_ENABLED.key)
-    features = (
-        None if enabled is None else frozenset({"Core", SMART_CHARGING} if enabled.lower() == "true" else {"Core"})
-    )
-    units_text = values.get(RATE_UNIT.key)
-    units = None
-    if units_text is not None:
-        units = (
-            frozenset(RateUnit(part.strip()) for part in units_text.split(",") if part.strip() in ("A", "W")) or None
-        )
-    return ChargerCapabilities(
-        read_at=read_at,
-        feature_profiles=features,
-        max_stack_level=whole(PROFILE_STACK_LEVEL),
-        allowed_rate_units=units,
-        max_schedule_periods=whole(PERIODS_PER_SCHEDULE),
-        max_profiles_installed=whole(PROFILE_ENTRIES),
-        meter_value_sample_interval_s=whole(TX_UPDATED_INTERVAL),
-        problems=tuple(problems),
-    )
-
-
-def configuration_of(model: DeviceModel) -> dict[str, str | None]:
-    """Every reported variable's Actual value, keyed ``Component[instance]@evse.connector.Variable[instance]``;
-    None for a variable without one (write-only, such as passwords)."""
-    configuration: dict[str, str | None] = {}
-    for reported in model.variables_by_key.values():
-        key = reported.key
-        component = key.component + (f"[{key.component_instance}]" if key.component_instance else "")
-        if key.evse_id is not None:
-            component += f"@{key.evse_id}" + (f".{key.connector_id}" if key.connector_id is not None else "")
-        variable = key.variable + (f"[{key.variable_instance}]" if key.variable_instance else "")
-        attribute = reported.attribute()
-        configuration[f"{component}.{variable}"] = None if attribute is None else attribute.value
-    return dict(sorted(configuration.items()))
-
-
 def _set_profile_result(answer: Any) -> CommandResult:
     if isinstance(answer, CommandResult):
         return answer
@@ -486,12 +396,3 @@ def _limit_kw(period: Mapping[str, Any], unit: str, electrical: ConnectorElectri
     phases = period.get("number_phases") or (electrical.phases if electrical else 3)
     voltage_v = electrical.voltage_v if electrical else 230.0
     return limit * voltage_v * phases / 1000
-
-
-def _whole(text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        return int(text.strip())
-    except ValueError:
-        return None

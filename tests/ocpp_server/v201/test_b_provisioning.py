@@ -41,7 +41,7 @@ async def test_tc_b_01_an_accepted_boot_reads_the_device_model_sets_sampling_and
     assert sink.events[0] == ChargerConnected("CS1", OcppVersion.V201, NOW)
     assert sink.of_type(ChargerBooted) == [ChargerBooted("CS1", "Vettabbia", "DC50", "S-1", "1.2", NOW)]
     # The limits first, alone; then the rest in batches of the station's ItemsPerMessage (4).
-    assert [len(request) for request in cs.get_variable_requests] == [4, 4, 3]
+    assert [len(request) for request in cs.get_variable_requests] == [4, 4, 2]
     # One SetVariables per item (ItemsPerMessage 1): the sampling the control loop needs.
     assert [(r[0]["variable"]["name"], r[0]["attribute_value"]) for r in cs.set_variable_requests] == [
         ("TxUpdatedInterval", "60"),
