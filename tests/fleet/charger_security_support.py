@@ -123,11 +123,19 @@ async def secure_charger(
     password: bytes | None = None,
     username: str | None = None,
     tls: ssl.SSLContext | None = None,
+    subprotocol: str = "ocpp1.6",
 ) -> AsyncIterator[SecureTestCharger]:
-    """A connected SecureTestCharger presenting Basic credentials (if ``password``) and ``tls``."""
+    """A connected SecureTestCharger presenting Basic credentials (if ``password``) and ``tls``; the
+    handshake offers ``subprotocol`` (the profiles are the same for every OCPP version)."""
     headers = None if password is None else basic_header(username or charge_point_id, password)
     async with serving_charger(
-        url, charge_point_id, SecureTestCharger, additional_headers=headers, ssl=tls, open_timeout=5
+        url,
+        charge_point_id,
+        SecureTestCharger,
+        subprotocol=subprotocol,
+        additional_headers=headers,
+        ssl=tls,
+        open_timeout=5,
     ) as charge_point:
         yield charge_point
 
@@ -139,10 +147,13 @@ async def handshake_status(
     password: bytes | None = None,
     username: str | None = None,
     tls: ssl.SSLContext | None = None,
+    subprotocol: str = "ocpp1.6",
 ) -> int:
     """101 when the websocket opens, else the HTTP status the central system refused it with."""
     try:
-        async with secure_charger(url, charge_point_id, password=password, username=username, tls=tls):
+        async with secure_charger(
+            url, charge_point_id, password=password, username=username, tls=tls, subprotocol=subprotocol
+        ):
             return HANDSHAKE_OK
     except InvalidStatus as refusal:
         return refusal.response.status_code

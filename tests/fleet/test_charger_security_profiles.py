@@ -1,4 +1,5 @@
-"""OCPP 1.6 security profiles 1-3 over real websockets and real TLS on loopback, judged by the application.
+"""OCPP security profiles 1-3 (1.6 Security Whitepaper, the same for 2.0.1) over real websockets and
+real TLS on loopback, judged by the application.
 
 Test names carry the OCA's OCPP 1.6 test case ids (Central System side) where one matches.
 """
@@ -194,6 +195,29 @@ async def test_profile_3_refuses_basic_auth_without_a_certificate(site: SecureSi
 
     assert await handshake_status(site.wss_url, CHARGER, password=PASSWORD, tls=pki.client_context()) == 403
     assert await handshake_status(site.ws_url, CHARGER, password=PASSWORD) == 403
+
+
+# OCPP 2.0.1 stations: the same three profiles, judged the same way
+
+
+async def test_tc_a_201_stations_meet_the_same_three_profiles(site: SecureSite, pki: Pki) -> None:
+    v201 = "ocpp2.0.1"
+    wrong = b"wrong-password!!"
+    # Profile 1: Basic over plain ws.
+    assert await handshake_status(site.ws_url, CHARGER, password=wrong, subprotocol=v201) == 401
+    assert await handshake_status(site.ws_url, CHARGER, password=PASSWORD, subprotocol=v201) == HANDSHAKE_OK
+    # Profile 2: TLS and Basic.
+    await site.security.set_minimum_profile(CHARGER, 2)
+    tls = pki.client_context()
+    assert await handshake_status(site.ws_url, CHARGER, password=PASSWORD, subprotocol=v201) == 403
+    assert await handshake_status(site.wss_url, CHARGER, password=PASSWORD, tls=tls, subprotocol=v201) == HANDSHAKE_OK
+    assert await _last_profile(site, CHARGER) == 2
+    # Profile 3: TLS with the station's own client certificate.
+    await site.security.set_minimum_profile(CHARGER, 3)
+    certified = pki.client_context(pki.client_certificate(CHARGER))
+    assert await handshake_status(site.wss_url, CHARGER, password=PASSWORD, tls=tls, subprotocol=v201) == 403
+    assert await handshake_status(site.wss_url, CHARGER, tls=certified, subprotocol=v201) == HANDSHAKE_OK
+    assert await _last_profile(site, CHARGER) == 3
 
 
 # The minimum profile

@@ -254,11 +254,13 @@ async def serving_charger(
     make: Callable[[str, ClientConnection], ChargerT],
     *,
     central: CentralSystem | None = None,
+    subprotocol: str = "ocpp1.6",
     **connect_options: Any,
 ) -> AsyncIterator[ChargerT]:
-    """A charger made by ``make`` on a connection to ``url/charge_point_id``, serving its side until
-    the block ends; with ``central``, only once that central system counts it as connected."""
-    async with connect(f"{url}/{charge_point_id}", subprotocols=[Subprotocol("ocpp1.6")], **connect_options) as ws:
+    """A charger made by ``make`` on a connection to ``url/charge_point_id`` offering ``subprotocol``,
+    serving its side until the block ends; with ``central``, only once that central system counts it
+    as connected."""
+    async with connect(f"{url}/{charge_point_id}", subprotocols=[Subprotocol(subprotocol)], **connect_options) as ws:
         charge_point = make(charge_point_id, ws)
         task = asyncio.create_task(charge_point.start())
         try:
