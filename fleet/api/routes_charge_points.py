@@ -1,13 +1,16 @@
 """GET /charge-points: every configured charger, its capabilities (as the site file states them and as
-the charger reported them), connectors, live power, limits and profiles (installed and desired)."""
+the charger reported them), connectors, live power, limits and profiles (installed and desired), and
+what 2.0.1 chargers report for planning (a vehicle's ISO 15118 needs, limits set by others)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
+from fleet.api.charger_input_view import ev_needs_public, external_limits_public
 from fleet.api.context import Ctx, Planner
 from fleet.api.problems import problem_responses
 from fleet.api.profile_view import profile_public
@@ -22,7 +25,7 @@ from fleet.api.schemas import (
 from fleet.api.security import SiteReader
 from fleet.control_loop import PlanResult
 from fleet.persistence.capability_queries import DesiredProfile, ReportedCapabilities
-from fleet.persistence.records import ChargePointRecord, TransactionRecord
+from fleet.persistence.records import ChargePointRecord, ExternalLimitRecord, TransactionRecord
 from fleet.planning import connector_min_power_kw
 from fleet.site_config import ChargePointConfig
 from ocpp_server.profiles import failsafe_profile
@@ -121,6 +124,7 @@ def _public(
     now: datetime,
     reported: ReportedCapabilities | None = None,
     desired: dict[str, DesiredProfile] | None = None,
+    external_limits: Sequence[ExternalLimitRecord] = (),
 ) -> ChargePointPublic:
     latest = planner.latest
     statuses = {c.connector_id: c for c in record.connectors} if record else {}
@@ -141,6 +145,7 @@ def _public(
                 soc_percent=tx.last_soc_percent if tx else None,
                 installed_profile=_installed(planner, config, connector_id, tx, now),
                 desired_profile_status=_desired_status(desired, f"{config.id}/{connector_id}", tx),
+                ev_needs=ev_needs_public(tx.ev_needs) if tx else None,
             )
         )
     return ChargePointPublic(
@@ -158,19 +163,26 @@ def _public(
         reported_capabilities=_reported(reported),
         boot=_boot(record),
         failsafe_profile=profile_public(failsafe_profile(failsafe_kw), config, now),
+        external_limits=external_limits_public(external_limits, config.id),
     )
 
 
 async def _all(ctx: Ctx) -> list[ChargePointPublic]:
     now = ctx.clock.now()
     records = {r.id: r for r in await ctx.store.list_charge_points()}
-    active = {(tx.charge_point_id, tx.connector_id): tx for tx in await ctx.store.active_transactions()}
+    active: dict[tuple[str, int], TransactionRecord] = {}
+    for tx in await ctx.store.active_transactions():
+        # Newest first: a newer start on a connector supersedes one whose stop never came.
+        active.setdefault((tx.charge_point_id, tx.connector_id), tx)
     connected = ctx.connected_ids()
     failsafe_kw = ctx.site.planning.failsafe_limit_kw
     reported = await ctx.store.capabilities.reported()
     desired = {d.connector_key: d for d in await ctx.store.capabilities.desired()}
+    limits = await ctx.store.charger_inputs.external_limits()
     return [
-        _public(c, records.get(c.id), active, connected, ctx.planner, failsafe_kw, now, reported.get(c.id), desired)
+        _public(
+            c, records.get(c.id), active, connected, ctx.planner, failsafe_kw, now, reported.get(c.id), desired, limits
+        )
         for c in ctx.site.charge_points
     ]
 

@@ -7,6 +7,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from fleet.api.charger_input_view import EvNeedsPublic, ExternalLimitPublic
+
 
 class SitePublic(BaseModel):
     site_id: str
@@ -170,6 +172,8 @@ class ConnectorPublic(BaseModel):
     desired_profile_status: str | None = None
     """How the charger last answered the TxProfile it should hold (Accepted, Rejected, Timeout, NotSent,
     ...); None when it should hold none, or before the first attempt."""
+    ev_needs: EvNeedsPublic | None = None
+    """What the transaction's vehicle asked for over ISO 15118 (OCPP 2.0.1); None when it said nothing."""
 
 
 class ChargePointPublic(BaseModel):
@@ -190,6 +194,8 @@ class ChargePointPublic(BaseModel):
     """None until the charger has sent a BootNotification."""
     failsafe_profile: ChargingProfilePublic
     """The TxDefaultProfile sent at every accepted boot and reconnect: the limit when no plan reaches it."""
+    external_limits: list[ExternalLimitPublic] = []
+    """Limits others set on the charger or its connectors (OCPP 2.0.1 NotifyChargingLimit), until cleared."""
 
 
 class TariffPublic(BaseModel):

@@ -262,6 +262,85 @@ async def test_bad_api_data_is_rejected_naming_the_field(browser_context: Browse
     ]
 
 
+async def test_bad_charger_reports_are_rejected_naming_the_field(
+    browser_context: BrowserContext, static_page_url: str
+) -> None:
+    messages = await _run_module_code(
+        browser_context,
+        static_page_url,
+        "shapes_detail.js",
+        """const attempt = (f) => { try { f(); return "accepted"; } catch (e) { return `${e.name}: ${e.message}`; } };
+           const failsafe = { profile_id: 1, purpose: "TxDefaultProfile", stack_level: 0, transaction_id: null,
+                              start_at: null, rate_unit: "W", limit_now_kw: 6.3, periods: [] };
+           const connector = (evNeeds) => ({ connector_id: 1, status: "Charging", error_code: "NoError", power_kw: 40,
+                                             limit_kw: 45, transaction_id: 7, vehicle_id: null, energy_kwh: 3,
+                                             soc_percent: 40, installed_profile: null, ev_needs: evNeeds });
+           const needs = { energy_amount_kwh: 42, departure_at: "2026-11-23T15:00:00Z", max_power_kw: 45,
+                           soc_percent: 38, reported_at: "2026-11-23T09:00:00Z" };
+           const limit = { connector_id: 0, source: "SO", limit_kw: 20, grid_critical: true,
+                           since: "2026-11-23T09:05:00Z" };
+           const cp = (evNeeds, limits) => ({ id: "MI-DC-01", kind: "DC", max_power_kw: 50, ocpp_version: "2.0.1",
+                                              connected: true, last_seen_at: null, vendor: null, model: null,
+                                              boot: null, failsafe_profile: failsafe,
+                                              connectors: [connector(evNeeds)], external_limits: limits });
+           const parsed = m.parseChargePointDetail(cp(needs, [limit]));
+           return [
+             [parsed.connectors[0].evNeeds.departureAt.toISOString(), parsed.externalLimits[0].gridCritical],
+             attempt(() => m.parseChargePointDetail(cp(null, []))),
+             attempt(() => m.parseChargePointDetail(cp({ ...needs, energy_amount_kwh: "42" }, []))),
+             attempt(() => m.parseChargePointDetail(cp({ ...needs, reported_at: null }, []))),
+             attempt(() => m.parseChargePointDetail(cp(null, [{ ...limit, grid_critical: "yes" }]))),
+             attempt(() => m.parseChargePointDetail(cp(null, [{ ...limit, since: "10:05" }]))),
+             attempt(() => m.parseChargePointDetail(cp(null, undefined))),
+           ];""",
+    )
+    w = "ShapeError: /api/v1/charge-points/{id}"
+    assert messages == [
+        ["2026-11-23T15:00:00.000Z", True],
+        "accepted",
+        f"{w} connectors[0].ev_needs.energy_amount_kwh: expected a number, got string",
+        f"{w} connectors[0].ev_needs.reported_at: expected a string, got null",
+        f"{w} external_limits[0].grid_critical: expected true or false, got string",
+        f'{w} external_limits[0].since: not an ISO-8601 time: "10:05"',
+        f"{w} external_limits: expected a list, got undefined",
+    ]
+
+
+async def test_what_a_vehicle_asks_and_a_limit_read_in_site_time(
+    browser_context: BrowserContext, static_page_url: str
+) -> None:
+    texts = await _run_module_code(
+        browser_context,
+        static_page_url,
+        "charger_inputs.js",
+        """return import("/static/format.js").then(({ siteTimeFormat }) => {
+           const format = siteTimeFormat("Europe/Rome");
+           const now = new Date("2026-11-23T09:30:00Z");
+           const needs = (energyAmountKwh, departureAt, maxPowerKw) =>
+             ({ energyAmountKwh, departureAt: departureAt && new Date(departureAt), maxPowerKw });
+           const limit = (connectorId, source, limitKw, gridCritical, since) =>
+             ({ connectorId, source, limitKw, gridCritical, since: new Date(since) });
+           return [
+             m.vehicleAsksText(needs(42, "2026-11-23T15:00:00Z", 45), format, now),
+             m.vehicleAsksText(needs(7.5, "2026-11-24T05:30:00Z", null), format, now),
+             m.vehicleAsksText(needs(null, null, 11), format, now),
+             m.vehicleAsksText(needs(null, null, null), format, now),
+             m.externalLimitText(limit(0, "SO", 20, true, "2026-11-23T09:05:00Z"), format, now),
+             m.externalLimitText(limit(2, "EMS", 35.5, false, "2026-11-22T22:40:00Z"), format, now),
+           ];
+           });""",
+    )
+    # Milan is UTC+1 in November; another day than today is named.
+    assert texts == [
+        "vehicle asks: 42 kWh by 16:00, up to 45 kW",
+        "vehicle asks: 7.5 kWh by Tue 24 06:30",
+        "vehicle asks: up to 11 kW",
+        "vehicle asks: nothing stated",
+        "limited by SO (grid critical): 20 kW since 10:05",
+        "#2 limited by EMS: 35.5 kW since Sun 22 23:40",
+    ]
+
+
 # --- the page in a browser, against the demo -------------------------------------------------------
 
 

@@ -41,8 +41,10 @@ async def test_charge_points_are_listed_from_the_site_file(api: httpx.AsyncClien
             "soc_percent": None,
             "installed_profile": None,
             "desired_profile_status": None,
+            "ev_needs": None,
         }
     ]
+    assert dc["external_limits"] == []
     assert dc["reported_capabilities"] is None
     missing = await api.get("/api/v1/charge-points/NOPE")
     assert missing.status_code == 404

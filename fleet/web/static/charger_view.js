@@ -1,9 +1,10 @@
 // One charger: what it is (OCPP version, firmware, connection), its connectors with power against
-// the planned limit, the charging profiles installed on it, its recent sessions, its log (what it
-// reported and what was flagged in it), its last OCPP frames as on the wire, and, for operators,
-// commands.
+// the planned limit and what each vehicle asked for over ISO 15118, limits others set on it, the
+// charging profiles installed on it, its recent sessions, its log (what it reported and what was
+// flagged in it), its last OCPP frames as on the wire, and, for operators, commands.
 
 import { chargePointStatus, isAbovePlan } from "./assess.js";
+import { externalLimitText, vehicleAsksText } from "./charger_inputs.js";
 import { statusLabel } from "./chargers.js";
 import { createCommandPanel, mayCommand } from "./charger_commands.js";
 import { make, row, setText } from "./dom.js";
@@ -58,6 +59,9 @@ export function createChargerView(root, { session, api, siteTime }) {
   refusal.setAttribute("role", "alert");
   refusal.hidden = true;
   const connectors = table("charger-connectors", ["Connector", "Status", "Power / limit", "Vehicle", "Energy", "Installed profile"]);
+  const limits = make("ul", "charger-limits");
+  limits.dataset.testid = "charger-limits";
+  limits.hidden = true;
   const commands = make("div", "command-panel");
   commands.dataset.testid = "charger-commands";
   const commandPanel = createCommandPanel(commands, session, api);
@@ -72,7 +76,7 @@ export function createChargerView(root, { session, api, siteTime }) {
   head.append(back, title, facts, refusal);
   const body = make("div", "charger-body");
   body.append(
-    panel("Connectors", connectors.element, failsafe),
+    panel("Connectors", limits, connectors.element, failsafe),
     commands,
     panel("Recent sessions", sessions.element),
     panel("Charger log", log.element),
@@ -95,6 +99,30 @@ export function createChargerView(root, { session, api, siteTime }) {
     refusal.hidden = !refused;
     body.hidden = refused;
     if (refused) setText(refusal, "Charger details and commands need the operator role; the site refused them for your account.");
+  }
+
+  function vehicleCell(c) {
+    const vehicle = c.vehicleId === null ? "–" : `${c.vehicleId} · ${formatPercent(c.socPercent)}`;
+    const { format, now } = siteTime();
+    if (c.evNeeds === null || format === null) return vehicle;
+    const cell = make("span", null, vehicle);
+    const asks = make("span", "vehicle-asks", vehicleAsksText(c.evNeeds, format, now));
+    asks.dataset.testid = "vehicle-asks";
+    cell.append(asks);
+    return cell;
+  }
+
+  function renderLimits(list) {
+    const { format, now } = siteTime();
+    limits.hidden = list.length === 0 || format === null;
+    limits.replaceChildren(
+      ...(limits.hidden ? [] : list).map((limit) => {
+        const item = make("li", "charger-limit", externalLimitText(limit, format, now));
+        item.dataset.testid = "charger-limit";
+        item.dataset.gridCritical = String(limit.gridCritical);
+        return item;
+      }),
+    );
   }
 
   function renderDetail(cp) {
@@ -122,7 +150,7 @@ export function createChargerView(root, { session, api, siteTime }) {
             `#${c.connectorId}`,
             c.errorCode && c.errorCode !== "NoError" ? `${statusLabel(c.status)} (${c.errorCode})` : statusLabel(c.status),
             `${isAbovePlan(c) ? "▲ " : ""}${power}`,
-            c.vehicleId === null ? "–" : `${c.vehicleId} · ${formatPercent(c.socPercent)}`,
+            vehicleCell(c),
             c.energyKwh === null ? "–" : `${formatKwh(c.energyKwh)} kWh`,
             profileText(c.installedProfile),
           ],
@@ -132,6 +160,7 @@ export function createChargerView(root, { session, api, siteTime }) {
         return tr;
       }),
     );
+    renderLimits(cp.externalLimits);
     setText(failsafe, `Fail-safe default: ${profileText(cp.failsafeProfile)}`);
     commands.hidden = !mayCommand(session.role);
     if (!commands.hidden) commandPanel.update(cp);
@@ -190,6 +219,8 @@ export function createChargerView(root, { session, api, siteTime }) {
     setText(title, id);
     setText(facts, "Loading…");
     connectors.body.replaceChildren();
+    limits.replaceChildren();
+    limits.hidden = true;
     sessions.body.replaceChildren();
     log.body.replaceChildren();
     frames.body.replaceChildren();

@@ -11,7 +11,8 @@ const REASON_TEXT = {
   vehicle_limit: "the vehicle or charger cannot take more",
   not_enough_grid: "not enough grid capacity",
 };
-const SOURCE_TEXT = { booking: "booking", learned: "learned from past sessions", default: "class default" };
+// Other sources (the site's history, the vehicle over ISO 15118) come as text the operator can read.
+const SOURCE_TEXT = { booking: "booking", default: "class default" };
 
 export function unmetReasonText(reason) {
   return reason === null ? "" : REASON_TEXT[reason] ?? reason;

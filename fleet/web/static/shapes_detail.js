@@ -35,6 +35,29 @@ function profile(value, where) {
   };
 }
 
+function evNeeds(value, where) {
+  if (value === null || value === undefined) return null;
+  const n = object(value, where);
+  return {
+    energyAmountKwh: optionalNumber(n.energy_amount_kwh, `${where}.energy_amount_kwh`),
+    departureAt: optionalInstant(n.departure_at, `${where}.departure_at`),
+    maxPowerKw: optionalNumber(n.max_power_kw, `${where}.max_power_kw`),
+    socPercent: optionalNumber(n.soc_percent, `${where}.soc_percent`),
+    reportedAt: instant(n.reported_at, `${where}.reported_at`),
+  };
+}
+
+function externalLimit(value, where) {
+  const l = object(value, where);
+  return {
+    connectorId: number(l.connector_id, `${where}.connector_id`),
+    source: string(l.source, `${where}.source`),
+    limitKw: number(l.limit_kw, `${where}.limit_kw`),
+    gridCritical: boolean(l.grid_critical, `${where}.grid_critical`),
+    since: instant(l.since, `${where}.since`),
+  };
+}
+
 /** GET /api/v1/charge-points/{id} */
 export function parseChargePointDetail(json) {
   const w = "/api/v1/charge-points/{id}";
@@ -66,8 +89,12 @@ export function parseChargePointDetail(json) {
         energyKwh: optionalNumber(c.energy_kwh, `${where}.energy_kwh`),
         socPercent: optionalNumber(c.soc_percent, `${where}.soc_percent`),
         installedProfile: profile(c.installed_profile, `${where}.installed_profile`),
+        evNeeds: evNeeds(c.ev_needs, `${where}.ev_needs`),
       };
     }),
+    externalLimits: array(cp.external_limits, `${w} external_limits`).map((l, i) =>
+      externalLimit(l, `${w} external_limits[${i}]`),
+    ),
   };
 }
 
