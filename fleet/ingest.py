@@ -43,7 +43,14 @@ from ocpp_server.events import (
     TransactionStarted,
     TransactionStopped,
 )
-from ocpp_server.ports import BootDecision, ConnectionDecision, IdTagInfo, IdTagStatus, TransactionDecision
+from ocpp_server.ports import (
+    BootDecision,
+    ConnectionDecision,
+    IdTagInfo,
+    IdTagStatus,
+    KnownTransaction,
+    TransactionDecision,
+)
 from ocpp_server.profiles import FAILSAFE_PROFILE_ID
 
 log = logging.getLogger(__name__)
@@ -313,6 +320,10 @@ class ChargerIngest:
             return False
         self._triggers.request_replan(f"vehicle needs on {event.charge_point_id}/{event.connector_id}")
         return True
+
+    async def find_transaction(self, charge_point_id: str, charger_transaction_id: str) -> KnownTransaction | None:
+        stored = await self._store.find_charger_transaction(charge_point_id, charger_transaction_id)
+        return None if stored is None else KnownTransaction(stored.id, stored.connector_id, stored.id_tag)
 
     async def transaction_cost_eur(self, transaction_id: int) -> float | None:
         transaction = await self._store.get_transaction(transaction_id)

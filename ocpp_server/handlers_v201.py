@@ -321,6 +321,13 @@ class ChargePointV201(StationReportsV201):
         """The transaction the event belongs to, opened in the application when new here (or when its
         id token arrives late), and the id token's answer from that start, if one was made."""
         known = self.transactions.get(charger_transaction_id)
+        if known is None and evse is None:
+            # Only a transaction's first event names its EVSE: after a reconnect, or a restart of the
+            # central system, the station's next events are placed by what the application holds.
+            held = await self._sink.find_transaction(self.charge_point_id, charger_transaction_id)
+            if held is not None:
+                known = ChargerTransaction(held.transaction_id, held.connector_id, id_tag_known=held.id_tag != "")
+                self.transactions.add(charger_transaction_id, known)
         if known is not None and (known.id_tag_known or token is None):
             return known, None
         if known is not None:

@@ -97,6 +97,16 @@ class TransactionDecision:
 
 
 @dataclass(frozen=True, slots=True)
+class KnownTransaction:
+    """A 2.0.1 transaction the application holds, found by the station's own transaction id."""
+
+    transaction_id: int
+    connector_id: int
+    id_tag: str
+    """"" while no id token is known for it."""
+
+
+@dataclass(frozen=True, slots=True)
 class CsrReview:
     """The answer to a SignCertificate: Accepted (``accepted``) or Rejected, with why."""
 
@@ -151,6 +161,12 @@ class ChargerEventSink(Protocol):
 
     async def external_limit_changed(self, event: ExternalChargingLimit) -> None:
         """A limit set by someone else (or its end): the plan must keep to it."""
+
+    async def find_transaction(self, charge_point_id: str, charger_transaction_id: str) -> KnownTransaction | None:
+        """The transaction a 2.0.1 station calls ``charger_transaction_id``, if the application holds it.
+
+        Only the first TransactionEvent of a transaction names its EVSE: after a reconnect or a
+        restart of the central system, the station's next events are placed by this."""
 
     async def transaction_cost_eur(self, transaction_id: int) -> float | None:
         """The transaction's energy so far at the site's tariff [EUR]; None for an unknown transaction.

@@ -37,7 +37,14 @@ from ocpp_server.events import (
     TransactionStopped,
 )
 from ocpp_server.json_codec import ORJSON, STDLIB_JSON, JsonCodec
-from ocpp_server.ports import BootDecision, ConnectionDecision, IdTagInfo, IdTagStatus, TransactionDecision
+from ocpp_server.ports import (
+    BootDecision,
+    ConnectionDecision,
+    IdTagInfo,
+    IdTagStatus,
+    KnownTransaction,
+    TransactionDecision,
+)
 from ocpp_server.schemas import CompiledSchemas, LibrarySchemas, PayloadSchemas
 
 Validation = Literal["library", "compiled"]
@@ -127,6 +134,9 @@ class CountingSink:
         return True
 
     async def transaction_cost_eur(self, transaction_id: int) -> float | None:
+        return None
+
+    async def find_transaction(self, charge_point_id: str, charger_transaction_id: str) -> KnownTransaction | None:
         return None
 
     async def external_limit_changed(self, event: ExternalChargingLimit) -> None:

@@ -28,7 +28,14 @@ from ocpp_server.events import (
     TransactionStopped,
 )
 from ocpp_server.message_trace import TracedFrame
-from ocpp_server.ports import BootDecision, ConnectionDecision, CsrReview, IdTagInfo, TransactionDecision
+from ocpp_server.ports import (
+    BootDecision,
+    ConnectionDecision,
+    CsrReview,
+    IdTagInfo,
+    KnownTransaction,
+    TransactionDecision,
+)
 from ocpp_server.raw_calls import CentralSystemAction, RawCallAnswer
 
 # OCPP 1.6 passwords are bytes that need not be UTF-8: base64 keeps every one.
@@ -51,6 +58,7 @@ class EventKind(StrEnum):
     EV_CHARGING_NEEDS = "ev_charging_needs"
     EXTERNAL_LIMIT_CHANGED = "external_limit_changed"
     TRANSACTION_COST = "transaction_cost"
+    FIND_TRANSACTION = "find_transaction"
     REVIEW_CSR = "review_csr"
     SIGN_CSR = "sign_csr"
 
@@ -65,6 +73,12 @@ class AuthorizeRequest:
 class TransactionCostRequest:
     charge_point_id: str
     transaction_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class FindTransactionRequest:
+    charge_point_id: str
+    charger_transaction_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +106,7 @@ EVENT_TYPES: dict[EventKind, type[Any]] = {
     EventKind.EV_CHARGING_NEEDS: EvChargingNeeds,
     EventKind.EXTERNAL_LIMIT_CHANGED: ExternalChargingLimit,
     EventKind.TRANSACTION_COST: TransactionCostRequest,
+    EventKind.FIND_TRANSACTION: FindTransactionRequest,
     EventKind.REVIEW_CSR: CsrRequest,
     EventKind.SIGN_CSR: CsrRequest,
 }
@@ -104,6 +119,7 @@ ANSWER_TYPES: dict[EventKind, Any] = {
     EventKind.TRANSACTION_STOPPED: IdTagInfo | None,
     EventKind.EV_CHARGING_NEEDS: bool,
     EventKind.TRANSACTION_COST: float | None,
+    EventKind.FIND_TRANSACTION: KnownTransaction | None,
     EventKind.REVIEW_CSR: CsrReview,
     EventKind.SIGN_CSR: SignedChain,
 }

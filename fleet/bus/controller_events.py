@@ -30,6 +30,7 @@ from fleet.bus.codec import (
     Codec,
     CsrRequest,
     EventKind,
+    FindTransactionRequest,
     GatewayAlive,
     SignedChain,
     TransactionCostRequest,
@@ -208,6 +209,9 @@ class EventConsumer:
                 return await sink.ev_charging_needs(event)
             case EventKind.EXTERNAL_LIMIT_CHANGED:
                 return await sink.external_limit_changed(event)
+            case EventKind.FIND_TRANSACTION:
+                find: FindTransactionRequest = event
+                return await sink.find_transaction(find.charge_point_id, find.charger_transaction_id)
             case EventKind.TRANSACTION_COST:
                 cost: TransactionCostRequest = event
                 return await sink.transaction_cost_eur(cost.transaction_id)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import cast
 
-from fleet.bus.codec import AuthorizeRequest, CsrRequest, EventKind, SignedChain, TransactionCostRequest
+from fleet.bus.codec import (
+    AuthorizeRequest,
+    CsrRequest,
+    EventKind,
+    FindTransactionRequest,
+    SignedChain,
+    TransactionCostRequest,
+)
 from fleet.bus.gateway_link import GatewayLink
 from ocpp_server.events import (
     CapabilitiesReported,
@@ -19,7 +26,14 @@ from ocpp_server.events import (
     TransactionStarted,
     TransactionStopped,
 )
-from ocpp_server.ports import BootDecision, ConnectionDecision, CsrReview, IdTagInfo, TransactionDecision
+from ocpp_server.ports import (
+    BootDecision,
+    ConnectionDecision,
+    CsrReview,
+    IdTagInfo,
+    KnownTransaction,
+    TransactionDecision,
+)
 
 
 class BusEventSink:
@@ -59,6 +73,10 @@ class BusEventSink:
 
     async def capabilities_reported(self, event: CapabilitiesReported) -> None:
         await self._link.tell(EventKind.CAPABILITIES_REPORTED, event.charge_point_id, event)
+
+    async def find_transaction(self, charge_point_id: str, charger_transaction_id: str) -> KnownTransaction | None:
+        request = FindTransactionRequest(charge_point_id, charger_transaction_id)
+        return cast(KnownTransaction | None, await self._link.ask(EventKind.FIND_TRANSACTION, charge_point_id, request))
 
     async def transaction_cost_eur(self, transaction_id: int) -> float | None:
         # Asked under the transaction's own key would need its charger; any key keeps one order

@@ -466,6 +466,13 @@ class Store:
                 session, active=active, limit=limit, offset=offset, charge_point_id=charge_point_id
             )
 
+    async def find_charger_transaction(
+        self, charge_point_id: str, charger_transaction_id: str
+    ) -> TransactionRecord | None:
+        """The 2.0.1 transaction ``charger_transaction_id`` (the charger's own id) of that charge point, or ``None``."""
+        async with self._reading() as session:
+            return await transaction_queries.find_charger_transaction(session, charge_point_id, charger_transaction_id)
+
     async def get_transaction(self, transaction_id: int) -> TransactionRecord | None:
         """The transaction with this id, or ``None``."""
         async with self._reading() as session:

@@ -205,6 +205,20 @@ async def list_transactions(
     return [_transaction_record(row, needs) for row, needs in rows]
 
 
+async def find_charger_transaction(
+    session: AsyncSession, charge_point_id: str, charger_transaction_id: str
+) -> TransactionRecord | None:
+    row: TransactionRow | None = await session.scalar(
+        select(TransactionRow).where(
+            TransactionRow.charge_point_id == charge_point_id,
+            TransactionRow.charger_transaction_id == charger_transaction_id,
+        )
+    )
+    if row is None:
+        return None
+    return _transaction_record(row, await session.get(EvChargingNeedsRow, row.id))
+
+
 async def get_transaction(session: AsyncSession, transaction_id: int) -> TransactionRecord | None:
     row = await session.get(TransactionRow, transaction_id)
     if row is None:

@@ -13,7 +13,7 @@ from fleet.persistence import Store, VehicleClass, VehicleRecord
 from fleet.site_config import load_site
 from fleet.triggers import PlanTriggers
 from ocpp_server.events import EvChargingNeeds, ExternalChargingLimit, TransactionStarted, TransactionStopped
-from ocpp_server.ports import IdTagStatus
+from ocpp_server.ports import IdTagStatus, KnownTransaction
 
 SITE = load_site()
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -147,3 +147,13 @@ async def test_a_transaction_cost_is_its_energy_at_the_band_price(ingest: Charge
 
     assert cost_eur == pytest.approx(1.82)
     assert await ingest.transaction_cost_eur(decision.transaction_id + 1) is None
+
+
+async def test_a_201_transaction_is_found_by_the_chargers_own_id(ingest: ChargerIngest) -> None:
+    decision = await ingest.transaction_started(started("", T0, 10.0, charger_transaction_id="tx-7"))
+
+    found = await ingest.find_transaction(CHARGER, "tx-7")
+
+    assert found == KnownTransaction(decision.transaction_id, 1, "")
+    assert await ingest.find_transaction(CHARGER, "tx-8") is None
+    assert await ingest.find_transaction("MI-AC-02", "tx-7") is None

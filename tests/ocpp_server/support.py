@@ -31,7 +31,14 @@ from ocpp_server.events import (
     TransactionStarted,
     TransactionStopped,
 )
-from ocpp_server.ports import BootDecision, ConnectionDecision, IdTagInfo, IdTagStatus, TransactionDecision
+from ocpp_server.ports import (
+    BootDecision,
+    ConnectionDecision,
+    IdTagInfo,
+    IdTagStatus,
+    KnownTransaction,
+    TransactionDecision,
+)
 
 EventT = TypeVar("EventT")
 
@@ -67,6 +74,8 @@ class RecordingSink:
     """The answer for these tags; any other is Accepted if it starts with "ok", else Invalid."""
     ev_needs_accepted: bool = True
     """What ``ev_charging_needs`` answers: False as when no transaction is open on that EVSE."""
+    started_ids: dict[str, int] = field(default_factory=dict)
+    """The number first given to each 2.0.1 transaction, by the station's id."""
     costs_eur: dict[int, float] = field(default_factory=dict)
     """What ``transaction_cost_eur`` answers per transaction; None for the others."""
     events: list[object] = field(default_factory=list)
@@ -111,6 +120,8 @@ class RecordingSink:
     async def transaction_started(self, event: TransactionStarted) -> TransactionDecision:
         self._record("transaction_started", event)
         self.next_transaction_id += 1
+        if event.charger_transaction_id is not None:
+            self.started_ids.setdefault(event.charger_transaction_id, self.next_transaction_id)
         return TransactionDecision(self.next_transaction_id, self.id_tags.get(event.id_tag, ACCEPTED))
 
     async def transaction_stopped(self, event: TransactionStopped) -> IdTagInfo | None:
@@ -129,6 +140,15 @@ class RecordingSink:
     async def ev_charging_needs(self, event: EvChargingNeeds) -> bool:
         self._record("ev_charging_needs", event)
         return self.ev_needs_accepted
+
+    async def find_transaction(self, charge_point_id: str, charger_transaction_id: str) -> KnownTransaction | None:
+        """The transactions this sink opened, by the station's id, as an application would remember them."""
+        if "find_transaction" in self.failing:
+            raise RuntimeError("find_transaction is down")
+        for event in self.of_type(TransactionStarted):
+            if (event.charge_point_id, event.charger_transaction_id) == (charge_point_id, charger_transaction_id):
+                return KnownTransaction(self.started_ids[charger_transaction_id], event.connector_id, event.id_tag)
+        return None
 
     async def transaction_cost_eur(self, transaction_id: int) -> float | None:
         if "transaction_cost_eur" in self.failing:

@@ -18,6 +18,7 @@ from fleet.bus.codec import (
     CommandKind,
     CsrRequest,
     EventKind,
+    FindTransactionRequest,
     FramesCommand,
     GatewayAlive,
     SendCallCommand,
@@ -60,6 +61,7 @@ from ocpp_server.ports import (
     CsrReview,
     IdTagInfo,
     IdTagStatus,
+    KnownTransaction,
     Refusal,
     TransactionDecision,
 )
@@ -111,6 +113,7 @@ EVENTS: dict[EventKind, Any] = {
     ),
     EventKind.EXTERNAL_LIMIT_CHANGED: ExternalChargingLimit("CP1", 0, "SO", 7.4, True, AT),
     EventKind.TRANSACTION_COST: TransactionCostRequest("CP1", 501),
+    EventKind.FIND_TRANSACTION: FindTransactionRequest("CP1", "tx-501"),
     EventKind.REVIEW_CSR: CsrRequest("CP1", "-----BEGIN CERTIFICATE REQUEST-----"),
     EventKind.SIGN_CSR: CsrRequest("CP1", "-----BEGIN CERTIFICATE REQUEST-----"),
 }
@@ -123,6 +126,7 @@ ANSWERS: dict[EventKind, Any] = {
     EventKind.TRANSACTION_STOPPED: None,
     EventKind.EV_CHARGING_NEEDS: False,
     EventKind.TRANSACTION_COST: 3.25,
+    EventKind.FIND_TRANSACTION: KnownTransaction(501, 2, ""),
     EventKind.REVIEW_CSR: CsrReview(False, "no CA"),
     EventKind.SIGN_CSR: SignedChain("-----BEGIN CERTIFICATE-----"),
 }

@@ -193,3 +193,20 @@ async def test_tc_j_meter_values_outside_a_transaction_reach_the_application() -
         (Measurand.ENERGY_IMPORT_KWH, 7.25),
         (Measurand.POWER_IMPORT_KW, 0.0),
     }
+
+
+async def test_tc_e_after_a_reconnect_events_without_an_evse_go_to_the_transaction_the_application_holds() -> None:
+    sink = RecordingSink(boot=ACCEPTED)
+    central = CentralSystem(sink, fixed_now)
+    async with running(central) as url:
+        async with station(url, "CS1", central=central) as cs:
+            await cs.call(BOOT)
+            await cs.call(event("Started", 0, T0, evse={"id": 3}, id_token={"id_token": "ok-1", "type": "ISO14443"}))
+        # A new connection knows nothing of the transaction; the station names no EVSE any more.
+        async with station(url, "CS1", central=central) as cs:
+            updated = await cs.call(event("Updated", 1, T1, meter_value=[meter(T1, 2_000.0)]))
+
+    assert updated.total_cost is None
+    assert len(sink.of_type(TransactionStarted)) == 1
+    [metered] = [m for m in sink.of_type(MeterValuesReceived) if m.samples]
+    assert (metered.transaction_id, metered.connector_id) == (1001, 3)
