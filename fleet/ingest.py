@@ -323,7 +323,12 @@ class ChargerIngest:
 
     async def find_transaction(self, charge_point_id: str, charger_transaction_id: str) -> KnownTransaction | None:
         stored = await self._store.find_charger_transaction(charge_point_id, charger_transaction_id)
-        return None if stored is None else KnownTransaction(stored.id, stored.connector_id, stored.id_tag)
+        if stored is None:
+            return None
+        meter_kwh = (
+            stored.meter_start_kwh if stored.last_energy_register_kwh is None else stored.last_energy_register_kwh
+        )
+        return KnownTransaction(stored.id, stored.connector_id, stored.id_tag, meter_kwh)
 
     async def transaction_cost_eur(self, transaction_id: int) -> float | None:
         transaction = await self._store.get_transaction(transaction_id)

@@ -326,7 +326,12 @@ class ChargePointV201(StationReportsV201):
             # central system, the station's next events are placed by what the application holds.
             held = await self._sink.find_transaction(self.charge_point_id, charger_transaction_id)
             if held is not None:
-                known = ChargerTransaction(held.transaction_id, held.connector_id, id_tag_known=held.id_tag != "")
+                known = ChargerTransaction(
+                    held.transaction_id,
+                    held.connector_id,
+                    id_tag_known=held.id_tag != "",
+                    last_register_kwh=held.meter_kwh,
+                )
                 self.transactions.add(charger_transaction_id, known)
         if known is not None and (known.id_tag_known or token is None):
             return known, None
@@ -371,14 +376,17 @@ class ChargePointV201(StationReportsV201):
     ) -> IdTagInfo | None:
         transaction.ended = True
         meter_stop_kwh = transaction.last_register_kwh
+        if meter_stop_kwh is None:
+            # An Ended without a reading (the end's meter value is optional): the last reading the
+            # application holds stands, where a zero would read as the meter going backwards.
+            held = await self._sink.find_transaction(self.charge_point_id, str(transaction_info["transaction_id"]))
+            meter_stop_kwh = 0.0 if held is None else held.meter_kwh
         reason = transaction_info.get("stopped_reason")
         info = await self._sink.transaction_stopped(
             TransactionStopped(
                 charge_point_id=self.charge_point_id,
                 transaction_id=transaction.transaction_id,
-                # Without any reading the stop says nothing of energy: the transaction's own last
-                # reading (the application's) stands, which a zero would contradict.
-                meter_stop_kwh=meter_stop_kwh if meter_stop_kwh is not None else 0.0,
+                meter_stop_kwh=meter_stop_kwh,
                 stopped_at=at,
                 reason=None if reason is None else str(reason),
                 id_tag=token,

@@ -104,6 +104,8 @@ class KnownTransaction:
     connector_id: int
     id_tag: str
     """"" while no id token is known for it."""
+    meter_kwh: float
+    """The latest energy register reading the application holds for it (at first, the meter start)."""
 
 
 @dataclass(frozen=True, slots=True)

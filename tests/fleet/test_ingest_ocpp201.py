@@ -154,6 +154,6 @@ async def test_a_201_transaction_is_found_by_the_chargers_own_id(ingest: Charger
 
     found = await ingest.find_transaction(CHARGER, "tx-7")
 
-    assert found == KnownTransaction(decision.transaction_id, 1, "")
+    assert found == KnownTransaction(decision.transaction_id, 1, "", 10.0)
     assert await ingest.find_transaction(CHARGER, "tx-8") is None
     assert await ingest.find_transaction("MI-AC-02", "tx-7") is None

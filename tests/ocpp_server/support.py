@@ -147,7 +147,9 @@ class RecordingSink:
             raise RuntimeError("find_transaction is down")
         for event in self.of_type(TransactionStarted):
             if (event.charge_point_id, event.charger_transaction_id) == (charge_point_id, charger_transaction_id):
-                return KnownTransaction(self.started_ids[charger_transaction_id], event.connector_id, event.id_tag)
+                return KnownTransaction(
+                    self.started_ids[charger_transaction_id], event.connector_id, event.id_tag, event.meter_start_kwh
+                )
         return None
 
     async def transaction_cost_eur(self, transaction_id: int) -> float | None:

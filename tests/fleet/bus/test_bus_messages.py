@@ -126,7 +126,7 @@ ANSWERS: dict[EventKind, Any] = {
     EventKind.TRANSACTION_STOPPED: None,
     EventKind.EV_CHARGING_NEEDS: False,
     EventKind.TRANSACTION_COST: 3.25,
-    EventKind.FIND_TRANSACTION: KnownTransaction(501, 2, ""),
+    EventKind.FIND_TRANSACTION: KnownTransaction(501, 2, "", 12.5),
     EventKind.REVIEW_CSR: CsrReview(False, "no CA"),
     EventKind.SIGN_CSR: SignedChain("-----BEGIN CERTIFICATE-----"),
 }

@@ -210,3 +210,18 @@ async def test_tc_e_after_a_reconnect_events_without_an_evse_go_to_the_transacti
     assert len(sink.of_type(TransactionStarted)) == 1
     [metered] = [m for m in sink.of_type(MeterValuesReceived) if m.samples]
     assert (metered.transaction_id, metered.connector_id) == (1001, 3)
+
+
+async def test_tc_e_an_end_without_a_reading_keeps_the_last_one_the_application_holds() -> None:
+    sink = RecordingSink(boot=ACCEPTED)
+    central = CentralSystem(sink, fixed_now)
+    async with running(central) as url:
+        async with station(url, "CS1", central=central) as cs:
+            await cs.call(BOOT)
+            await cs.call(event("Started", 0, T0, evse={"id": 1}, meter_value=[meter(T0, 4_500.0)]))
+        async with station(url, "CS1", central=central) as cs:
+            # After a reconnect, an Ended with no meter value: the stop is not a reading of 0 kWh.
+            await cs.call(event("Ended", 1, T2, trigger_reason="EVDeparted"))
+
+    [stopped] = sink.of_type(TransactionStopped)
+    assert (stopped.transaction_id, stopped.meter_stop_kwh) == (1001, 4.5)
