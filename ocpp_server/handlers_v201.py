@@ -272,7 +272,7 @@ class ChargePointV201(StationReportsV201):
             meter_values=meter_values,
             reservation_id=reservation_id,
         )
-        transaction.seq_nos.add(seq_no)
+        self.transactions.saw(transaction, seq_no)
         if offline:
             LOGGER.info("%s: TransactionEvent %s #%d of %s sent offline", self.id, event_type, seq_no, at.isoformat())
         register_kwh = energy_register_kwh(meter_values)
@@ -397,7 +397,7 @@ class ChargePointV201(StationReportsV201):
         return info
 
     def _check_sequence(self, charger_transaction_id: str, transaction: ChargerTransaction, ended_seq_no: int) -> None:
-        missing = transaction.missing_seq_nos(ended_seq_no)
+        missing = self.transactions.missing_seq_nos(transaction, ended_seq_no)
         if not missing:
             return
         LOGGER.warning(

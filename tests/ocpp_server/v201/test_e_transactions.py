@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -225,3 +226,49 @@ async def test_tc_e_an_end_without_a_reading_keeps_the_last_one_the_application_
 
     [stopped] = sink.of_type(TransactionStopped)
     assert (stopped.transaction_id, stopped.meter_stop_kwh) == (1001, 4.5)
+
+
+def other_event(kind: str, seq_no: int, timestamp: str, **fields: Any) -> call.TransactionEvent:
+    """An event of a second transaction, tx-B, on EVSE 2."""
+    info = {"transaction_id": "tx-B", **fields.pop("info", {})}
+    return call.TransactionEvent(
+        event_type=kind,
+        timestamp=timestamp,
+        trigger_reason="MeterValuePeriodic",
+        seq_no=seq_no,
+        transaction_info=info,
+        **fields,
+    )
+
+
+async def test_tc_e_53_one_counter_for_the_whole_station_is_no_gap() -> None:
+    """TC_E_53: a station may number every event with one counter, its transactions' numbers interleaved."""
+    sink = RecordingSink(boot=ACCEPTED)
+    central = CentralSystem(sink, fixed_now)
+    async with running(central) as url, station(url, "CS1", central=central) as cs:
+        await cs.call(BOOT)
+        await cs.call(event("Started", 7, T0, evse={"id": 1}))
+        await cs.call(other_event("Started", 8, T0, evse={"id": 2}))
+        await cs.call(event("Updated", 9, T1))
+        await cs.call(other_event("Updated", 10, T1))
+        await cs.call(event("Ended", 11, T2))
+        await cs.call(other_event("Ended", 12, T2))
+        await asyncio.sleep(0.2)
+
+    assert cs.transaction_status_requests.empty()
+    assert sink.of_type(ChargerNotice) == []
+    assert len(sink.of_type(TransactionStopped)) == 2
+
+
+async def test_tc_e_one_counter_for_the_station_with_a_number_nobody_received_is_a_gap() -> None:
+    sink = RecordingSink(boot=ACCEPTED)
+    central = CentralSystem(sink, fixed_now)
+    async with running(central) as url, station(url, "CS1", central=central) as cs:
+        await cs.call(BOOT)
+        await cs.call(event("Started", 7, T0, evse={"id": 1}))
+        await cs.call(other_event("Started", 8, T0, evse={"id": 2}))
+        # 9 never arrives.
+        await cs.call(event("Ended", 10, T2, offline=True))
+        asked = await asyncio.wait_for(cs.transaction_status_requests.get(), timeout=5)
+
+    assert asked == "tx-A"
