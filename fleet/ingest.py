@@ -20,7 +20,7 @@ from fleet.charger_security import ChargerSecurity
 from fleet.clock import Clock, SystemClock
 from fleet.desired_profiles import ProfileSyncRequests
 from fleet.dispatch import electrical_of
-from fleet.forecast_inputs import forecast_inputs
+from fleet.forecast_inputs import ForecastInputs, forecast_inputs
 from fleet.id_tags import id_tag_info, start_id_tag_info
 from fleet.meter_writer import MeterWriter
 from fleet.persistence.records import ExternalLimitRecord, MeterBatch, TransactionRecord
@@ -102,6 +102,7 @@ class ChargerIngest:
         # The protocol each charger connected with, so its disconnect is recorded against the same one.
         self._versions: dict[str, str] = {}
         self._meter_writer = MeterWriter(store)
+        self._cost_inputs: ForecastInputs | None = None
 
     def _boot_decision(self, charge_point_id: str) -> BootDecision | None:
         charger = self._site.charge_point(charge_point_id)
@@ -334,7 +335,10 @@ class ChargerIngest:
         transaction = await self._store.get_transaction(transaction_id)
         if transaction is None:
             return None
-        inputs = forecast_inputs(self._site)
+        if self._cost_inputs is None:
+            # Asked with every metered 2.0.1 event: the site's tariff is read once, not each time.
+            self._cost_inputs = forecast_inputs(self._site)
+        inputs = self._cost_inputs
         return session_costs_eur([transaction], inputs.tariff, inputs.location, self._clock.now())[0]
 
     async def external_limit_changed(self, event: ExternalChargingLimit) -> None:
