@@ -1,7 +1,7 @@
 """A 2.0.1 station's HTTP Basic password (use case A02): the variable SecurityCtrlr.BasicAuthPassword.
 
 Unlike 1.6's AuthorizationKey (the password's hexadecimal form), the variable holds the password
-itself: 16-40 characters (OCPP 2.0.1 part 2, A00.FR.205 / A02). It is set with SetVariables, and the
+itself: 16-40 characters (OCPP 2.0.1 part 2, use case A02). It is set with SetVariables, and the
 station holds the new password only when its result for that variable is Accepted; any other status
 (Rejected, RebootRequired, UnknownVariable...) or a CALLERROR leaves the old one in force.
 """

@@ -16,8 +16,8 @@ message into the same domain events (``events``) a 1.6 charger produces.
   ClearedChargingLimit) go to the application, which plans with them.
 
 While the station's boot is Pending or Rejected, its requests are screened as for 1.6
-(``refusal_for``): B02.FR.02 forbids a Pending station any request but BootNotification unless the
-central system triggered it; what it sends anyway is answered with SecurityError.
+(``refusal_for``): a Pending station may send no request but BootNotification unless the central
+system triggered it (use case B02); what it sends anyway is answered with SecurityError.
 """
 
 from __future__ import annotations
@@ -340,7 +340,7 @@ class ChargePointV201(StationReportsV201):
         elif evse is not None:
             connector_id = int(evse["id"])
         else:
-            # E01.FR.16 puts the EVSE in the transaction's first event; one sent offline out of order
+            # The transaction's first event names its EVSE; one sent offline out of order
             # may come before it, so only a transaction that can be placed nowhere is refused.
             raise OccurrenceConstraintViolationError(
                 description="evse is required in the first TransactionEvent of a transaction",
