@@ -11,6 +11,7 @@ group closing, a server's graceful-shutdown timeout) could otherwise abandon it 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -49,6 +50,10 @@ async def transaction(
         except OperationalError as error:
             if _is_locked(error):
                 log.error("the database stayed locked by another connection: %s", describe_tasks())
+                # No task holds a transaction, yet SQLite's write lock is taken: a connection dropped
+                # mid-transaction and kept alive only by a reference cycle keeps the lock until the
+                # cycle collector frees it. Freeing it now lets the writers queued behind this one in.
+                gc.collect()
             raise
         finally:
             await _until_done(session.close())
