@@ -127,19 +127,7 @@ class ChargePointV16(ChargePointRpcV16):
         Authorize, a transaction) is taken for site business; the charger keeps such messages and
         sends them once accepted. While Rejected, only BootNotification is served.
         """
-        allowed: frozenset[str] | None
-        if self._registration is Registration.PENDING:
-            allowed = TRIGGERABLE_ACTIONS
-        elif self._registration is Registration.REJECTED:
-            allowed = frozenset({Action.boot_notification.value})
-        else:
-            allowed = None
-        if allowed is None or action in allowed:
-            return None
-        return SecurityError(
-            description=f"{action} refused: the charge point is not accepted",
-            details={"cause": f"registration status {self._registration.value}; send BootNotification"},
-        )
+        return registration_refusal(self._registration, action, TRIGGERABLE_ACTIONS, "the charge point")
 
     def utc_now(self) -> datetime:
         return require_utc(self._now(), "now()")
@@ -367,13 +355,39 @@ class ChargePointV16(ChargePointRpcV16):
         return parsed.samples
 
     def _power_bound_kw(self, connector_id: int | None) -> float:
-        """Power [kW] no sample from ``connector_id`` can plausibly exceed."""
-        if self._boot is None or not self._boot.electrical:
-            return self._max_plausible_power_kw
-        electrical = self._boot.electrical
-        known = electrical.get(connector_id) if connector_id else None
-        rated_kw = known.max_power_kw if known else max(e.max_power_kw for e in electrical.values())
-        return PLAUSIBLE_POWER_FACTOR * rated_kw
+        return plausible_power_kw(self._boot, connector_id, self._max_plausible_power_kw)
+
+
+def registration_refusal(
+    registration: Registration, action: str, triggerable: frozenset[str], charger: str
+) -> OCPPError | None:
+    """The SecurityError that answers ``action`` from a charger not accepted yet (Pending: only what
+    a TriggerMessage may ask for is served; Rejected: only BootNotification); None serves it.
+    ``charger`` names the charger in the answer ("the charge point", "the charging station")."""
+    allowed: frozenset[str] | None
+    if registration is Registration.PENDING:
+        allowed = triggerable
+    elif registration is Registration.REJECTED:
+        allowed = frozenset({Action.boot_notification.value})
+    else:
+        allowed = None
+    if allowed is None or action in allowed:
+        return None
+    return SecurityError(
+        description=f"{action} refused: {charger} is not accepted",
+        details={"cause": f"registration status {registration.value}; send BootNotification"},
+    )
+
+
+def plausible_power_kw(boot: BootDecision | None, connector_id: int | None, default_kw: float) -> float:
+    """Power [kW] no sample from ``connector_id`` can plausibly exceed: a multiple of its rated
+    power (the charger's highest when the connector is not described), ``default_kw`` before boot."""
+    if boot is None or not boot.electrical:
+        return default_kw
+    electrical = boot.electrical
+    known = electrical.get(connector_id) if connector_id else None
+    rated_kw = known.max_power_kw if known else max(e.max_power_kw for e in electrical.values())
+    return PLAUSIBLE_POWER_FACTOR * rated_kw
 
 
 def _wire_id_tag_info(info: IdTagInfo) -> WireIdTagInfo:

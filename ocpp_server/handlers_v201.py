@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from ocpp.exceptions import OccurrenceConstraintViolationError, OCPPError, SecurityError
+from ocpp.exceptions import OccurrenceConstraintViolationError, OCPPError
 from ocpp.v201 import call_result
 from ocpp.v201.enums import Action
 
@@ -43,7 +43,7 @@ from ocpp_server.events import (
     TransactionStarted,
     TransactionStopped,
 )
-from ocpp_server.handlers_v16 import PLAUSIBLE_POWER_FACTOR, Registration
+from ocpp_server.handlers_v16 import Registration, plausible_power_kw, registration_refusal
 from ocpp_server.json_codec import JsonCodec
 from ocpp_server.message_trace import MessageTrace
 from ocpp_server.meter_parsing import parse_meter_values
@@ -150,19 +150,7 @@ class ChargePointV201(StationReportsV201):
 
     def refusal_for(self, action: str) -> OCPPError | None:
         """Screen requests of a station whose boot is Pending or Rejected (see the module's text)."""
-        allowed: frozenset[str] | None
-        if self._registration is Registration.PENDING:
-            allowed = TRIGGERABLE_ACTIONS
-        elif self._registration is Registration.REJECTED:
-            allowed = frozenset({Action.boot_notification.value})
-        else:
-            allowed = None
-        if allowed is None or action in allowed:
-            return None
-        return SecurityError(
-            description=f"{action} refused: the charging station is not accepted",
-            details={"cause": f"registration status {self._registration.value}; send BootNotification"},
-        )
+        return registration_refusal(self._registration, action, TRIGGERABLE_ACTIONS, "the charging station")
 
     async def install_failsafe(self, decision: BootDecision) -> CommandResult:
         """Send the fail-safe TxDefaultProfile for ``decision``, checked against the device model."""
@@ -533,12 +521,7 @@ class ChargePointV201(StationReportsV201):
         return parsed.samples
 
     def _power_bound_kw(self, connector_id: int) -> float:
-        if self._boot is None or not self._boot.electrical:
-            return self._max_plausible_power_kw
-        electrical = self._boot.electrical
-        known = electrical.get(connector_id)
-        rated_kw = known.max_power_kw if known else max(e.max_power_kw for e in electrical.values())
-        return PLAUSIBLE_POWER_FACTOR * rated_kw
+        return plausible_power_kw(self._boot, connector_id, self._max_plausible_power_kw)
 
 
 def wire_id_token_info(info: IdTagInfo) -> dict[str, Any]:
