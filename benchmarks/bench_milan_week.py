@@ -161,6 +161,12 @@ def main(argv: list[str] | None = None) -> None:
         help="also run the MPC with four weeks of the fleet's past sessions, expecting arrivals as the "
         "control loop does (row mpc-history)",
     )
+    parser.add_argument(
+        "--without-meter",
+        action="store_true",
+        help="also run the MPC on the forecasters' priors alone, without the site's PV and building meters "
+        "(row mpc-no-meter)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH)
     parser.add_argument("--plot", type=Path, default=PLOT_PATH)
     args = parser.parse_args(argv)
@@ -188,6 +194,7 @@ def main(argv: list[str] | None = None) -> None:
                 time_limit_s=args.time_limit_s,
                 perfect_forecasts=args.perfect_forecasts,
                 with_history=args.history,
+                without_meter=args.without_meter,
             )
             for seed in seeds
         ]
@@ -222,6 +229,7 @@ def main(argv: list[str] | None = None) -> None:
         "solver_time_limit_s": args.time_limit_s,
         "perfect_forecasts": args.perfect_forecasts,
         "history": args.history,
+        "without_meter": args.without_meter,
         "python": platform.python_version(),
         "pyomo": version("pyomo"),
         "highspy": version("highspy"),

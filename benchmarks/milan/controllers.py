@@ -20,7 +20,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from benchmarks.milan.conditions import SiteConditions
 from benchmarks.milan.history import sessions_frame
 from benchmarks.milan.plant import Plant, Session
 from benchmarks.milan.records import active_transaction, booking, vehicle_records
@@ -29,6 +28,7 @@ from fleet.dispatch import electrical_of, tx_profile
 from fleet.planning import ExpectedArrivals, build_problem, horizon_h, plugged_vehicles
 from fleet.simulation import simulated_chargers
 from fleet.site_config import SiteConfig
+from fleet.site_forecast import SiteForecast
 from ocpp_server.profiles import to_ocpp16_charging_profile
 from ocpp_server.simulator.profiles import limit_to_kw
 from optimizer import Replanner
@@ -123,6 +123,10 @@ def _installed(payload: dict[str, Any], start_utc: datetime) -> _Installed:
     )
 
 
+class ForecastSource(Protocol):
+    def site_forecast(self, now: datetime, horizon_h: float) -> SiteForecast: ...
+
+
 class MpcController:
     """The site controller's planning, re-run at every slot boundary and plug-in, as the control loop runs it.
 
@@ -140,7 +144,9 @@ class MpcController:
     site
         The site file as the control loop reads it.
     conditions
-        Source of the forecasts the planner gets (identical to :func:`fleet.site_forecast.forecast_site`).
+        Source of the forecasts the planner gets: :class:`~benchmarks.milan.conditions.SiteConditions`
+        (identical to :func:`fleet.site_forecast.forecast_site` without history) or
+        :class:`~benchmarks.milan.meter.MeteredForecasts` (with the site's meters read).
     time_limit_s
         The solver's time limit [s].
     name
@@ -152,7 +158,7 @@ class MpcController:
     def __init__(
         self,
         site: SiteConfig,
-        conditions: SiteConditions,
+        conditions: ForecastSource,
         *,
         time_limit_s: float,
         name: str = "mpc",

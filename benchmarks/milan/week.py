@@ -12,6 +12,7 @@ import numpy.typing as npt
 from benchmarks.milan.conditions import SiteForecastSeries
 from benchmarks.milan.controllers import MpcController, Uncontrolled
 from benchmarks.milan.history import history_sessions
+from benchmarks.milan.meter import MeteredForecasts
 from benchmarks.milan.metrics import ControllerMetrics, controller_metrics
 from benchmarks.milan.offline import OfflineResult, offline_optimum
 from benchmarks.milan.run import PlantRun, run_plant
@@ -80,18 +81,26 @@ def run_seed(
     time_limit_s: float,
     perfect_forecasts: bool = False,
     with_history: bool = False,
+    without_meter: bool = False,
 ) -> SeedResult:
-    """Simulate the week for one seed under every controller and measure each; with
-    ``perfect_forecasts`` also the MPC planning on the actual PV and base load (``mpc-perfect``), with
-    ``with_history`` also the MPC expecting arrivals learnt from four weeks of past sessions
-    (``mpc-history``, :mod:`benchmarks.milan.history`)."""
+    """Simulate the week for one seed under every controller and measure each.
+
+    The MPC reads the site's PV and building meters (:class:`~benchmarks.milan.meter.MeteredForecasts`).
+    With ``perfect_forecasts`` also the MPC planning on the actual PV and base load (``mpc-perfect``);
+    with ``with_history`` also the MPC expecting arrivals learnt from four weeks of past sessions
+    (``mpc-history``, :mod:`benchmarks.milan.history`); with ``without_meter`` also the MPC on the
+    forecasters' priors alone (``mpc-no-meter``)."""
     started_s = time.perf_counter()
     scenario = build_scenario(site, forecast, seed, days)
+    metered = MeteredForecasts(site, scenario.conditions)
     runs = [
         run_plant(scenario, Uncontrolled(), _progress),
-        run_plant(scenario, MpcController(site, scenario.conditions, time_limit_s=time_limit_s), _progress),
+        run_plant(scenario, MpcController(site, metered, time_limit_s=time_limit_s), _progress),
     ]
     mpc = runs[1]
+    if without_meter:
+        priors = MpcController(site, scenario.conditions, time_limit_s=time_limit_s, name="mpc-no-meter")
+        runs.append(run_plant(scenario, priors, _progress))
     if perfect_forecasts:
         knowing = MpcController(
             site, scenario.conditions.with_perfect_forecasts(), time_limit_s=time_limit_s, name="mpc-perfect"
@@ -99,9 +108,7 @@ def run_seed(
         runs.append(run_plant(scenario, knowing, _progress))
     if with_history:
         past = history_sessions(site, scenario.vehicles, scenario.start_utc, seed)
-        expecting = MpcController(
-            site, scenario.conditions, time_limit_s=time_limit_s, name="mpc-history", history=past
-        )
+        expecting = MpcController(site, metered, time_limit_s=time_limit_s, name="mpc-history", history=past)
         runs.append(run_plant(scenario, expecting, _progress))
     _progress(f"seed {seed}: offline optimum over {len(mpc.stays)} stays")
     offline = offline_optimum(scenario, mpc.stays)

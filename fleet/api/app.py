@@ -23,6 +23,7 @@ from fleet.api import (
     routes_schedule,
     routes_sessions,
     routes_site,
+    routes_site_measurements,
     routes_site_today,
     routes_tariff,
     routes_vehicles,
@@ -49,6 +50,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     for module in (
         routes_auth,
         routes_site,
+        routes_site_measurements,
         routes_site_today,
         routes_tariff,
         routes_grid_limits,

@@ -42,10 +42,11 @@ async def get_site(ctx: Ctx, _: SiteReader) -> SitePublic:
     ev_kw = measured_ev_power_kw(transactions, now)
     pv_kw, base_kw = _forecast_now(ctx, now)
     # A site with meters shows what they read; the forecast stands in only where nothing measures.
+    # Meters read by this process and readings sent by a gateway are separate samples: take the
+    # latest of each flow.
     recent = await ctx.store.site_samples(now - FRESH_MEASUREMENT)
-    if recent:
-        pv_kw = recent[-1].pv_kw if recent[-1].pv_kw is not None else pv_kw
-        base_kw = recent[-1].base_load_kw if recent[-1].base_load_kw is not None else base_kw
+    pv_kw = next((s.pv_kw for s in reversed(recent) if s.pv_kw is not None), pv_kw)
+    base_kw = next((s.base_load_kw for s in reversed(recent) if s.base_load_kw is not None), base_kw)
     import_kw = max(0.0, ev_kw + base_kw - pv_kw)
     charging = sum(1 for tx in transactions if (tx.last_power_kw or 0.0) > 0.05)
     return SitePublic(

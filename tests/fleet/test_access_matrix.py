@@ -109,6 +109,12 @@ def cases() -> dict[tuple[str, str], Case]:
         ("POST", "/api/v1/site/grid-limits"): Case(
             "/api/v1/site/grid-limits", SITE_STAFF, 201, json={"limit_kw": 300, "ends_at": _departure(2)}
         ),
+        ("POST", "/api/v1/site/measurements"): Case(
+            "/api/v1/site/measurements",
+            SITE_STAFF,
+            200,
+            json={"readings": [{"measured_at": datetime.now(UTC).isoformat(), "pv_kw": 20.0, "base_load_kw": 70.0}]},
+        ),
         ("DELETE", "/api/v1/site/grid-limits/{limit_id}"): Case(
             "/api/v1/site/grid-limits/0", SITE_STAFF, 204, setup=_grid_limit
         ),
