@@ -10,11 +10,8 @@ as not in its protocol, never sent in the wrong shape.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from enum import StrEnum
 from typing import Protocol
-
-from fleet.persistence.records import ChargePointRecord
 
 
 class OcppFamily(StrEnum):
@@ -36,7 +33,7 @@ def family_of(ocpp_version: str | None) -> OcppFamily:
 class ChargePointDirectory(Protocol):
     """Where chargers' connections are recorded (the store)."""
 
-    async def list_charge_points(self) -> Sequence[ChargePointRecord]: ...
+    async def charge_point_ocpp_version(self, charge_point_id: str) -> str | None: ...
 
 
 class RecordedVersions:
@@ -46,8 +43,4 @@ class RecordedVersions:
         self._directory = directory
 
     async def family(self, charge_point_id: str) -> OcppFamily:
-        # Operator commands are rare; reading every charge point keeps the store's API unchanged.
-        for record in await self._directory.list_charge_points():
-            if record.id == charge_point_id:
-                return family_of(record.ocpp_version)
-        return OcppFamily.V16
+        return family_of(await self._directory.charge_point_ocpp_version(charge_point_id))

@@ -22,10 +22,10 @@ from ocpp.v16.datatypes import IdTagInfo as WireIdTagInfo
 from ocpp.v16.enums import Action, DataTransferStatus, GenericStatus, RegistrationStatus
 
 from ocpp_server.certificate_delivery import deliver_certificate, review_csr
+from ocpp_server.charger_reports import ChargerReports
 from ocpp_server.commands import CommandResult
 from ocpp_server.events import (
     ChargerBooted,
-    ChargerNotice,
     ConnectorStatusChanged,
     MeterSample,
     MeterValuesReceived,
@@ -73,7 +73,7 @@ TRIGGERABLE_ACTIONS = frozenset(
 """The requests TriggerMessage.req can ask for (OCPP 1.6, 5.17)."""
 
 
-class ChargePointV16(ChargePointRpcV16):
+class ChargePointV16(ChargePointRpcV16, ChargerReports):
     """The central system's side of one OCPP 1.6 charger connection."""
 
     def __init__(
@@ -327,26 +327,6 @@ class ChargePointV16(ChargePointRpcV16):
         at = parse_utc_timestamp(timestamp, "timestamp")
         await self._report(NoticeKind.SECURITY_EVENT, type, at=at, detail=tech_info)
         return call_result.SecurityEventNotification()
-
-    async def _report(
-        self,
-        kind: NoticeKind,
-        status: str,
-        *,
-        at: datetime | None = None,
-        request_id: int | None = None,
-        detail: str | None = None,
-    ) -> None:
-        LOGGER.info("%s: %s %s", self.id, kind.value, status)
-        notice = ChargerNotice(
-            charge_point_id=self.charge_point_id,
-            kind=kind,
-            status=status,
-            at=self.utc_now() if at is None else at,
-            request_id=request_id,
-            detail=detail,
-        )
-        await self._sink.charger_reported(notice)
 
     def _samples(self, meter_values: Sequence[dict[str, Any]], *, connector_id: int | None) -> tuple[MeterSample, ...]:
         parsed = parse_meter_values(meter_values, now=self.utc_now(), max_power_kw=self._power_bound_kw(connector_id))

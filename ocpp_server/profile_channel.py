@@ -10,7 +10,6 @@ charger's log.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -28,6 +27,7 @@ from ocpp_server.outbound_v16 import CallingChargePoint, OutboundCalls
 from ocpp_server.ports import BootDecision, ChargerEventSink
 from ocpp_server.profile_checks import prepare_profile
 from ocpp_server.profiles import failsafe_profile
+from ocpp_server.set_up_gate import SetUpGate
 
 LOGGER = logging.getLogger(__name__)
 
@@ -73,14 +73,13 @@ class ProfileChannel:
         self._sink = sink
         self._now = now
         self._read_timeout_s = read_timeout_s
-        self._settled = asyncio.Event()
-        self._settled.set()
+        self._set_up = SetUpGate(read_timeout_s)
         self.capabilities: ChargerCapabilities | None = None
         """The latest read on this connection; None until read (or if the charger did not answer)."""
 
     def expect_set_up(self) -> None:
         """A set-up is coming: profiles sent meanwhile wait (at most the read timeout) for its capabilities."""
-        self._settled.clear()
+        self._set_up.close()
 
     async def set_up(self, decision: BootDecision) -> CommandResult:
         """Read the capabilities, then install the fail-safe profile; the fail-safe's result."""
@@ -88,7 +87,7 @@ class ProfileChannel:
         try:
             await self.read_capabilities()
         finally:
-            self._settled.set()
+            self._set_up.open()
         return await self.install_failsafe(decision)
 
     async def read_capabilities(self) -> ChargerCapabilities | None:
@@ -132,12 +131,7 @@ class ProfileChannel:
         ValueError
             If ``electrical`` is inconsistent (a caller error, not a charger one).
         """
-        if not self._settled.is_set():
-            try:
-                async with asyncio.timeout(self._read_timeout_s):
-                    await self._settled.wait()
-            except TimeoutError:
-                pass
+        await self._set_up.wait()
         prepared = prepare_profile(profile, electrical, self.capabilities, max_periods=max_periods)
         if prepared.payload is None:
             result = CommandResult(CommandStatus.NOT_SENT, prepared.refusal or "")

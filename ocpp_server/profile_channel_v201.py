@@ -17,7 +17,6 @@ from the transaction's TransactionEvents (``transactions_v201``).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -43,6 +42,7 @@ from ocpp_server.ports import BootDecision, ChargerEventSink
 from ocpp_server.profile_channel import failsafe_electrical
 from ocpp_server.profiles import failsafe_profile
 from ocpp_server.profiles_v201 import k01_problems, to_ocpp201_charging_profile
+from ocpp_server.set_up_gate import SetUpGate
 from ocpp_server.station_variables_v201 import (
     CAPABILITY_VARIABLES,
     LIMIT_VARIABLES,
@@ -98,8 +98,7 @@ class ProfileChannelV201:
         self._now = now
         self._transactions = transactions
         self._read_timeout_s = read_timeout_s
-        self._settled = asyncio.Event()
-        self._settled.set()
+        self._set_up = SetUpGate(read_timeout_s)
         self._model = DeviceModel()
         """What the station reported of itself: read with GetVariables, replaced by a whole report."""
         self._reports = NotifyReportAssembler()
@@ -110,7 +109,7 @@ class ProfileChannelV201:
         """The last complete NotifyReport (GetBaseReport / GetReport), None until one arrives."""
 
     def expect_set_up(self) -> None:
-        self._settled.clear()
+        self._set_up.close()
 
     async def set_up(self, decision: BootDecision) -> CommandResult:
         """Read the variables, set the sampling, then install the fail-safe; the fail-safe's result."""
@@ -119,7 +118,7 @@ class ProfileChannelV201:
             await self.read_capabilities()
             await self.set_sampling()
         finally:
-            self._settled.set()
+            self._set_up.open()
         return await self.install_failsafe(decision)
 
     async def read_capabilities(self) -> ChargerCapabilities | None:
@@ -230,12 +229,7 @@ class ProfileChannelV201:
         self, profile: PowerLimitProfile, electrical: ConnectorElectrical, *, max_periods: int | None = None
     ) -> CommandResult:
         """Send ``profile`` [kW] in 2.0.1 form if it passes K01 and fits the station; NOT_SENT says why not."""
-        if not self._settled.is_set():
-            try:
-                async with asyncio.timeout(self._read_timeout_s):
-                    await self._settled.wait()
-            except TimeoutError:
-                pass
+        await self._set_up.wait()
         request, refusal = self._prepare(profile, electrical, max_periods)
         if request is None:
             result = CommandResult(CommandStatus.NOT_SENT, refusal)

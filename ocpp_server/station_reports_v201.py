@@ -3,7 +3,8 @@ certificates (M), diagnostics and monitoring (N), display messages (O), reservat
 data (P). Each becomes a line of the charger's log for the operator, or an answer that says plainly
 what the site cannot do (no contract-certificate pool, no OCSP responder, no vendor extension).
 
-``ChargePointV201`` builds on this class; it holds only these handlers and the log line they share.
+``ChargePointV201`` builds on this class; it holds only these handlers (the log line they write is
+:class:`~ocpp_server.charger_reports.ChargerReports`, shared with 1.6).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from ocpp.v201 import call_result
 from ocpp.v201.enums import Action
 
 from ocpp_server.certificate_delivery import deliver_certificate, review_csr
-from ocpp_server.events import ChargerNotice, NoticeKind
+from ocpp_server.charger_reports import ChargerReports
+from ocpp_server.events import NoticeKind
 from ocpp_server.outbound_v16 import OutboundCalls
 from ocpp_server.ports import CertificateSigner, ChargerEventSink
 from ocpp_server.rpc_v16 import on_action
@@ -27,7 +29,7 @@ from ocpp_server.timestamps import parse_utc_timestamp, require_utc
 LOGGER = logging.getLogger(__name__)
 
 
-class StationReportsV201(ChargePointRpcV201):
+class StationReportsV201(ChargePointRpcV201, ChargerReports):
     """The station's reports on itself; ``ChargePointV201`` sets the attributes below."""
 
     _sink: ChargerEventSink
@@ -144,24 +146,3 @@ class StationReportsV201(ChargePointRpcV201):
     async def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:
         LOGGER.info("%s: DataTransfer from vendor %r not handled", self.id, vendor_id)
         return call_result.DataTransfer(status="UnknownVendorId")
-
-    async def _report(
-        self,
-        kind: NoticeKind,
-        status: str,
-        *,
-        at: datetime | None = None,
-        request_id: int | None = None,
-        detail: str | None = None,
-    ) -> None:
-        LOGGER.info("%s: %s %s", self.id, kind.value, status)
-        await self._sink.charger_reported(
-            ChargerNotice(
-                charge_point_id=self.charge_point_id,
-                kind=kind,
-                status=status,
-                at=self.utc_now() if at is None else at,
-                request_id=request_id,
-                detail=detail,
-            )
-        )

@@ -149,3 +149,10 @@ async def booted_at(session: AsyncSession, charge_point_id: str) -> datetime | N
         select(ChargePointRow.booted_at).where(ChargePointRow.id == charge_point_id)
     )
     return at
+
+
+async def ocpp_version(session: AsyncSession, charge_point_id: str) -> str | None:
+    version: str | None = await session.scalar(
+        select(ChargePointRow.ocpp_version).where(ChargePointRow.id == charge_point_id)
+    )
+    return version

@@ -226,6 +226,12 @@ class Store:
         async with self._reading() as session:
             return await charge_point_queries.booted_at(session, charge_point_id)
 
+    async def charge_point_ocpp_version(self, charge_point_id: str) -> str | None:
+        """The OCPP version the charge point last connected with; None if never recorded (one row)."""
+        charge_point_id = require_text("charge_point_id", charge_point_id)
+        async with self._reading() as session:
+            return await charge_point_queries.ocpp_version(session, charge_point_id)
+
     async def list_charge_points(self) -> list[ChargePointRecord]:
         """Every charge point ever seen, by id, with its connectors by number."""
         async with self._reading() as session:

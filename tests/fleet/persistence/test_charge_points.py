@@ -81,3 +81,13 @@ async def test_the_boot_time_of_one_charge_point_is_read_alone(store: Store) -> 
     assert await store.charge_point_booted_at("DC-01") == T0 + timedelta(seconds=1)
     assert await store.charge_point_booted_at("AC-01") is None
     assert await store.charge_point_booted_at("NEVER-SEEN") is None
+
+
+async def test_the_ocpp_version_of_one_charge_point_is_read_alone(store: Store) -> None:
+    await store.record_connection("AC-01", "1.6", True, T0)
+    await store.record_connection("DC-01", "2.0.1", True, T0)
+    await store.record_connection("DC-01", "2.1", True, T0 + timedelta(minutes=1))  # came back with 2.1
+
+    assert await store.charge_point_ocpp_version("AC-01") == "1.6"
+    assert await store.charge_point_ocpp_version("DC-01") == "2.1"
+    assert await store.charge_point_ocpp_version("NEVER-SEEN") is None
