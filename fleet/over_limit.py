@@ -2,7 +2,8 @@
 
 The limit in force on a connector is the TxProfile its charger accepted for the running transaction
 at that instant, else the fail-safe TxDefaultProfile (a charger that refused a plan falls back to
-it). A connector is over its limit when every power sample over at least ``SUSTAINED`` (and at least
+it); before that TxProfile begins, the limit of the profile it replaced is not kept, and those
+samples are not judged. A connector is over its limit when every power sample over at least ``SUSTAINED`` (and at least
 ``MIN_SAMPLES`` of them, the latest fresh) lies above the limit with a tolerance: meters, amps
 rounded to 0.1 A and a vehicle's ramp make a single high sample normal. ``fleet.alerts`` shows the
 connectors over their limit now; ``OverLimitMonitor`` writes each one once to its charger's log.
@@ -11,6 +12,7 @@ connectors over their limit now; ``OverLimitMonitor`` writes each one once to it
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -63,8 +65,16 @@ def threshold_kw(limit_kw: float) -> float:
 def limit_in_force_kw(
     installed: PowerLimitProfile | None, transaction_id: int, failsafe_kw: float, at: datetime
 ) -> float:
-    """The limit [kW] a connector holds at ``at``: its accepted TxProfile's, else the fail-safe's."""
+    """The limit [kW] a connector holds at ``at``: its accepted TxProfile's, else the fail-safe's.
+
+    Before the accepted profile begins the limit is not known here: each plan replaces the profile
+    of the plan before, and what that one allowed is gone. Such an instant gets no limit (infinity),
+    so the minutes a connector drew what the previous plan gave it are not judged against the
+    fail-safe the moment a new plan lowers its limit.
+    """
     if installed is not None and installed.transaction_id == transaction_id:
+        if installed.start_utc is not None and at < installed.start_utc:
+            return math.inf
         limit_kw = limit_at(installed, at)
         if limit_kw is not None:
             return limit_kw

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -76,6 +77,31 @@ def test_the_limit_in_force_is_the_accepted_tx_profile_else_the_failsafe() -> No
     assert limit_in_force_kw(profile, 8, FAILSAFE_KW, NOW) == FAILSAFE_KW  # another transaction's profile
     assert limit_in_force_kw(profile, 7, FAILSAFE_KW, NOW + timedelta(hours=1)) == FAILSAFE_KW  # it has ended
     assert limit_in_force_kw(None, 7, FAILSAFE_KW, NOW) == FAILSAFE_KW
+    # Before it began, the profile it replaced was in force, and what that allowed is not known.
+    assert limit_in_force_kw(profile, 7, FAILSAFE_KW, NOW - timedelta(minutes=31)) == math.inf
+
+
+def _lowered_to_zero(starts_at: datetime) -> PowerLimitProfile:
+    return PowerLimitProfile(1002, ProfilePurpose.TX, 1, 1, starts_at, 900, (PowerPeriod(0, 0.0),), 7)
+
+
+def test_a_plan_lowering_the_limit_does_not_judge_what_the_previous_plan_allowed() -> None:
+    # 11 kW for 8 minutes under the previous plan's profile; the new plan's 0 kW began 20 s ago and
+    # the latest sample was taken before the charger applied it.
+    profile = _lowered_to_zero(NOW - timedelta(seconds=20))
+    samples = minutes_ago(*[11.1] * 9)
+
+    assert sustained_excess(samples, lambda at: limit_in_force_kw(profile, 7, FAILSAFE_KW, at), NOW) is None
+
+
+def test_a_charger_ignoring_its_profile_is_still_flagged() -> None:
+    profile = _lowered_to_zero(NOW - timedelta(minutes=8, seconds=30))
+    samples = minutes_ago(*[11.1] * 9)
+
+    excess = sustained_excess(samples, lambda at: limit_in_force_kw(profile, 7, FAILSAFE_KW, at), NOW)
+
+    assert excess is not None
+    assert (excess.samples, excess.limit_kw) == (9, 0.0)
 
 
 @pytest.fixture
