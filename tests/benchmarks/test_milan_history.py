@@ -8,25 +8,21 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
+from benchmarks.milan.conditions import SiteConditions
 from benchmarks.milan.controllers import MpcController
 from benchmarks.milan.history import history_sessions
 from benchmarks.milan.plant import Plant
 from benchmarks.milan.scenario import Scenario
 from fleet.arrival_forecast import expected_arrivals_by_hour
-from fleet.site_config import SiteConfig, load_site
+from fleet.site_config import SiteConfig
 from fleet.site_forecast import forecast_site
 from forecasts.sessions import SESSION_COLUMNS
-from tests.benchmarks.milan_day import START_UTC, day_conditions, day_scenario
+from tests.benchmarks.milan_day import START_UTC, day_scenario
 
 
 @pytest.fixture(scope="module")
-def site() -> SiteConfig:
-    return load_site()
-
-
-@pytest.fixture(scope="module")
-def day(site: SiteConfig) -> Scenario:
-    return day_scenario(site, day_conditions(site))
+def day(site: SiteConfig, conditions: SiteConditions) -> Scenario:
+    return day_scenario(site, conditions)
 
 
 @pytest.fixture(scope="module")

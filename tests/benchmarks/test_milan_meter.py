@@ -10,19 +10,9 @@ import pytest
 
 from benchmarks.milan.conditions import SiteConditions
 from benchmarks.milan.meter import MeteredForecasts
-from fleet.site_config import SiteConfig, load_site
+from fleet.site_config import SiteConfig
 from fleet.site_forecast import SiteForecast
-from tests.benchmarks.milan_day import START_UTC, day_conditions
-
-
-@pytest.fixture(scope="module")
-def site() -> SiteConfig:
-    return load_site()
-
-
-@pytest.fixture(scope="module")
-def conditions(site: SiteConfig) -> SiteConditions:
-    return day_conditions(site)
+from tests.benchmarks.milan_day import START_UTC
 
 
 def _with_actuals(conditions: SiteConditions, *, pv_kw: np.ndarray, base_load_kw: np.ndarray) -> SiteConditions:

@@ -17,21 +17,11 @@ from benchmarks.milan.run import run_plant
 from benchmarks.milan.scenario import Scenario
 from benchmarks.milan.stays import ready_at_max_power
 from fleet.simulation import simulated_chargers
-from fleet.site_config import SiteConfig, load_site
+from fleet.site_config import SiteConfig
 from fleet.site_forecast import SiteForecast, forecast_site
 from ocpp_server.simulator.battery import CHARGING_EFFICIENCY, SimVehicleSpec
 from ocpp_server.simulator.day_plan import Trip
-from tests.benchmarks.milan_day import START_UTC, day_conditions, day_scenario
-
-
-@pytest.fixture(scope="module")
-def site() -> SiteConfig:
-    return load_site()
-
-
-@pytest.fixture(scope="module")
-def conditions(site: SiteConfig) -> SiteConditions:
-    return day_conditions(site)
+from tests.benchmarks.milan_day import START_UTC, day_scenario
 
 
 @pytest.fixture(scope="module")
