@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import sqlite3
 from collections.abc import Callable
 from typing import Any, Final
@@ -29,6 +30,8 @@ WRITE_OPTION: Final = "vettabbia_write"
 
 ITER_CHUNK_SIZE: Final = 64
 """Rows aiosqlite fetches per trip to its thread (its own default)."""
+
+log = logging.getLogger(__name__)
 
 _ASYNC_DRIVERS: Final = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -92,8 +95,15 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
-class StopOnceConnection(aiosqlite.Connection):
-    """aiosqlite's connection, whose worker thread is asked to stop at most once.
+class SafeClosingConnection(aiosqlite.Connection):
+    """aiosqlite's connection, which gives SQLite's write lock back when it closes and whose worker
+    thread is asked to stop at most once.
+
+    A task cancelled while its query runs leaves that query's statement with rows still to fetch.
+    SQLAlchemy then discards the connection, and closing a ``sqlite3`` connection whose statement
+    is still alive (the cursor is kept by the cancelled task's traceback) does not end its
+    transaction: the connection lingers, holding the write lock, until that cursor is freed, and
+    every later writer waits out its busy timeout. So a close, forced or graceful, first rolls back.
 
     aiosqlite's worker thread ends at the first stop request, and a second request is never served:
     whoever awaits it waits forever. SQLAlchemy asks twice when it terminates a connection whose
@@ -106,21 +116,46 @@ class StopOnceConnection(aiosqlite.Connection):
         self._stop_requested = False
         self._stopped: asyncio.Future[Any] | None = None
 
+    async def close(self) -> None:
+        """Roll back whatever transaction is open, then close (aiosqlite's own close); after a
+        stop, wait for that stop's close instead."""
+        if self._connection is not None and self._running:
+            try:
+                await self.rollback()
+            except sqlite3.Error as error:
+                # The close still ends the transaction, once nothing holds its statements any more.
+                log.warning("rolling back before closing a SQLite connection failed: %s", error)
+        if self._stop_requested:
+            # A forced stop, now or during the rollback, closes the connection itself.
+            if self._stopped is not None:
+                await self._stopped
+            return
+        await super().close()
+
     def stop(self) -> asyncio.Future[Any] | None:
-        """The first call asks the thread to stop; every call returns that request's answer."""
+        """The first call rolls back, closes and asks the thread to stop; every call returns that
+        request's answer."""
         if not self._stop_requested:
             self._stop_requested = True
+            # The worker thread runs its queue in order: the rollback comes before the close.
+            self._tx.put_nowait((None, self._roll_back))
             self._stopped = super().stop()
         return self._stopped
 
+    def _roll_back(self) -> None:
+        # Runs in the worker thread, the only one that may touch the sqlite3 connection.
+        connection = self._connection
+        if connection is not None and connection.in_transaction:
+            connection.rollback()
 
-def _aiosqlite_connector(url: URL) -> Callable[[], StopOnceConnection]:
+
+def _aiosqlite_connector(url: URL) -> Callable[[], SafeClosingConnection]:
     # The same arguments SQLAlchemy's dialect would pass (file name, check_same_thread).
     args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(url)
     open_sqlite = functools.partial(sqlite3.connect, *args, **kwargs)
 
-    def connect() -> StopOnceConnection:
-        connection = StopOnceConnection(open_sqlite, ITER_CHUNK_SIZE)
+    def connect() -> SafeClosingConnection:
+        connection = SafeClosingConnection(open_sqlite, ITER_CHUNK_SIZE)
         # As SQLAlchemy does for its own: a thread left running must not keep the process alive.
         connection._thread.daemon = True
         return connection

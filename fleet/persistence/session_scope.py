@@ -11,7 +11,6 @@ group closing, a server's graceful-shutdown timeout) could otherwise abandon it 
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -49,11 +48,10 @@ async def transaction(
             await _until_done(session.commit())
         except OperationalError as error:
             if _is_locked(error):
+                # Nothing in this process should hold the lock past a transaction's end (the store
+                # lets one writer in at a time and a closed connection rolls back first): say which
+                # tasks were where, for whoever finds out what did.
                 log.error("the database stayed locked by another connection: %s", describe_tasks())
-                # No task holds a transaction, yet SQLite's write lock is taken: a connection dropped
-                # mid-transaction and kept alive only by a reference cycle keeps the lock until the
-                # cycle collector frees it. Freeing it now lets the writers queued behind this one in.
-                gc.collect()
             raise
         finally:
             await _until_done(session.close())

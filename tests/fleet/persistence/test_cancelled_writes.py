@@ -12,12 +12,15 @@ import random
 import sqlite3
 from pathlib import Path
 
+import aiosqlite
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from fleet.meter_writer import MeterWriter
 from fleet.persistence import MeterBatch, MeterBatchOutcome, Store
-from fleet.persistence.engine import StopOnceConnection
-from fleet.persistence.session_scope import _until_done, describe_tasks
+from fleet.persistence.engine import WRITE_OPTION, SafeClosingConnection, create_engine
+from fleet.persistence.session_scope import _until_done, describe_tasks, transaction
 from ocpp_server.events import Measurand, MeterSample
 from tests.fleet.persistence.conftest import T0
 
@@ -143,14 +146,108 @@ async def test_a_writer_cancelled_while_it_waits_for_a_lock_leaves_no_task_and_n
 
 async def test_a_connection_asked_to_stop_twice_answers_both() -> None:
     """What SQLAlchemy does when it discards a connection after a cancellation: stop, then close."""
-    connection = await StopOnceConnection(lambda: sqlite3.connect(":memory:"), 64)
+    connection = await SafeClosingConnection(lambda: sqlite3.connect(":memory:"), 64)
     first = connection.stop()
     assert first is not None
     assert connection.stop() is first
-    # The close comes too late to close anything, and says so instead of waiting for ever.
-    with pytest.raises(ValueError, match="closed"):
+    # The close comes after the stop: it waits for the stop's own close instead of for ever.
+    await asyncio.wait_for(connection.close(), 5)
+    assert first.done()
+
+
+async def _open_with_a_query_left_unread(path: Path) -> tuple[SafeClosingConnection, aiosqlite.Cursor]:
+    """A connection in a write transaction whose last query still has rows to give, as a task
+    cancelled during that query leaves it; the cursor stays alive, as in that task's traceback."""
+    connection = SafeClosingConnection(lambda: sqlite3.connect(path, isolation_level=None), 64)
+    await connection
+    await connection.execute("BEGIN IMMEDIATE")
+    await connection.execute("INSERT INTO t VALUES (1)")
+    cursor = await connection.execute("SELECT x FROM t UNION ALL SELECT 2")
+    assert await cursor.fetchone() == (1,)
+    return connection, cursor
+
+
+def _write_lock_is_free(path: Path) -> bool:
+    other_process = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+    try:
+        other_process.execute("BEGIN IMMEDIATE")
+        other_process.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        other_process.close()
+
+
+@pytest.mark.parametrize("closing", ["close", "stop", "stop then close"])
+async def test_closing_a_connection_with_a_query_left_unread_gives_the_write_lock_back(
+    tmp_path: Path, closing: str
+) -> None:
+    """A sqlite3 connection closed while a statement of its write transaction is alive keeps the
+    write lock until that statement is freed: the open rollback is what ends it. (About SQLite
+    itself: its own file.)"""
+    path = tmp_path / "locks.db"
+    with sqlite3.connect(path) as setting_up:
+        setting_up.execute("PRAGMA journal_mode=WAL")
+        setting_up.execute("CREATE TABLE t (x INTEGER)")
+    setting_up.close()
+    connection, cursor = await _open_with_a_query_left_unread(path)
+    assert not _write_lock_is_free(path)
+    if closing == "close":
         await asyncio.wait_for(connection.close(), 5)
-    await asyncio.wait_for(first, 5)
+    else:
+        stopped = connection.stop()
+        assert stopped is not None
+        if closing == "stop then close":
+            await asyncio.wait_for(connection.close(), 5)
+        await asyncio.wait_for(stopped, 5)
+    assert _write_lock_is_free(path)
+    # Nothing was committed, and the cursor the cancelled task kept is still there.
+    assert cursor is not None
+    with sqlite3.connect(path) as reading:
+        assert reading.execute("SELECT count(*) FROM t").fetchone() == (0,)
+    reading.close()
+
+
+SLOW_QUERY = (
+    "WITH RECURSIVE counting(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM counting WHERE n < 1000000) "
+    "SELECT n FROM counting ORDER BY -n"
+)
+"""A query whose first row takes SQLite a while (it sorts a million rows): a cancellation lands
+while it runs, and the rows after the first are never fetched."""
+
+
+async def test_a_writer_cancelled_during_a_query_does_not_keep_the_write_lock_while_its_task_is_kept(
+    tmp_path: Path,
+) -> None:
+    """The cancelled task (and so its traceback, and the cursor in it) is still referenced, as a
+    connection registry or a task group keeps it; the next writer must not wait for it to be freed."""
+    path = tmp_path / "vettabbia.db"
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE t (x INTEGER)"))
+        sessions = async_sessionmaker(engine.execution_options(**{WRITE_OPTION: True}))
+        write_lock = asyncio.Lock()
+
+        async def slow_writer() -> None:
+            async with transaction(sessions, write_lock) as session:
+                await session.execute(text("INSERT INTO t VALUES (1)"))
+                await session.execute(text(SLOW_QUERY))
+
+        kept = asyncio.create_task(slow_writer())
+        await asyncio.sleep(0.2)
+        kept.cancel()
+        await asyncio.wait({kept}, timeout=30)
+        assert kept.cancelled()
+        assert await asyncio.wait_for(asyncio.to_thread(_write_lock_is_free, path), 5)
+        async with transaction(sessions, write_lock) as session:
+            await asyncio.wait_for(session.execute(text("INSERT INTO t VALUES (2)")), 5)
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("SELECT x FROM t"))).scalars().all() == [2]
+        del kept
+    finally:
+        await engine.dispose()
 
 
 async def test_a_stuck_task_is_described_down_to_where_it_waits() -> None:
