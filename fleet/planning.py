@@ -207,40 +207,79 @@ MIN_EXPECTED_VEHICLES = 0.2
 
 
 def expected_requests(
-    site: SiteConfig, forecast: SiteForecast, expected: Sequence[ExpectedArrivals]
+    site: SiteConfig,
+    forecast: SiteForecast,
+    expected: Sequence[ExpectedArrivals],
+    plugged: Sequence[PluggedVehicle] = (),
 ) -> list[VehicleRequest]:
     """One request per class and hour of expected arrivals, sized by their number.
 
     A stay that reaches past the horizon asks only for the share of its energy that falls inside
     it, as if charged evenly over the stay: asking for all of it in the horizon's last hours would
     make the plan raise the month's peak there for energy the vehicles have the next day to take.
+
+    Expected vehicles charge only on the connectors that ``plugged`` vehicles leave free: in each
+    slot, the vehicles expected to be here share those connectors (``free_connector_share``). A hub
+    with fewer connectors than vehicles (125 bays, 60 connectors) would otherwise plan the evening's
+    returns as if each had a connector, and keep capacity for energy that queues until the morning.
     """
     charger_kw = {
         cls: statistics.median(min(22.0, v.max_ac_kw) for v in site.vehicles if v.vehicle_class == cls)
         for cls in {v.vehicle_class for v in site.vehicles}
     }
+    share = free_connector_share(site, forecast, expected, plugged)
     requests = []
     for arrivals in expected:
         if arrivals.vehicles < MIN_EXPECTED_VEHICLES or arrivals.vehicle_class not in charger_kw:
             continue
         stay = (arrivals.arrive_utc, arrivals.arrive_utc + timedelta(hours=arrivals.stay_h))
-        available = _window_h(forecast.slot_starts, forecast.slot_duration_h, *stay)
-        inside_h = sum(available)
+        inside = _window_h(forecast.slot_starts, forecast.slot_duration_h, *stay)
+        inside_h = sum(inside)
         if inside_h == 0:
             continue
-        share = min(1.0, inside_h / arrivals.stay_h) if arrivals.stay_h > 0 else 1.0
+        stay_share = min(1.0, inside_h / arrivals.stay_h) if arrivals.stay_h > 0 else 1.0
+        # The hours each slot lets the whole group charge: fewer where connectors are short.
+        available = tuple(hours * free for hours, free in zip(inside, share, strict=True))
+        if sum(available) == 0:
+            continue
         requests.append(
             VehicleRequest(
                 vehicle_id=f"expected-{arrivals.vehicle_class}-{arrivals.arrive_utc:%Y%m%dT%H%M}",
                 connector_key="",
                 max_power_kw=arrivals.vehicles * charger_kw[arrivals.vehicle_class],
-                energy_needed_kwh=arrivals.vehicles * arrivals.energy_per_vehicle_kwh * share,
+                energy_needed_kwh=arrivals.vehicles * arrivals.energy_per_vehicle_kwh * stay_share,
                 available_h=available,
                 priority=EXPECTED_PRIORITY_SHARE * PRIORITY_BY_CLASS.get(arrivals.vehicle_class, 1.0),
                 expected=True,
             )
         )
     return requests
+
+
+def free_connector_share(
+    site: SiteConfig,
+    forecast: SiteForecast,
+    expected: Sequence[ExpectedArrivals],
+    plugged: Sequence[PluggedVehicle],
+) -> tuple[float, ...]:
+    """Per slot, the share of the expected vehicles then at the hub that find a free connector.
+
+    A connector is taken in a slot when a plugged vehicle stays past the slot's middle; the expected
+    vehicles there at that moment (arrived, their typical stay not over) share the rest equally.
+    """
+    connectors = sum(c.connectors for c in site.charge_points)
+    # A vehicle past its announced departure is still plugged in now (build_problem plans it for
+    # the current slot): it holds its connector at least until the first slot ends.
+    first_slot_end = forecast.slot_starts[0] + timedelta(hours=forecast.slot_duration_h[0])
+    leaving = [max(p.departure_utc, first_slot_end) for p in plugged]
+    shares = []
+    for start, duration_h in zip(forecast.slot_starts, forecast.slot_duration_h, strict=True):
+        middle = start + timedelta(hours=duration_h / 2.0)
+        taken = sum(1 for leaves in leaving if leaves > middle)
+        here = sum(a.vehicles for a in expected if a.arrive_utc <= middle < a.arrive_utc + timedelta(hours=a.stay_h))
+        free = max(0, connectors - taken)
+        shares.append(1.0 if here <= free else free / here)
+    return tuple(shares)
 
 
 def _window_h(
@@ -307,7 +346,7 @@ def build_problem(
                 taper=generic_taper(p.vehicle_max_power_kw or p.max_power_kw) if soc is not None else (),
             )
         )
-    requests.extend(expected_requests(site, forecast, expected))
+    requests.extend(expected_requests(site, forecast, expected, plugged))
     return ChargingProblem(
         slot_starts_utc=forecast.slot_starts,
         slot_duration_h=forecast.slot_duration_h,

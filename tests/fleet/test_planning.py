@@ -10,6 +10,7 @@ import pytest
 from fleet.persistence.records import BookingRecord
 from fleet.planning import (
     ExpectedArrivals,
+    PluggedVehicle,
     build_problem,
     expected_requests,
     idle_connector_reserve_kw,
@@ -185,3 +186,58 @@ def test_an_expected_stay_past_the_horizon_asks_for_its_share_of_the_energy() ->
     assert [r.energy_needed_kwh for r in requests] == pytest.approx([120.0, 48.0])
     assert sum(requests[1].available_h) == pytest.approx(4.0)
     assert all(r.expected for r in requests)
+
+
+def _plugged_on_connectors(count: int, departure_h: float) -> list[PluggedVehicle]:
+    """``count`` vehicles on the site's first connectors, all leaving ``departure_h`` after T0."""
+    keys = [(c.id, n) for c in SITE.charge_points for n in range(1, c.connectors + 1)][:count]
+    return [
+        PluggedVehicle(
+            transaction_id=i,
+            charge_point_id=cp_id,
+            connector_id=n,
+            vehicle_id=f"V{i}",
+            max_power_kw=22.0,
+            departure_utc=T0 + timedelta(hours=departure_h),
+            energy_needed_kwh=10.0,
+            priority=1.0,
+            needs_source="booking",
+        )
+        for i, (cp_id, n) in enumerate(keys)
+    ]
+
+
+def test_expected_vehicles_charge_only_on_the_connectors_the_plugged_ones_leave_free() -> None:
+    connectors = sum(c.connectors for c in SITE.charge_points)
+    assert connectors == 60
+    forecast = fallback_forecast(SITE, T0, 24)
+    plugged = _plugged_on_connectors(54, departure_h=6.0)  # 6 connectors free until T0 + 6 h
+    vans = ExpectedArrivals("van", T0 + timedelta(hours=1), vehicles=12.0, energy_per_vehicle_kwh=50.0, stay_h=10.0)
+    (request,) = expected_requests(SITE, forecast, [vans], plugged)
+    slot_h = forecast.slot_duration_h[1]
+    by_slot = dict(zip(forecast.slot_starts, request.available_h, strict=True))
+    assert by_slot[T0] == 0.0  # not here yet
+    # 12 vans share the 6 free connectors: each slot counts for half of the group's hours.
+    assert by_slot[T0 + timedelta(hours=2)] == pytest.approx(slot_h / 2)
+    # From T0 + 6 h every connector is free.
+    assert by_slot[T0 + timedelta(hours=7)] == pytest.approx(slot_h)
+    # Planned, the group never draws more than the free connectors can give.
+    problem = build_problem(SITE, forecast, plugged, [vans])
+    schedule = solve(problem)
+    planned = next(p for p in schedule.plans if p.vehicle_id == request.vehicle_id)
+    for start, power_kw in zip(forecast.slot_starts, planned.power_kw, strict=True):
+        if start < T0 + timedelta(hours=6):
+            assert power_kw <= 6 * 22.0 + 1e-6
+
+
+def test_expected_vehicles_that_would_find_every_connector_taken_are_not_planned() -> None:
+    forecast = fallback_forecast(SITE, T0, 24)
+    plugged = _plugged_on_connectors(60, departure_h=30.0)
+    cars = ExpectedArrivals("car", T0 + timedelta(hours=2), vehicles=3.0, energy_per_vehicle_kwh=20.0, stay_h=4.0)
+    assert expected_requests(SITE, forecast, [cars], plugged) == []
+    assert len(expected_requests(SITE, forecast, [cars], plugged[:59])) == 1
+    # Vehicles past their departure still hold their connectors now, not after the current slot.
+    overdue = _plugged_on_connectors(60, departure_h=-1.0)
+    (request,) = expected_requests(SITE, forecast, [replace(cars, arrive_utc=T0)], overdue)
+    assert request.available_h[0] == 0.0
+    assert request.available_h[1] == pytest.approx(forecast.slot_duration_h[1])
