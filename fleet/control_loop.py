@@ -28,7 +28,16 @@ from fleet.persistence.records import (
     VehicleRecord,
 )
 from fleet.persistence.store import Store
-from fleet.planning import ExpectedArrivals, PluggedVehicle, build_problem, horizon_h, plugged_vehicles
+from fleet.planning import (
+    CAPACITY_INTERVAL_H,
+    ExpectedArrivals,
+    ImportSoFar,
+    PluggedVehicle,
+    build_problem,
+    horizon_h,
+    import_so_far,
+    plugged_vehicles,
+)
 from fleet.schedule_body import schedule_body
 from fleet.site_config import SiteConfig
 from fleet.site_forecast import SiteForecast, fallback_forecast, forecast_site
@@ -88,6 +97,8 @@ class Snapshot:
     grid_limits: tuple[GridLimitRecord, ...] = ()
     external_limits: tuple[ExternalLimitRecord, ...] = ()
     """Limits set on chargers by someone else (OCPP 2.0.1 NotifyChargingLimit)."""
+    import_so_far: ImportSoFar | None = None
+    """The site's grid import in the capacity charge's quarter hour now running."""
 
 
 def plan_problem(
@@ -108,7 +119,9 @@ def plan_problem(
             log.exception("arrival forecast failed; planning without expected arrivals")
     peak_kw = history.peak_import_this_month_kw if history is not None else 0.0
     caps_kw = slot_caps_kw(snapshot.grid_limits, forecast.slot_starts, forecast.slot_duration_h)
-    problem = build_problem(site, forecast, plugged, expected, peak_kw, snapshot.waiting, caps_kw)
+    problem = build_problem(
+        site, forecast, plugged, expected, peak_kw, snapshot.waiting, caps_kw, import_so_far=snapshot.import_so_far
+    )
     return forecast, problem
 
 
@@ -218,6 +231,7 @@ class ControlLoop:
             log.exception("loading the site history failed")
             history = None
         now = self._clock.now()
+        quarter_hour_samples = await self._store.site_samples(now - timedelta(hours=CAPACITY_INTERVAL_H))
         return Snapshot(
             now=now,
             transactions=tuple(await self._store.active_transactions()),
@@ -228,6 +242,7 @@ class ControlLoop:
             waiting=self._yard.waiting(),
             grid_limits=tuple(await self._store.fleet.grid_limits(now)),
             external_limits=tuple(await self._store.charger_inputs.external_limits()),
+            import_so_far=import_so_far(quarter_hour_samples, now),
         )
 
     async def replan(self, reasons: tuple[str, ...]) -> PlanResult:

@@ -18,7 +18,13 @@ from datetime import datetime, timedelta
 
 from fleet.charger_inputs import connector_limit_kw, share_limit_kw, station_limit_kw
 from fleet.forecast_inputs import forecast_inputs
-from fleet.persistence.records import BookingRecord, ExternalLimitRecord, TransactionRecord, VehicleRecord
+from fleet.persistence.records import (
+    BookingRecord,
+    ExternalLimitRecord,
+    SiteSampleRecord,
+    TransactionRecord,
+    VehicleRecord,
+)
 from fleet.site_config import ChargePointConfig, SiteConfig
 from fleet.site_forecast import SiteForecast
 from fleet.site_history import SiteHistory
@@ -306,6 +312,58 @@ def peak_margin_kw(forecast: SiteForecast, base_load_margin_pct: float) -> tuple
     )
 
 
+CAPACITY_INTERVAL_H = 0.25
+"""The capacity charge is billed on the highest quarter-hour mean of grid import [h]."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSoFar:
+    """The site's grid import in the capacity charge's quarter hour now running, before now."""
+
+    elapsed_h: float
+    """From the quarter hour's start to now [h]."""
+    mean_import_kw: float
+    """Mean grid import over that time [kW]."""
+
+
+def import_so_far(samples: Sequence[SiteSampleRecord], now: datetime) -> ImportSoFar | None:
+    """The quarter hour now running, from the site's samples of grid import taken in it before ``now``:
+    their mean over the time gone; None at a boundary or without such samples."""
+    epoch = datetime(1970, 1, 1, tzinfo=now.tzinfo)
+    interval = timedelta(hours=CAPACITY_INTERVAL_H)
+    start = epoch + (now - epoch) // interval * interval
+    readings = [s.grid_import_kw for s in samples if s.grid_import_kw is not None and start <= s.measured_at < now]
+    if now == start or not readings:
+        return None
+    return ImportSoFar(elapsed_h=(now - start).total_seconds() / 3600.0, mean_import_kw=statistics.fmean(readings))
+
+
+def first_slot_peak_terms(
+    forecast: SiteForecast, margins_kw: tuple[float, ...], peak_so_far_kw: float, so_far: ImportSoFar | None
+) -> tuple[float, tuple[float, ...]]:
+    """The month's peak so far and the slots' peak margins, with the quarter hour now running counted.
+
+    A plan made part way through a quarter hour has for its first slot only the rest of it, but the
+    capacity charge is billed on the whole quarter hour's mean: the minutes already gone count. With
+    ``h_e`` of them at mean import ``a`` and a first slot of ``h_0`` to the quarter hour's end, the
+    quarter hour's mean stays within the peak ``P`` when the first slot's import ``x`` (plus its
+    margin ``m``) keeps to ``x + m <= P + h_e / h_0 * (P - a)``. The margin of the first slot becomes
+    ``m + h_e / h_0 * (a - P_so_far)``: exact while the plan keeps the peak where it is, on the safe
+    side when it raises it. The peak so far becomes at least what the quarter hour reaches with no
+    charging at all (its mean with the first slot at base load minus PV, plus its margin), which it
+    reaches anyway: the rise to it is no longer the plan's to weigh.
+    Returned unchanged when no quarter hour is running or the first slot does not end with it.
+    """
+    first_h = forecast.slot_duration_h[0]
+    if so_far is None or so_far.elapsed_h <= 0 or abs(so_far.elapsed_h + first_h - CAPACITY_INTERVAL_H) > 1e-6:
+        return peak_so_far_kw, margins_kw
+    elapsed_h, mean_kw = so_far.elapsed_h, so_far.mean_import_kw
+    idle_kw = forecast.base_load_kw[0] - forecast.pv_kw[0] + margins_kw[0]
+    peak_kw = max(peak_so_far_kw, (elapsed_h * mean_kw + first_h * idle_kw) / (elapsed_h + first_h))
+    first_margin_kw = margins_kw[0] + elapsed_h / first_h * (mean_kw - peak_kw)
+    return peak_kw, (first_margin_kw, *margins_kw[1:])
+
+
 def build_problem(
     site: SiteConfig,
     forecast: SiteForecast,
@@ -314,6 +372,7 @@ def build_problem(
     peak_import_so_far_kw: float = 0.0,
     waiting: Sequence[WaitingEntry] = (),
     temporary_caps_kw: Sequence[float] | None = None,
+    import_so_far: ImportSoFar | None = None,
 ) -> ChargingProblem:
     """The ChargingProblem for the plugged vehicles over the forecast's slots.
 
@@ -347,6 +406,12 @@ def build_problem(
             )
         )
     requests.extend(expected_requests(site, forecast, expected, plugged))
+    peak_kw, margins_kw = first_slot_peak_terms(
+        forecast,
+        peak_margin_kw(forecast, site.planning.base_load_peak_margin_pct),
+        peak_import_so_far_kw,
+        import_so_far,
+    )
     return ChargingProblem(
         slot_starts_utc=forecast.slot_starts,
         slot_duration_h=forecast.slot_duration_h,
@@ -359,8 +424,8 @@ def build_problem(
         vehicles=tuple(requests),
         unmet_energy_penalty_eur_per_kwh=site.planning.unmet_energy_penalty_eur_per_kwh,
         capacity_charge_eur_per_kw=site.site.tariff.capacity_charge_eur_per_kw_month,
-        peak_import_so_far_kw=peak_import_so_far_kw,
-        peak_margin_kw=peak_margin_kw(forecast, site.planning.base_load_peak_margin_pct),
+        peak_import_so_far_kw=peak_kw,
+        peak_margin_kw=margins_kw,
         fairness_weight_eur=site.planning.fairness_weight_eur,
         power_change_weight_eur_per_kw=site.planning.power_change_weight_eur_per_kw,
         waiting_vehicles=waiting_vehicles(site, waiting),

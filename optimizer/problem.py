@@ -185,6 +185,8 @@ class ChargingProblem:
         its P10, base load above its forecast); empty for 0. The capacity charge is priced on the
         expected import plus this margin: the month's peak is measured, forecast errors included,
         and a plan that rides exactly at the peak so far would raise it with every error upwards.
+        A negative margin leaves the slot room above the peak: a first slot that ends a billing
+        quarter hour whose earlier minutes ran below the peak may make up for them.
     peak_import_so_far_kw
         The month's peak import before this horizon [kW].
     fairness_weight_eur
@@ -266,7 +268,7 @@ class ChargingProblem:
                 raise ProblemError(f"{name}: {len(values)} values for {n} slots")
         if any(d <= 0 for d in self.slot_duration_h):
             raise ProblemError("slot_duration_h: every slot must last more than 0 h")
-        powers = ("grid_import_limit_kw", "base_load_kw", "pv_kw", "pv_firm_kw", "export_limit_kw", "peak_margin_kw")
+        powers = ("grid_import_limit_kw", "base_load_kw", "pv_kw", "pv_firm_kw", "export_limit_kw")
         for name in powers:
             if any(v < 0 for v in per_slot.get(name, ())):  # type: ignore[operator]
                 raise ProblemError(f"{name}: negative power")

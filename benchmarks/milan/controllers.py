@@ -20,12 +20,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from benchmarks.milan.conditions import STEP_H
 from benchmarks.milan.history import sessions_frame
 from benchmarks.milan.plant import Plant, Session
 from benchmarks.milan.records import active_transaction, booking, vehicle_records
 from fleet.arrival_forecast import expected_arrivals_by_hour
 from fleet.dispatch import electrical_of, tx_profile
-from fleet.planning import ExpectedArrivals, build_problem, horizon_h, plugged_vehicles
+from fleet.planning import ExpectedArrivals, ImportSoFar, build_problem, horizon_h, plugged_vehicles
 from fleet.simulation import simulated_chargers
 from fleet.site_config import SiteConfig
 from fleet.site_forecast import SiteForecast
@@ -46,6 +47,15 @@ def quarter_hour_peak_kw(import_kw: npt.NDArray[np.float64]) -> float:
     if complete == 0:
         return 0.0
     return max(0.0, float(import_kw[:complete].reshape(-1, STEPS_PER_QUARTER_HOUR).mean(axis=1).max()))
+
+
+def quarter_hour_so_far(import_kw: npt.NDArray[np.float64]) -> ImportSoFar | None:
+    """The quarter hour now running, from the 5-minute steps before now (counted from a quarter-hour
+    boundary): how long it has run and its mean import; None at a boundary."""
+    elapsed = len(import_kw) % STEPS_PER_QUARTER_HOUR
+    if elapsed == 0:
+        return None
+    return ImportSoFar(elapsed_h=elapsed * STEP_H, mean_import_kw=float(import_kw[-elapsed:].mean()))
 
 
 def finished_sessions(plant: Plant) -> pd.DataFrame:
@@ -181,11 +191,12 @@ class MpcController:
         now = plant.now
         sessions = plant.sessions()
         if plugged_in or (now - plant.scenario.start_utc) % self._slot == timedelta(0):
-            self._replan(now, sessions, quarter_hour_peak_kw(plant.import_kw[: plant.step]), plant)
+            self._replan(now, sessions, plant)
         return {s.charge_point_id: self._limit_kw(s, now) for s in sessions}
 
-    def _replan(self, now: datetime, sessions: tuple[Session, ...], peak_so_far_kw: float, plant: Plant) -> None:
+    def _replan(self, now: datetime, sessions: tuple[Session, ...], plant: Plant) -> None:
         started_s = time.perf_counter()
+        before_now = plant.import_kw[: plant.step]
         transactions = [
             active_transaction(
                 s.transaction_id,
@@ -217,7 +228,14 @@ class MpcController:
         if self._history is not None:
             finished = pd.concat([self._history, finished_sessions(plant)], ignore_index=True)
             expected = expected_arrivals_by_hour(self._site, finished, forecast, plugged, now)
-        problem = build_problem(self._site, forecast, plugged, expected, peak_import_so_far_kw=peak_so_far_kw)
+        problem = build_problem(
+            self._site,
+            forecast,
+            plugged,
+            expected,
+            peak_import_so_far_kw=quarter_hour_peak_kw(before_now),
+            import_so_far=quarter_hour_so_far(before_now),
+        )
         planned_s = time.perf_counter()
         schedule = self._replanner.solve(problem, time_limit_s=self._time_limit_s, dispatchable=True)
         solved_s = time.perf_counter()

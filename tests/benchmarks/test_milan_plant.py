@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from benchmarks.milan.conditions import STEP_H, SiteConditions
-from benchmarks.milan.controllers import MpcController, Uncontrolled, quarter_hour_peak_kw
+from benchmarks.milan.controllers import MpcController, Uncontrolled, quarter_hour_peak_kw, quarter_hour_so_far
 from benchmarks.milan.metrics import bill_eur
 from benchmarks.milan.offline import offline_optimum
 from benchmarks.milan.plant import Plant
@@ -170,3 +170,12 @@ def test_the_capacity_charge_peak_is_the_highest_complete_quarter_hour() -> None
 
     assert quarter_hour_peak_kw(steps_kw) == pytest.approx(200.0)
     assert quarter_hour_peak_kw(steps_kw[:2]) == 0.0
+
+
+def test_the_mpc_counts_the_minutes_gone_in_the_quarter_hour_now_running() -> None:
+    steps_kw = np.array([100.0, 200.0, 300.0, 50.0, 70.0])
+    so_far = quarter_hour_so_far(steps_kw)
+    assert so_far is not None
+    assert so_far.elapsed_h == pytest.approx(2 * STEP_H)
+    assert so_far.mean_import_kw == pytest.approx(60.0)
+    assert quarter_hour_so_far(steps_kw[:3]) is None  # at a boundary

@@ -10,14 +10,16 @@ import pytest
 from fleet.persistence.records import BookingRecord
 from fleet.planning import (
     ExpectedArrivals,
+    ImportSoFar,
     PluggedVehicle,
     build_problem,
     expected_requests,
+    first_slot_peak_terms,
     idle_connector_reserve_kw,
     plugged_vehicles,
 )
 from fleet.site_config import load_site
-from fleet.site_forecast import fallback_forecast, forecast_site
+from fleet.site_forecast import SiteForecast, fallback_forecast, forecast_site
 from optimizer import solve
 from optimizer.taper import taper_limit_kw, taper_lines, vehicle_limit_kw
 from tests.fleet.builders import T0, booking, transaction, vehicle
@@ -241,3 +243,62 @@ def test_expected_vehicles_that_would_find_every_connector_taken_are_not_planned
     (request,) = expected_requests(SITE, forecast, [replace(cars, arrive_utc=T0)], overdue)
     assert request.available_h[0] == 0.0
     assert request.available_h[1] == pytest.approx(forecast.slot_duration_h[1])
+
+
+def _quarter_hour_forecast(minutes_in: int) -> SiteForecast:
+    forecast = fallback_forecast(SITE, T0 + timedelta(minutes=minutes_in), 24)
+    assert forecast.slot_duration_h[0] == pytest.approx((15 - minutes_in) / 60)
+    return forecast
+
+
+def test_the_minutes_already_gone_in_the_quarter_hour_count_against_the_peak() -> None:
+    forecast = _quarter_hour_forecast(10)
+    idle_kw = forecast.base_load_kw[0] - forecast.pv_kw[0]
+    margins = (5.0,) * len(forecast.slot_starts)
+    # 10 minutes at 180 kW against a peak of 165 + 5 minutes to go: the first slot may import
+    # 165 - 5 - 2 * (180 - 165) = 130 kW, and (10 * 180 + 5 * (130 + 5)) / 15 = 165.
+    assert idle_kw + 5.0 < 130.0
+    peak_kw, shifted = first_slot_peak_terms(forecast, margins, 165.0, ImportSoFar(10 / 60, 180.0))
+    assert peak_kw == 165.0
+    assert shifted[0] == pytest.approx(35.0)
+    assert shifted[1:] == margins[1:]
+    # Below the peak, the rest of the quarter hour may make up for it: 165 - (-25) = 190 kW.
+    _, shifted = first_slot_peak_terms(forecast, margins, 165.0, ImportSoFar(10 / 60, 150.0))
+    assert shifted[0] == pytest.approx(-25.0)
+    # At a quarter-hour boundary, or with slots that do not end with it, nothing changes.
+    assert first_slot_peak_terms(forecast, margins, 165.0, None) == (165.0, margins)
+    assert first_slot_peak_terms(forecast, margins, 165.0, ImportSoFar(5 / 60, 180.0)) == (165.0, margins)
+
+
+def test_a_quarter_hour_already_above_the_peak_raises_the_peak_so_far_to_what_it_reaches_anyway() -> None:
+    forecast = _quarter_hour_forecast(14)  # one minute left
+    idle_kw = forecast.base_load_kw[0] - forecast.pv_kw[0]
+    margins = (5.0,) * len(forecast.slot_starts)
+    peak_kw, shifted = first_slot_peak_terms(forecast, margins, 165.0, ImportSoFar(14 / 60, 300.0))
+    # 14 minutes at 300 kW and one minute without charging: the quarter hour's mean.
+    assert peak_kw == pytest.approx((14 * 300.0 + (idle_kw + 5.0)) / 15)
+    # At that peak the last minute may import no more than without charging; no blow-up.
+    assert peak_kw - shifted[0] == pytest.approx(idle_kw)
+
+
+def test_a_plan_made_during_a_quarter_hour_keeps_that_quarter_hours_mean_within_its_peak() -> None:
+    forecast = _quarter_hour_forecast(10)
+    now = forecast.slot_starts[0]
+    plugged = [replace(p, departure_utc=now + timedelta(minutes=50)) for p in _plugged_on_connectors(20, 1.0)]
+    so_far = ImportSoFar(10 / 60, 200.0)
+    margin0 = build_problem(SITE, forecast, plugged, peak_import_so_far_kw=150.0).peak_margin_kw[0]
+
+    def quarter_hour_over_peak_kw(import_so_far: ImportSoFar | None) -> float:
+        problem = build_problem(SITE, forecast, plugged, peak_import_so_far_kw=150.0, import_so_far=import_so_far)
+        schedule = solve(problem)
+        planned_peak_kw = max(
+            problem.peak_import_so_far_kw,
+            *(g + m for g, m in zip(schedule.grid_import_kw, problem.peak_margin_kw, strict=True)),
+        )
+        first_kw = schedule.grid_import_kw[0] + margin0
+        quarter_kw = (so_far.elapsed_h * so_far.mean_import_kw + forecast.slot_duration_h[0] * first_kw) / 0.25
+        return quarter_kw - planned_peak_kw
+
+    assert quarter_hour_over_peak_kw(so_far) <= 1e-6
+    # Planned as if the quarter hour had just begun, the plan's own peak is exceeded.
+    assert quarter_hour_over_peak_kw(None) > 5.0

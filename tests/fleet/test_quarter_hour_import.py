@@ -1,0 +1,52 @@
+"""The capacity charge's quarter hour now running: its import so far reaches the plan."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from fleet.persistence.records import SiteSampleRecord
+from fleet.planning import import_so_far
+from fleet.runtime import Runtime
+
+QUARTER_HOUR = timedelta(minutes=15)
+T = datetime(2026, 3, 2, 9, 10, tzinfo=UTC)
+
+
+def _sample(at: datetime, grid_import_kw: float | None) -> SiteSampleRecord:
+    return SiteSampleRecord(at, 20.0, grid_import_kw, None, None)
+
+
+def test_the_quarter_hours_import_is_the_mean_of_its_readings_before_now() -> None:
+    samples = [
+        _sample(T - timedelta(minutes=11), 999.0),  # the quarter hour before
+        _sample(T - timedelta(minutes=10), 100.0),  # 09:00, its first instant
+        _sample(T - timedelta(minutes=5), None),  # no grid meter in that sample
+        _sample(T - timedelta(minutes=1), 200.0),
+        _sample(T, 999.0),  # now: not yet gone
+    ]
+    so_far = import_so_far(samples, T)
+    assert so_far is not None
+    assert so_far.elapsed_h == pytest.approx(10 / 60)
+    assert so_far.mean_import_kw == 150.0
+    assert import_so_far(samples, T.replace(minute=15)) is None  # at the boundary: nothing gone
+    assert import_so_far(samples[:1], T) is None  # no reading in this quarter hour
+
+
+async def test_the_control_loop_plans_with_the_quarter_hours_import_so_far(runtime: Runtime) -> None:
+    now = runtime.clock.now()
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    start = epoch + (now - epoch) // QUARTER_HOUR * QUARTER_HOUR
+    if start + QUARTER_HOUR - now < timedelta(seconds=2) or now - start < timedelta(milliseconds=10):
+        await asyncio.sleep(2.5)  # keep clear of a boundary while the snapshot is taken
+        now = runtime.clock.now()
+        start = epoch + (now - epoch) // QUARTER_HOUR * QUARTER_HOUR
+    await runtime.store.add_site_samples(
+        [_sample(start - timedelta(minutes=1), 999.0), _sample(start, 120.0), _sample(start + (now - start) / 2, 180.0)]
+    )
+    snapshot = await runtime.control_loop.snapshot()
+    assert snapshot.import_so_far is not None
+    assert snapshot.import_so_far.mean_import_kw == pytest.approx(150.0)
+    assert snapshot.import_so_far.elapsed_h == pytest.approx((snapshot.now - start).total_seconds() / 3600)
