@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+
+def interval_start(at: datetime, interval: timedelta) -> datetime:
+    """The start of the ``interval`` (a slot, a billing quarter hour) that ``at`` falls in, counted from
+    the Unix epoch: the same boundaries in UTC and in every whole-hour zone such as Milan's."""
+    epoch = datetime(1970, 1, 1, tzinfo=at.tzinfo)
+    return epoch + (at - epoch) // interval * interval
 
 
 class Clock(Protocol):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fleet.arrival_forecast import expected_arrivals_by_hour
-from fleet.clock import Clock
+from fleet.clock import Clock, interval_start
 from fleet.dispatch import Dispatcher
 from fleet.external_sources import ExternalForecasts, ExternalSources
 from fleet.grid_limits import slot_caps_kw
@@ -214,8 +214,7 @@ class ControlLoop:
         while True:
             stop_if_asked()
             now = self._clock.now()
-            epoch = datetime(1970, 1, 1, tzinfo=now.tzinfo)
-            next_boundary = epoch + ((now - epoch) // slot + 1) * slot
+            next_boundary = interval_start(now, slot) + slot
             await self._clock.sleep((next_boundary - now).total_seconds())
             self.request_replan("new slot")
 

@@ -10,6 +10,7 @@ that on the forecast's slot grid.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import statistics
 from collections.abc import Mapping, Sequence
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fleet.charger_inputs import connector_limit_kw, share_limit_kw, station_limit_kw
+from fleet.clock import interval_start
 from fleet.forecast_inputs import forecast_inputs
 from fleet.persistence.records import (
     BookingRecord,
@@ -329,39 +331,47 @@ class ImportSoFar:
 def import_so_far(samples: Sequence[SiteSampleRecord], now: datetime) -> ImportSoFar | None:
     """The quarter hour now running, from the site's samples of grid import taken in it before ``now``:
     their mean over the time gone; None at a boundary or without such samples."""
-    epoch = datetime(1970, 1, 1, tzinfo=now.tzinfo)
-    interval = timedelta(hours=CAPACITY_INTERVAL_H)
-    start = epoch + (now - epoch) // interval * interval
+    start = interval_start(now, timedelta(hours=CAPACITY_INTERVAL_H))
     readings = [s.grid_import_kw for s in samples if s.grid_import_kw is not None and start <= s.measured_at < now]
     if now == start or not readings:
         return None
     return ImportSoFar(elapsed_h=(now - start).total_seconds() / 3600.0, mean_import_kw=statistics.fmean(readings))
 
 
-def first_slot_peak_terms(
+def quarter_hour_peak_terms(
     forecast: SiteForecast, margins_kw: tuple[float, ...], peak_so_far_kw: float, so_far: ImportSoFar | None
 ) -> tuple[float, tuple[float, ...]]:
     """The month's peak so far and the slots' peak margins, with the quarter hour now running counted.
 
-    A plan made part way through a quarter hour has for its first slot only the rest of it, but the
-    capacity charge is billed on the whole quarter hour's mean: the minutes already gone count. With
-    ``h_e`` of them at mean import ``a`` and a first slot of ``h_0`` to the quarter hour's end, the
-    quarter hour's mean stays within the peak ``P`` when the first slot's import ``x`` (plus its
-    margin ``m``) keeps to ``x + m <= P + h_e / h_0 * (P - a)``. The margin of the first slot becomes
-    ``m + h_e / h_0 * (a - P_so_far)``: exact while the plan keeps the peak where it is, on the safe
-    side when it raises it. The peak so far becomes at least what the quarter hour reaches with no
-    charging at all (its mean with the first slot at base load minus PV, plus its margin), which it
+    A plan made part way through a quarter hour has only the rest of it in its first slots (one
+    15-minute slot, or up to three 5-minute ones), but the capacity charge is billed on the whole
+    quarter hour's mean: the minutes already gone count. With ``h_e`` of them at mean import ``a``
+    and ``h_r`` left in the slots ``t`` up to the quarter hour's end, the quarter hour's mean stays
+    within the peak ``P`` when every such slot keeps ``x_t + m_t + h_e / h_r * (a - P) <= P``
+    (weighted by ``h_t`` and summed, that is the mean). Each of those slots' margins so grows by
+    ``h_e / h_r * (a - P_so_far)``: exact while the plan keeps the peak where it is, on the safe side
+    when it raises it. The peak so far becomes at least what the quarter hour reaches with no
+    charging at all (its mean with those slots at base load minus PV, plus their margins), which it
     reaches anyway: the rise to it is no longer the plan's to weigh.
-    Returned unchanged when no quarter hour is running or the first slot does not end with it.
+    Returned unchanged when no quarter hour is running or no slot boundary meets its end.
     """
-    first_h = forecast.slot_duration_h[0]
-    if so_far is None or so_far.elapsed_h <= 0 or abs(so_far.elapsed_h + first_h - CAPACITY_INTERVAL_H) > 1e-6:
+    if so_far is None or not 0.0 < so_far.elapsed_h < CAPACITY_INTERVAL_H:
+        return peak_so_far_kw, margins_kw
+    rest_h = CAPACITY_INTERVAL_H - so_far.elapsed_h
+    ends_h = itertools.accumulate(forecast.slot_duration_h)
+    count = next((k + 1 for k, end_h in enumerate(ends_h) if end_h >= rest_h - 1e-6), 0)
+    if count == 0 or abs(sum(forecast.slot_duration_h[:count]) - rest_h) > 1e-6:
         return peak_so_far_kw, margins_kw
     elapsed_h, mean_kw = so_far.elapsed_h, so_far.mean_import_kw
-    idle_kw = forecast.base_load_kw[0] - forecast.pv_kw[0] + margins_kw[0]
-    peak_kw = max(peak_so_far_kw, (elapsed_h * mean_kw + first_h * idle_kw) / (elapsed_h + first_h))
-    first_margin_kw = margins_kw[0] + elapsed_h / first_h * (mean_kw - peak_kw)
-    return peak_kw, (first_margin_kw, *margins_kw[1:])
+    idle_kwh = sum(
+        h * (base - pv + m)
+        for h, base, pv, m in zip(
+            forecast.slot_duration_h[:count], forecast.base_load_kw, forecast.pv_kw, margins_kw, strict=False
+        )
+    )
+    peak_kw = max(peak_so_far_kw, (elapsed_h * mean_kw + idle_kwh) / CAPACITY_INTERVAL_H)
+    extra_kw = elapsed_h / rest_h * (mean_kw - peak_kw)
+    return peak_kw, tuple(m + extra_kw if t < count else m for t, m in enumerate(margins_kw))
 
 
 def build_problem(
@@ -406,7 +416,7 @@ def build_problem(
             )
         )
     requests.extend(expected_requests(site, forecast, expected, plugged))
-    peak_kw, margins_kw = first_slot_peak_terms(
+    peak_kw, margins_kw = quarter_hour_peak_terms(
         forecast,
         peak_margin_kw(forecast, site.planning.base_load_peak_margin_pct),
         peak_import_so_far_kw,

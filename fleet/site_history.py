@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from fleet.clock import Clock
+from fleet.clock import Clock, interval_start
 from fleet.forecast_inputs import ForecastInputs, forecast_inputs
 from fleet.persistence.records import SiteSampleRecord, TransactionRecord, VehicleRecord
 from fleet.persistence.store import Store
@@ -29,7 +29,8 @@ from forecasts import (
 HISTORY_WINDOW = timedelta(days=56)
 RECENT_WINDOW = timedelta(hours=6)
 """How much of the latest measurements the on-line PV correction looks at."""
-MEASUREMENT_STEP = "15min"
+MEASUREMENT_STEP = timedelta(minutes=15)
+"""The step of the measured series, and the quarter hour a capacity charge is billed on."""
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,17 @@ def measured_series(samples: list[SiteSampleRecord], field: str) -> pd.Series | 
 
 
 def month_peak_kw(import_kw: pd.Series | None, now: datetime, timezone: str) -> float:
-    """The month's peak of quarter-hour import so far [kW]: what a capacity charge is billed on."""
+    """The month's peak of quarter-hour import so far [kW]: what a capacity charge is billed on.
+
+    Only quarter hours that are over count: the one still running may yet end lower, and the plan
+    counts its minutes gone on their own (:func:`fleet.planning.import_so_far`).
+    """
     if import_kw is None or import_kw.empty:
         return 0.0
     local_now = pd.Timestamp(now).tz_convert(timezone)
     month_start = local_now.normalize().replace(day=1).tz_convert("UTC")
-    this_month = import_kw[import_kw.index >= month_start]
+    quarter_ends = pd.DatetimeIndex(import_kw.index) + MEASUREMENT_STEP
+    this_month = import_kw[(import_kw.index >= month_start) & (quarter_ends <= pd.Timestamp(now))]
     return max(0.0, float(this_month.max())) if not this_month.empty else 0.0
 
 
@@ -118,7 +124,9 @@ def fit_history(
 
 
 class HistoryCache:
-    """Loads and fits history at most once per ``refresh`` of site time."""
+    """Loads and fits history once per ``refresh`` of site time, and again as soon as a quarter hour
+    has ended since the last load: the month's peak counts complete quarter hours only, and the one
+    just ended must not wait a whole refresh to count."""
 
     def __init__(self, site: SiteConfig, store: Store, clock: Clock, refresh: timedelta | None = None) -> None:
         self._inputs = forecast_inputs(site)
@@ -129,7 +137,11 @@ class HistoryCache:
 
     async def get(self) -> SiteHistory:
         now = self._clock.now()
-        if self._history is None or now - self._history.loaded_at >= self._refresh:
+        if (
+            self._history is None
+            or now - self._history.loaded_at >= self._refresh
+            or interval_start(now, MEASUREMENT_STEP) > self._history.loaded_at
+        ):
             since = now - HISTORY_WINDOW
             vehicles = {v.id: v for v in await self._store.list_vehicles()}
             transactions = await self._store.finished_transactions(since)

@@ -26,7 +26,8 @@ from benchmarks.milan.plant import Plant, Session
 from benchmarks.milan.records import active_transaction, booking, vehicle_records
 from fleet.arrival_forecast import expected_arrivals_by_hour
 from fleet.dispatch import electrical_of, tx_profile
-from fleet.planning import ExpectedArrivals, ImportSoFar, build_problem, horizon_h, plugged_vehicles
+from fleet.persistence.records import SiteSampleRecord
+from fleet.planning import ExpectedArrivals, ImportSoFar, build_problem, horizon_h, import_so_far, plugged_vehicles
 from fleet.simulation import simulated_chargers
 from fleet.site_config import SiteConfig
 from fleet.site_forecast import SiteForecast
@@ -49,13 +50,16 @@ def quarter_hour_peak_kw(import_kw: npt.NDArray[np.float64]) -> float:
     return max(0.0, float(import_kw[:complete].reshape(-1, STEPS_PER_QUARTER_HOUR).mean(axis=1).max()))
 
 
-def quarter_hour_so_far(import_kw: npt.NDArray[np.float64]) -> ImportSoFar | None:
-    """The quarter hour now running, from the 5-minute steps before now (counted from a quarter-hour
-    boundary): how long it has run and its mean import; None at a boundary."""
-    elapsed = len(import_kw) % STEPS_PER_QUARTER_HOUR
-    if elapsed == 0:
-        return None
-    return ImportSoFar(elapsed_h=elapsed * STEP_H, mean_import_kw=float(import_kw[-elapsed:].mean()))
+def quarter_hour_so_far(import_kw: npt.NDArray[np.float64], start_utc: datetime) -> ImportSoFar | None:
+    """The quarter hour now running, from the 5-minute steps run since ``start_utc`` (a quarter-hour
+    boundary): the product's :func:`fleet.planning.import_so_far` on the latest steps given as the
+    site's samples at their start times; None at a boundary."""
+    now = start_utc + timedelta(hours=STEP_H * len(import_kw))
+    latest = range(max(0, len(import_kw) - STEPS_PER_QUARTER_HOUR), len(import_kw))
+    samples = [
+        SiteSampleRecord(start_utc + timedelta(hours=STEP_H * k), 0.0, float(import_kw[k]), None, None) for k in latest
+    ]
+    return import_so_far(samples, now)
 
 
 def finished_sessions(plant: Plant) -> pd.DataFrame:
@@ -234,7 +238,7 @@ class MpcController:
             plugged,
             expected,
             peak_import_so_far_kw=quarter_hour_peak_kw(before_now),
-            import_so_far=quarter_hour_so_far(before_now),
+            import_so_far=quarter_hour_so_far(before_now, plant.scenario.start_utc),
         )
         planned_s = time.perf_counter()
         schedule = self._replanner.solve(problem, time_limit_s=self._time_limit_s, dispatchable=True)

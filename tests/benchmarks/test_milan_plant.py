@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -174,8 +174,13 @@ def test_the_capacity_charge_peak_is_the_highest_complete_quarter_hour() -> None
 
 def test_the_mpc_counts_the_minutes_gone_in_the_quarter_hour_now_running() -> None:
     steps_kw = np.array([100.0, 200.0, 300.0, 50.0, 70.0])
-    so_far = quarter_hour_so_far(steps_kw)
+    start = datetime(2026, 3, 2, tzinfo=UTC)
+    so_far = quarter_hour_so_far(steps_kw, start)
     assert so_far is not None
     assert so_far.elapsed_h == pytest.approx(2 * STEP_H)
     assert so_far.mean_import_kw == pytest.approx(60.0)
-    assert quarter_hour_so_far(steps_kw[:3]) is None  # at a boundary
+    assert quarter_hour_so_far(steps_kw[:3], start) is None  # at a boundary
+    first = quarter_hour_so_far(steps_kw[:1], start)
+    assert first is not None
+    assert first.elapsed_h == pytest.approx(STEP_H)
+    assert first.mean_import_kw == 100.0

@@ -14,9 +14,9 @@ from fleet.planning import (
     PluggedVehicle,
     build_problem,
     expected_requests,
-    first_slot_peak_terms,
     idle_connector_reserve_kw,
     plugged_vehicles,
+    quarter_hour_peak_terms,
 )
 from fleet.site_config import load_site
 from fleet.site_forecast import SiteForecast, fallback_forecast, forecast_site
@@ -258,23 +258,36 @@ def test_the_minutes_already_gone_in_the_quarter_hour_count_against_the_peak() -
     # 10 minutes at 180 kW against a peak of 165 + 5 minutes to go: the first slot may import
     # 165 - 5 - 2 * (180 - 165) = 130 kW, and (10 * 180 + 5 * (130 + 5)) / 15 = 165.
     assert idle_kw + 5.0 < 130.0
-    peak_kw, shifted = first_slot_peak_terms(forecast, margins, 165.0, ImportSoFar(10 / 60, 180.0))
+    peak_kw, shifted = quarter_hour_peak_terms(forecast, margins, 165.0, ImportSoFar(10 / 60, 180.0))
     assert peak_kw == 165.0
     assert shifted[0] == pytest.approx(35.0)
     assert shifted[1:] == margins[1:]
     # Below the peak, the rest of the quarter hour may make up for it: 165 - (-25) = 190 kW.
-    _, shifted = first_slot_peak_terms(forecast, margins, 165.0, ImportSoFar(10 / 60, 150.0))
+    _, shifted = quarter_hour_peak_terms(forecast, margins, 165.0, ImportSoFar(10 / 60, 150.0))
     assert shifted[0] == pytest.approx(-25.0)
     # At a quarter-hour boundary, or with slots that do not end with it, nothing changes.
-    assert first_slot_peak_terms(forecast, margins, 165.0, None) == (165.0, margins)
-    assert first_slot_peak_terms(forecast, margins, 165.0, ImportSoFar(5 / 60, 180.0)) == (165.0, margins)
+    assert quarter_hour_peak_terms(forecast, margins, 165.0, None) == (165.0, margins)
+    assert quarter_hour_peak_terms(forecast, margins, 165.0, ImportSoFar(5 / 60, 180.0)) == (165.0, margins)
+
+
+def test_with_five_minute_slots_every_slot_to_the_quarter_hours_end_shares_the_minutes_gone() -> None:
+    site = SITE.model_copy(update={"planning": SITE.planning.model_copy(update={"slot_min": 5})})
+    forecast = fallback_forecast(site, T0 + timedelta(minutes=4), 24)
+    assert forecast.slot_duration_h[:3] == pytest.approx((1 / 60, 5 / 60, 5 / 60))
+    margins = (5.0,) * len(forecast.slot_starts)
+    # 4 minutes at 187 kW against a peak of 165, 11 minutes to go in three slots: each may import
+    # 165 - 5 - 4 / 11 * (187 - 165) = 152 kW, and (4 * 187 + 11 * (152 + 5)) / 15 = 165.
+    peak_kw, shifted = quarter_hour_peak_terms(forecast, margins, 165.0, ImportSoFar(4 / 60, 187.0))
+    assert peak_kw == 165.0
+    assert shifted[:3] == pytest.approx((13.0, 13.0, 13.0))
+    assert shifted[3:] == margins[3:]
 
 
 def test_a_quarter_hour_already_above_the_peak_raises_the_peak_so_far_to_what_it_reaches_anyway() -> None:
     forecast = _quarter_hour_forecast(14)  # one minute left
     idle_kw = forecast.base_load_kw[0] - forecast.pv_kw[0]
     margins = (5.0,) * len(forecast.slot_starts)
-    peak_kw, shifted = first_slot_peak_terms(forecast, margins, 165.0, ImportSoFar(14 / 60, 300.0))
+    peak_kw, shifted = quarter_hour_peak_terms(forecast, margins, 165.0, ImportSoFar(14 / 60, 300.0))
     # 14 minutes at 300 kW and one minute without charging: the quarter hour's mean.
     assert peak_kw == pytest.approx((14 * 300.0 + (idle_kw + 5.0)) / 15)
     # At that peak the last minute may import no more than without charging; no blow-up.

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from fleet.clock import interval_start
 from fleet.persistence.records import SiteSampleRecord
 from fleet.planning import import_so_far
 from fleet.runtime import Runtime
@@ -37,12 +38,11 @@ def test_the_quarter_hours_import_is_the_mean_of_its_readings_before_now() -> No
 
 async def test_the_control_loop_plans_with_the_quarter_hours_import_so_far(runtime: Runtime) -> None:
     now = runtime.clock.now()
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    start = epoch + (now - epoch) // QUARTER_HOUR * QUARTER_HOUR
+    start = interval_start(now, QUARTER_HOUR)
     if start + QUARTER_HOUR - now < timedelta(seconds=2) or now - start < timedelta(milliseconds=10):
         await asyncio.sleep(2.5)  # keep clear of a boundary while the snapshot is taken
         now = runtime.clock.now()
-        start = epoch + (now - epoch) // QUARTER_HOUR * QUARTER_HOUR
+        start = interval_start(now, QUARTER_HOUR)
     await runtime.store.add_site_samples(
         [_sample(start - timedelta(minutes=1), 999.0), _sample(start, 120.0), _sample(start + (now - start) / 2, 180.0)]
     )

@@ -13,7 +13,7 @@ from fleet.persistence.store import Store
 from fleet.planning import plugged_vehicles
 from fleet.runtime import vehicle_records
 from fleet.site_config import load_site
-from fleet.site_history import HistoryCache, measured_series, sessions_frame
+from fleet.site_history import HistoryCache, measured_series, month_peak_kw, sessions_frame
 from fleet.site_meter import NoSiteMeter, SeriesSiteMeter
 from tests.fleet.builders import T0, transaction, vehicle
 
@@ -37,6 +37,37 @@ def test_measured_series_are_quarter_hour_means_and_skip_what_was_not_measured()
     assert pv is not None
     assert list(pv.to_numpy()) == [7.0, 22.0]  # means of 0..14 and 15..29
     assert measured_series(samples, "base_load_kw") is None
+
+
+def _grid_import(start: datetime, kw_by_minute: list[float]) -> list[SiteSampleRecord]:
+    return [SiteSampleRecord(start + timedelta(minutes=m), 0.0, kw, None, None) for m, kw in enumerate(kw_by_minute)]
+
+
+def test_the_months_peak_counts_only_quarter_hours_that_are_over() -> None:
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    # 09:00-09:15 at 100 kW, then six minutes at 300 kW of a quarter hour that may yet end lower.
+    import_kw = measured_series(_grid_import(start, [100.0] * 15 + [300.0] * 6), "grid_import_kw")
+    assert month_peak_kw(import_kw, start + timedelta(minutes=21), "Europe/Rome") == 100.0
+    assert month_peak_kw(import_kw, start + timedelta(minutes=30), "Europe/Rome") == 300.0
+    assert month_peak_kw(import_kw, start + timedelta(minutes=14), "Europe/Rome") == 0.0
+    # A quarter hour of last month does not count: 1 March 00:00 in Milan is 28 February 23:00 UTC.
+    assert month_peak_kw(import_kw, start + timedelta(days=30), "Europe/Rome") == 0.0
+
+
+async def test_history_is_loaded_again_once_a_quarter_hour_is_over(database_url: str) -> None:
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    store = Store.from_url(database_url)
+    await store.migrate()
+    await store.add_site_samples(_grid_import(start, [100.0] * 15 + [300.0] * 15))
+    clock = _FixedClock(start + timedelta(minutes=29, seconds=50))
+    cache = HistoryCache(SITE, store, clock)
+    assert (await cache.get()).peak_import_this_month_kw == 100.0
+    clock.at += timedelta(seconds=20)  # 09:30:10: well within a slot of the last load, but 09:15 is over
+    assert (await cache.get()).peak_import_this_month_kw == 300.0
+    clock.at += timedelta(minutes=5)
+    loaded = await cache.get()
+    assert loaded.loaded_at == start + timedelta(minutes=30, seconds=10)  # kept until the next boundary
+    await store.close()
 
 
 def test_sessions_frame_keeps_finished_sessions_of_known_vehicles() -> None:
