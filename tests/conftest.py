@@ -14,8 +14,16 @@ suite on SQLite and then, when that server is reachable, again on PostgreSQL. Se
 - ``module_databases``: the same, kept for a whole module (for module-scoped fixtures).
 
 Every database handed out is dropped when its fixture ends. A test that uses one of them is marked
-``database``; ``--database-tests-only`` keeps only those, for the second backend's pass. A test that
-is about SQLite itself opens its own file and says so in a comment.
+``database``; ``--database-tests-only`` keeps only those, for the second backend's pass, but for the
+browser tests (marked ``browser``): they drive the operator page, and every request the page makes
+is an API call that the API tests make on both backends. A test that is about SQLite itself opens
+its own file and says so in a comment.
+
+The tests that start processes, servers, whole demos or a browser (``tests/e2e``,
+``tests/benchmarks``, ``tests/fleet/bus``, ``tests/test_docker.py``) are marked ``serial``: they
+need the machine to themselves, while the rest use one core each and can run while another backend's
+pass runs (``--part side-by-side`` or ``--part serial`` selects one kind; ``./scripts/test`` runs
+both backends' side-by-side parts at once, then the serial parts one after another).
 """
 
 from __future__ import annotations
@@ -35,14 +43,24 @@ from tests.databases import (
 )
 
 DATABASE_FIXTURES = frozenset({"database_url", "databases", "module_databases"})
+BROWSER_FIXTURES = frozenset({"browser_context", "shared_context"})
 DATABASE_TESTS_ONLY = "--database-tests-only"
+PART = "--part"
+SERIAL_PATHS = ("tests/e2e/", "tests/benchmarks/", "tests/fleet/bus/", "tests/test_docker.py")
+"""Tests that start processes, servers, whole demos or a browser: they run one at a time."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         DATABASE_TESTS_ONLY,
         action="store_true",
-        help="run only the tests that open a database (the second backend's pass of ./scripts/test)",
+        help="only the tests that open a database, but the browser tests (the second backend's pass)",
+    )
+    parser.addoption(
+        PART,
+        choices=("all", "side-by-side", "serial"),
+        default="all",
+        help="side-by-side: only tests that may run next to another pytest; serial: only those that may not",
     )
 
 
@@ -61,15 +79,24 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    database_only = config.getoption(DATABASE_TESTS_ONLY)
+    part = config.getoption(PART)
+    root = config.rootpath
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
-        if DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.database)
-            kept.append(item)
-        else:
-            dropped.append(item)
-    if config.getoption(DATABASE_TESTS_ONLY) and dropped:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        database = bool(DATABASE_FIXTURES & fixtures)
+        browser = bool(BROWSER_FIXTURES & fixtures)
+        serial = item.path.relative_to(root).as_posix().startswith(SERIAL_PATHS)
+        for wanted, marker in ((database, pytest.mark.database), (browser, pytest.mark.browser)):
+            if wanted:
+                item.add_marker(marker)
+        if serial:
+            item.add_marker(pytest.mark.serial)
+        keep = (not database_only or (database and not browser)) and (part == "all" or (part == "serial") == serial)
+        (kept if keep else dropped).append(item)
+    if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
 
