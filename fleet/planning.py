@@ -329,13 +329,26 @@ class ImportSoFar:
 
 
 def import_so_far(samples: Sequence[SiteSampleRecord], now: datetime) -> ImportSoFar | None:
-    """The quarter hour now running, from the site's samples of grid import taken in it before ``now``:
-    their mean over the time gone; None at a boundary or without such samples."""
+    """The quarter hour now running, from the site's samples of grid import: its mean from the
+    quarter hour's start to ``now``, each reading held until the next one (the last reading before
+    the start holds until the first one in it); None at a boundary or without a reading in it.
+
+    Weighted by time, not a plain mean of the readings: a meter that reads more often at some
+    moments (on a change, after a reconnect) would otherwise weigh those moments more.
+    """
     start = interval_start(now, timedelta(hours=CAPACITY_INTERVAL_H))
-    readings = [s.grid_import_kw for s in samples if s.grid_import_kw is not None and start <= s.measured_at < now]
-    if now == start or not readings:
+    readings = sorted(
+        (s.measured_at, s.grid_import_kw) for s in samples if s.grid_import_kw is not None and s.measured_at < now
+    )
+    inside = [(at, kw) for at, kw in readings if at >= start]
+    if now == start or not inside:
         return None
-    return ImportSoFar(elapsed_h=(now - start).total_seconds() / 3600.0, mean_import_kw=statistics.fmean(readings))
+    before = [kw for at, kw in readings if at < start]
+    held = [(start, before[-1] if before else inside[0][1]), *inside]
+    ends = [at for at, _ in held[1:]] + [now]
+    energy_kws = sum(kw * (end - at).total_seconds() for (at, kw), end in zip(held, ends, strict=True))
+    elapsed_s = (now - start).total_seconds()
+    return ImportSoFar(elapsed_h=elapsed_s / 3600.0, mean_import_kw=energy_kws / elapsed_s)
 
 
 def quarter_hour_peak_terms(
