@@ -81,14 +81,13 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     database_only = config.getoption(DATABASE_TESTS_ONLY)
     part = config.getoption(PART)
-    root = config.rootpath
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         database = bool(DATABASE_FIXTURES & fixtures)
         browser = bool(BROWSER_FIXTURES & fixtures)
-        serial = item.path.relative_to(root).as_posix().startswith(SERIAL_PATHS)
+        serial = item.nodeid.startswith(SERIAL_PATHS)
         for wanted, marker in ((database, pytest.mark.database), (browser, pytest.mark.browser)):
             if wanted:
                 item.add_marker(marker)
