@@ -23,7 +23,8 @@ The tests that start processes, servers, whole demos or a browser (``tests/e2e``
 ``tests/benchmarks``, ``tests/fleet/bus``, ``tests/test_docker.py``) are marked ``serial``: they
 need the machine to themselves, while the rest use one core each and can run while another backend's
 pass runs (``--part side-by-side`` or ``--part serial`` selects one kind; ``./scripts/test`` runs
-both backends' side-by-side parts at once, then the serial parts one after another).
+both backends' side-by-side parts at once, then the serial parts one after another). The rules are
+in ``tests/selection.py``.
 """
 
 from __future__ import annotations
@@ -41,13 +42,10 @@ from tests.databases import (
     postgres_reachable,
     selected_backend,
 )
+from tests.selection import PARTS, Kind
 
-DATABASE_FIXTURES = frozenset({"database_url", "databases", "module_databases"})
-BROWSER_FIXTURES = frozenset({"browser_context", "shared_context"})
 DATABASE_TESTS_ONLY = "--database-tests-only"
 PART = "--part"
-SERIAL_PATHS = ("tests/e2e/", "tests/benchmarks/", "tests/fleet/bus/", "tests/test_docker.py")
-"""Tests that start processes, servers, whole demos or a browser: they run one at a time."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -58,7 +56,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addoption(
         PART,
-        choices=("all", "side-by-side", "serial"),
+        choices=PARTS,
         default="all",
         help="side-by-side: only tests that may run next to another pytest; serial: only those that may not",
     )
@@ -84,17 +82,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
-        fixtures = set(getattr(item, "fixturenames", ()))
-        database = bool(DATABASE_FIXTURES & fixtures)
-        browser = bool(BROWSER_FIXTURES & fixtures)
-        serial = item.nodeid.startswith(SERIAL_PATHS)
-        for wanted, marker in ((database, pytest.mark.database), (browser, pytest.mark.browser)):
+        kind = Kind.of(item.nodeid, getattr(item, "fixturenames", ()))
+        for wanted, marker in (
+            (kind.database, pytest.mark.database),
+            (kind.browser, pytest.mark.browser),
+            (kind.serial, pytest.mark.serial),
+        ):
             if wanted:
                 item.add_marker(marker)
-        if serial:
-            item.add_marker(pytest.mark.serial)
-        keep = (not database_only or (database and not browser)) and (part == "all" or (part == "serial") == serial)
-        (kept if keep else dropped).append(item)
+        (kept if kind.runs_in(database_tests_only=database_only, part=part) else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
