@@ -29,7 +29,7 @@ from fleet.persistence.records import (
 )
 from fleet.site_config import ChargePointConfig, SiteConfig
 from fleet.site_forecast import SiteForecast
-from fleet.site_history import SiteHistory
+from fleet.site_history import MEASUREMENT_STEP, SiteHistory
 from fleet.vehicle_needs import CHARGING_EFFICIENCY, PRIORITY_BY_CLASS, vehicle_needs
 from fleet.yard import WaitingEntry
 from forecasts import past_sessions
@@ -314,7 +314,7 @@ def peak_margin_kw(forecast: SiteForecast, base_load_margin_pct: float) -> tuple
     )
 
 
-CAPACITY_INTERVAL_H = 0.25
+CAPACITY_INTERVAL_H = MEASUREMENT_STEP / timedelta(hours=1)
 """The capacity charge is billed on the highest quarter-hour mean of grid import [h]."""
 
 
@@ -336,7 +336,7 @@ def import_so_far(samples: Sequence[SiteSampleRecord], now: datetime) -> ImportS
     Weighted by time, not a plain mean of the readings: a meter that reads more often at some
     moments (on a change, after a reconnect) would otherwise weigh those moments more.
     """
-    start = interval_start(now, timedelta(hours=CAPACITY_INTERVAL_H))
+    start = interval_start(now, MEASUREMENT_STEP)
     readings = sorted(
         (s.measured_at, s.grid_import_kw) for s in samples if s.grid_import_kw is not None and s.measured_at < now
     )
@@ -372,8 +372,8 @@ def quarter_hour_peak_terms(
         return peak_so_far_kw, margins_kw
     rest_h = CAPACITY_INTERVAL_H - so_far.elapsed_h
     ends_h = itertools.accumulate(forecast.slot_duration_h)
-    count = next((k + 1 for k, end_h in enumerate(ends_h) if end_h >= rest_h - 1e-6), 0)
-    if count == 0 or abs(sum(forecast.slot_duration_h[:count]) - rest_h) > 1e-6:
+    count, end_h = next(((k + 1, end_h) for k, end_h in enumerate(ends_h) if end_h >= rest_h - 1e-6), (0, 0.0))
+    if count == 0 or end_h - rest_h > 1e-6:
         return peak_so_far_kw, margins_kw
     elapsed_h, mean_kw = so_far.elapsed_h, so_far.mean_import_kw
     idle_kwh = sum(
