@@ -123,6 +123,7 @@ class GatewayNode:
                 stop_task = group.create_task(self._stop.wait())
                 await asyncio.wait([stop_task, http_task, *background], return_when=asyncio.FIRST_COMPLETED)
                 log.info("gateway %s: stopping", settings.gateway_id)
+                link.close()
                 for task in reversed(background):
                     task.cancel()
                     await asyncio.wait([task], timeout=SHUTDOWN_STEP_S)

@@ -5,6 +5,9 @@ stored them: the charger is answered then, even while no controller runs. Events
 (connect, boot, authorize, start, stop, certificates) wait for the controller's answer, which comes
 back on this gateway's reply subject; past ``request_timeout_s`` the charger gets an error and, as
 OCPP chargers do, tries again. The controller skips such a request once its deadline has passed.
+A gateway that stops gives up the questions still open (:meth:`GatewayLink.close`) rather than wait
+out their timeout: their chargers' sockets are closing anyway, and an event the broker has stored is
+still handled by the controller, which takes the charger's repeat of it as the same event.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ class GatewayLink:
         # for an answer to this one.
         self._prefix = f"{gateway_id}-{time.time_ns():x}-"
         self._ids = itertools.count()
+        self._closed = False
 
     async def start(self) -> None:
         await self._client.subscribe(self._settings.subjects.replies(self._gateway_id), cb=self._on_reply)
@@ -58,6 +62,8 @@ class GatewayLink:
         ControllerUnavailableError
             No answer within the request timeout, or the controller's handling failed.
         """
+        if self._closed:
+            raise ControllerUnavailableError("the gateway is stopping")
         reply_id = f"{self._prefix}{next(self._ids)}"
         answer: asyncio.Future[Msg] = asyncio.get_running_loop().create_future()
         self._waiting[reply_id] = answer
@@ -78,6 +84,13 @@ class GatewayLink:
         if ERROR in headers:
             raise ControllerUnavailableError(f"the controller failed: {headers[ERROR]}")
         return self._codec.decode(ANSWER_TYPES[kind], message.data)
+
+    def close(self) -> None:
+        """Answer every open question and every later one with :class:`ControllerUnavailableError`."""
+        self._closed = True
+        for waiting in self._waiting.values():
+            if not waiting.done():
+                waiting.set_exception(ControllerUnavailableError("the gateway is stopping"))
 
     async def _publish(self, kind: EventKind, charge_point_id: str, event: Any, extra: dict[str, str]) -> None:
         headers = {KIND: kind.value, GATEWAY: self._gateway_id, CHARGE_POINT: charge_point_id, **extra}

@@ -4,20 +4,29 @@ A node that hung instead would neither be restarted by its supervisor nor stop w
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import socket
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 
+import nats
 import pytest
+import websockets
+from websockets import Subprotocol
 
 from fleet.bus.broker import BusSettings
+from fleet.bus.codec import AuthorizeRequest, Codec, EventKind
+from fleet.bus.gateway_link import ControllerUnavailableError, GatewayLink
+from fleet.bus.headers import REPLY_ID
 from fleet.gateway_node import GatewayNode, GatewaySettings
 
 STARTED = b"OCPP on ws://"
 STARTS_WITHIN_S = 60.0
 """Room for a loaded machine: importing the command line alone takes seconds there."""
 ENDS_WITHIN_S = 10.0
+CALLERROR = 4
 
 
 @pytest.fixture
@@ -108,3 +117,56 @@ async def test_sigterm_stops_a_serving_gateway(bus: BusSettings) -> None:
     process.send_signal(signal.SIGTERM)
     code, _ = await ended(process, ENDS_WITHIN_S)
     assert code == 0
+
+
+async def test_a_stopping_gateway_gives_up_questions_no_controller_will_answer(bus: BusSettings) -> None:
+    # No controller runs, and the bus would wait a minute for one: the gateway stops at once all
+    # the same. The charger gets no answer from this gateway and asks again wherever it reconnects.
+    patient = replace(bus, request_timeout_s=60.0)
+    node = GatewayNode(GatewaySettings(gateway_id="g1", bus=patient, ocpp_port=0, http_port=0, metrics=False))
+    running = asyncio.create_task(node.run())
+    watcher = await nats.connect(bus.url)
+    try:
+        questions = await watcher.subscribe(bus.subjects.event("g1"))
+        await asyncio.wait_for(node.ready.wait(), STARTS_WITHIN_S)
+        assert node.central is not None
+        charger = asyncio.create_task(_boot(f"ws://127.0.0.1:{node.central.listening_port()}/CP1"))
+        question = await questions.next_msg(timeout=STARTS_WITHIN_S)
+        assert REPLY_ID in (question.headers or {})
+
+        node.stop()
+        done, _ = await asyncio.wait([running], timeout=ENDS_WITHIN_S)
+        assert done, f"the gateway still ran {ENDS_WITHIN_S} s after being told to stop"
+        running.result()
+        answer = await asyncio.wait_for(charger, ENDS_WITHIN_S)
+        assert answer is None or json.loads(answer)[0] == CALLERROR
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await watcher.close()
+
+
+async def _boot(url: str) -> str | None:
+    """What the gateway sends back to a charger's BootNotification; None if it refuses or closes the
+    socket first."""
+    try:
+        async with websockets.connect(url, subprotocols=[Subprotocol("ocpp1.6")]) as socket:
+            boot = {"chargePointVendor": "Vettabbia", "chargePointModel": "Test"}
+            await socket.send(json.dumps([2, "boot-1", "BootNotification", boot]))
+            return str(await socket.recv())
+    except (websockets.ConnectionClosed, websockets.InvalidStatus, TimeoutError):
+        return None
+
+
+async def test_a_closed_link_refuses_new_questions_without_publishing_them(bus: BusSettings) -> None:
+    client = await nats.connect(bus.url)
+    try:
+        published = await client.subscribe(bus.subjects.event("g1"))
+        link = GatewayLink(client, bus, "g1", Codec())
+        link.close()
+        with pytest.raises(ControllerUnavailableError, match="stopping"):
+            await link.ask(EventKind.AUTHORIZE, "CP1", AuthorizeRequest("CP1", "TAG-1"))
+        with pytest.raises(nats.errors.TimeoutError):
+            await published.next_msg(timeout=0.5)
+    finally:
+        await client.close()
