@@ -3,12 +3,13 @@ values, PV and base load from the site's meters. The page shows it; the forecast
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from fleet.clock import Clock
-from fleet.persistence.records import TransactionRecord
+from fleet.persistence.records import SiteSampleRecord, TransactionRecord
 from fleet.persistence.store import Store
 from fleet.site_forecast import SiteForecast
 from fleet.site_meter import SiteMeter
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 SAMPLE_EVERY_S = 60.0
 # A connector whose last reading is older than this is not counted as drawing power.
 FRESH_READING = timedelta(minutes=5)
+RECORDED_EV_POWER_HOLDS = timedelta(seconds=2 * SAMPLE_EVERY_S)
+"""How long the EV power of a site sample stands for the site's: one missed sample is tolerated."""
 
 
 def measured_ev_power_kw(transactions: Sequence[TransactionRecord], now: datetime) -> float:
@@ -31,6 +34,16 @@ def measured_ev_power_kw(transactions: Sequence[TransactionRecord], now: datetim
         and tx.last_sample_at is not None
         and now - tx.last_sample_at <= FRESH_READING
     )
+
+
+def recorded_ev_power_kw(samples: Sequence[SiteSampleRecord], at: datetime) -> float | None:
+    """The EV power the site recorded at ``at`` [kW]: that of the latest sample at or before it, if
+    taken at most ``RECORDED_EV_POWER_HOLDS`` earlier; None when nothing was recorded then (the
+    controller was not running). ``samples`` oldest first."""
+    k = bisect.bisect_right(samples, at, key=lambda sample: sample.measured_at)
+    if k == 0 or at - samples[k - 1].measured_at > RECORDED_EV_POWER_HOLDS:
+        return None
+    return samples[k - 1].ev_power_kw
 
 
 def forecast_now(forecast: SiteForecast | None, now: datetime) -> tuple[float | None, float | None]:

@@ -1,16 +1,18 @@
 """Site meter readings sent by the building's energy gateway: PV output and base load.
 
 The process reads no meter itself outside the demo; a site's gateway (BMS, SCADA, a meter's own
-push) sends its readings here as it takes them, a minute apart or so. Each reading becomes a site
-sample, as the demo's meter does: the page shows it, the forecasters anchor PV on the clear-sky
-index measured over the last hour and base load on the latest quarter hour (at the next history
-refresh, one slot at most), and a reading of both flows gives the grid import the month's capacity
-charge is billed on.
+push) sends its readings here as it takes them, a minute apart or so, and those it kept through an
+outage of the link once it is back. Each reading becomes a site sample, as the demo's meter does:
+the page shows it, the forecasters anchor PV on the clear-sky index measured over the last hour and
+base load on the latest quarter hour (at the next history refresh, one slot at most), and a reading
+of both flows gives the grid import the month's capacity charge is billed on: PV and base load from
+the reading, the chargers' power from their meter values, now for a reading of the last 5 minutes,
+as the site recorded it then for an older one.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException
@@ -20,7 +22,7 @@ from fleet.api.context import Ctx
 from fleet.api.problems import problem_responses
 from fleet.api.security import Operator
 from fleet.persistence.records import SiteSampleRecord
-from fleet.site_monitor import FRESH_READING, measured_ev_power_kw
+from fleet.site_monitor import FRESH_READING, RECORDED_EV_POWER_HOLDS, measured_ev_power_kw, recorded_ev_power_kw
 
 router = APIRouter(prefix="/site/measurements", tags=["site"])
 
@@ -35,7 +37,8 @@ class MeterReading(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     measured_at: AwareDatetime
-    """When the meters were read; within the last 5 minutes."""
+    """When the meters were read: at most a minute ahead of this server's clock; a reading older than
+    5 minutes only while the controller ran then (it recorded the chargers' power)."""
     pv_kw: PowerKw | None = None
     """PV output [kW]; leave out where no PV meter measures it."""
     base_load_kw: PowerKw | None = None
@@ -61,32 +64,44 @@ class MeterReadingsReceived(BaseModel):
 
 @router.post("", responses=problem_responses(401, 403, 422))
 async def add_measurements(body: MeterReadings, ctx: Ctx, _: Operator) -> MeterReadingsReceived:
-    """Record the site's PV and base-load meter readings of the last 5 minutes."""
+    """Record the site's PV and base-load meter readings, as taken or late (after an outage)."""
     now = ctx.clock.now()
-    for k, reading in enumerate(body.readings):
-        # Only a fresh reading can be paired with the chargers' power now into a grid import;
-        # an older one would put today's charging beside yesterday's load.
-        if not now - FRESH_READING <= reading.measured_at <= now + CLOCK_SKEW:
-            raise HTTPException(
-                422,
-                detail=[
-                    {
-                        "field": f"body.readings.{k}.measured_at",
-                        "message": f"must be within the last {FRESH_READING.total_seconds() / 60:g} minutes "
-                        f"(now is {now.isoformat()})",
-                    }
-                ],
-            )
-    ev_kw = measured_ev_power_kw(await ctx.store.active_transactions(), now)
+    ahead = [k for k, r in enumerate(body.readings) if r.measured_at > now + CLOCK_SKEW]
+    if ahead:
+        raise _refused(ahead, f"must not be ahead of this server's clock (now is {now.isoformat()})")
+    fresh_ev_kw = measured_ev_power_kw(await ctx.store.active_transactions(), now)
+    ev_kw = [
+        fresh_ev_kw if r.measured_at >= now - FRESH_READING else await _recorded_ev_kw(ctx, r.measured_at)
+        for r in body.readings
+    ]
+    unpaired = [k for k, power_kw in enumerate(ev_kw) if power_kw is None]
+    if unpaired:
+        hold_min = RECORDED_EV_POWER_HOLDS.total_seconds() / 60
+        raise _refused(
+            unpaired,
+            f"no EV power was recorded in the {hold_min:g} minutes before this time (the controller was not "
+            "running), so the site's grid import then is unknown; send only readings taken while it ran",
+        )
     samples = [
         SiteSampleRecord(
             measured_at=min(r.measured_at, now),
-            ev_power_kw=ev_kw,
-            grid_import_kw=None if r.pv_kw is None or r.base_load_kw is None else ev_kw + r.base_load_kw - r.pv_kw,
+            ev_power_kw=power_kw,
+            grid_import_kw=None if r.pv_kw is None or r.base_load_kw is None else power_kw + r.base_load_kw - r.pv_kw,
             pv_kw=r.pv_kw,
             base_load_kw=r.base_load_kw,
         )
-        for r in body.readings
+        for r, power_kw in zip(body.readings, ev_kw, strict=True)
+        if power_kw is not None
     ]
     await ctx.store.add_site_samples(samples)
     return MeterReadingsReceived(received=len(samples))
+
+
+async def _recorded_ev_kw(ctx: Ctx, at: datetime) -> float | None:
+    # A reading taken a while ago is paired with the chargers' power the site recorded then, not now:
+    # today's charging beside yesterday's load would be a grid import that never happened.
+    return recorded_ev_power_kw(await ctx.store.site_samples(at - RECORDED_EV_POWER_HOLDS, at), at)
+
+
+def _refused(indexes: list[int], message: str) -> HTTPException:
+    return HTTPException(422, detail=[{"field": f"body.readings.{k}.measured_at", "message": message} for k in indexes])

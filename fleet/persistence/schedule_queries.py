@@ -79,10 +79,11 @@ async def add_site_sample(
     )
 
 
-async def site_samples(session: AsyncSession, since: datetime) -> list[SiteSampleRecord]:
-    rows = await session.scalars(
-        select(SiteSampleRow).where(SiteSampleRow.measured_at >= since).order_by(SiteSampleRow.measured_at)
-    )
+async def site_samples(session: AsyncSession, since: datetime, until: datetime | None) -> list[SiteSampleRecord]:
+    query = select(SiteSampleRow).where(SiteSampleRow.measured_at >= since)
+    if until is not None:
+        query = query.where(SiteSampleRow.measured_at <= until)
+    rows = await session.scalars(query.order_by(SiteSampleRow.measured_at))
     return [
         SiteSampleRecord(
             measured_at=row.measured_at,

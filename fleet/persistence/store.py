@@ -559,11 +559,12 @@ class Store:
                 session, measured_at, ev_power_kw, grid_import_kw, pv_kw, base_load_kw
             )
 
-    async def site_samples(self, since: datetime) -> list[SiteSampleRecord]:
-        """Site samples measured at or after ``since``, oldest first."""
+    async def site_samples(self, since: datetime, until: datetime | None = None) -> list[SiteSampleRecord]:
+        """Site samples measured at or after ``since`` (and at or before ``until``), oldest first."""
         since = require_utc("since", since)
+        until = None if until is None else require_utc("until", until)
         async with self._reading() as session:
-            return await schedule_queries.site_samples(session, since)
+            return await schedule_queries.site_samples(session, since, until)
 
     # History
 

@@ -61,6 +61,15 @@ async def test_a_site_sample_at_the_same_instant_replaces_the_first(store: Store
     ]
 
 
+async def test_site_samples_up_to_an_instant_include_it(store: Store) -> None:
+    for minutes in range(5):
+        await store.add_site_sample(T0 + timedelta(minutes=minutes), 10.0 * minutes, None, None, None)
+
+    samples = await store.site_samples(T0 + timedelta(minutes=1), until=T0 + timedelta(minutes=3))
+
+    assert [s.ev_power_kw for s in samples] == [10.0, 20.0, 30.0]
+
+
 async def test_a_non_finite_power_is_refused(store: Store) -> None:
     with pytest.raises(InvalidValueError, match=r"^pv_kw: must be a finite number"):
         await store.add_site_sample(T0, 100.0, None, math.inf, None)
