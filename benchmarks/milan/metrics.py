@@ -29,6 +29,9 @@ class ControllerMetrics:
     """The energy bill minus what the site would pay without any charging [EUR]."""
     ev_energy_kwh: float
     """Energy through the chargers [kWh]."""
+    open_stay_energy_kwh: float
+    """Of ``ev_energy_kwh``, what went to stays still plugged in when the week ended [kWh]: energy
+    for departures after the week, which a plan may take before or after its end."""
     peak_import_kw: float
     pv_self_consumption_pct: float
     """Share of the PV energy used on site rather than exported [%]."""
@@ -48,6 +51,8 @@ class ControllerMetrics:
     cars_ready: int
     car_shortfall_mean_kwh: float
     """Mean gap between a car's target and its battery at departure, 0 for cars that made it [kWh]."""
+    departure_shortfall_kwh: float
+    """Sum over the week's departures of the gap between target and battery [kWh, battery side]."""
     trips_short: int
     """Trips on which a battery ran empty."""
     plan_calls: int
@@ -101,6 +106,8 @@ def controller_metrics(
     shortfalls_kwh: Sequence[float],
     trips_short: int,
     calls: Sequence[PlanCall],
+    *,
+    open_stay_energy_kwh: float,
 ) -> ControllerMetrics:
     """Measure one controller's week.
 
@@ -119,6 +126,8 @@ def controller_metrics(
         Trips on which a battery ran empty.
     calls
         The controller's re-plans, if it plans.
+    open_stay_energy_kwh
+        EV energy of the week that went to stays still open at its end [kWh].
     """
     if len(shortfalls_kwh) != len(departures):
         raise ValueError(f"shortfalls_kwh: {len(shortfalls_kwh)} values for {len(departures)} departures")
@@ -145,6 +154,7 @@ def controller_metrics(
         * quarter_hour_peak_kw(import_kw),
         ev_cost_eur=cost_eur - bill_eur(scenario, baseline_kw),
         ev_energy_kwh=float(ev_power_kw.sum() * STEP_H),
+        open_stay_energy_kwh=open_stay_energy_kwh,
         peak_import_kw=float(import_kw.max()),
         pv_self_consumption_pct=100.0 * (1.0 - export_kwh / pv_kwh) if pv_kwh > 0 else 100.0,
         grid_violations=int(over.sum()),
@@ -159,6 +169,7 @@ def controller_metrics(
         car_departures=len(cars),
         cars_ready=sum(r for _, r in cars),
         car_shortfall_mean_kwh=float(np.mean(car_short)) if car_short else 0.0,
+        departure_shortfall_kwh=float(sum(shortfalls_kwh)),
         trips_short=trips_short,
         plan_calls=len(calls),
         solve_median_s=float(np.median(solve_s)) if len(calls) else None,

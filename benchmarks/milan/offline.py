@@ -33,6 +33,8 @@ class OfflineResult:
     """Net grid import of each step of the week [kW]."""
     unmet_by_transaction: dict[int, float]
     """Per stay: booked energy the plan does not deliver [kWh]."""
+    open_stay_energy_kwh: float
+    """Energy of the week that the plan gives stays still open at its end [kWh]."""
     status: str
     slots: int
     stays: int
@@ -102,10 +104,14 @@ def offline_optimum(scenario: Scenario, stays: tuple[Stay, ...], *, time_limit_s
     unmet = {stay.transaction_id: plan.unmet_energy_kwh for stay, plan in zip(planned, schedule.plans, strict=True)}
     for stay in stays:
         unmet.setdefault(stay.transaction_id, 0.0)
+    open_kwh = sum(
+        sum(plan.power_kw[:n]) * STEP_H for stay, plan in zip(planned, schedule.plans, strict=True) if not stay.departed
+    )
     return OfflineResult(
         ev_power_kw=ev_kw,
         import_kw=ev_kw + conditions.base_load_kw[:n] - conditions.pv_kw[:n],
         unmet_by_transaction=unmet,
+        open_stay_energy_kwh=float(open_kwh),
         status=schedule.status.value,
         slots=problem.n_slots,
         stays=len(planned),

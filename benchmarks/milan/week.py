@@ -51,6 +51,7 @@ def _plant_metrics(scenario: Scenario, run: PlantRun) -> ControllerMetrics:
         [d.shortfall_kwh for d in run.departures],
         sum(s > 0 for s in run.trip_shortfalls_kwh),
         run.calls,
+        open_stay_energy_kwh=sum(s.metered_kwh for s in run.stays if not s.departed),
     )
 
 
@@ -69,6 +70,7 @@ def _offline_metrics(scenario: Scenario, mpc: PlantRun, offline: OfflineResult) 
         shortfalls,
         sum(s > 0 for s in mpc.trip_shortfalls_kwh),
         (),
+        open_stay_energy_kwh=offline.open_stay_energy_kwh,
     )
 
 
