@@ -18,7 +18,6 @@ from typing import Any
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api
 from nats.js.errors import NotFoundError
 
@@ -35,6 +34,7 @@ from fleet.bus.codec import (
     SignedChain,
     TransactionCostRequest,
 )
+from fleet.bus.fetch_loop import fetch_until_cancelled
 from fleet.bus.headers import CHARGE_POINT, DEADLINE, ERROR, GATEWAY, KIND, REPLY_ID
 from fleet.bus.holders import ChargerHolders
 from fleet.bus.subjects import Subjects
@@ -101,18 +101,7 @@ class EventConsumer:
         if ready is not None:
             ready.set()
         try:
-            while True:
-                try:
-                    messages = await subscription.fetch(FETCH_BATCH, timeout=1.0)
-                except (NatsTimeoutError, TimeoutError):
-                    # nats-py ends a fetch on an idle stream with either, not only its own.
-                    continue
-                except Exception as error:  # the broker is away: wait for the reconnect
-                    log.warning("bus: fetching events failed: %r", error)
-                    await asyncio.sleep(1.0)
-                    continue
-                for message in messages:
-                    self._enqueue(message)
+            await fetch_until_cancelled(lambda: subscription.fetch(FETCH_BATCH, timeout=1.0), self._enqueue)
         finally:
             sweeper.cancel()
             await alive.unsubscribe()
