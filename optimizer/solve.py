@@ -13,6 +13,7 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 
 from optimizer.charge_index import ChargeIndex, build_charge_index
 from optimizer.coefficients import LpCoefficients, lp_coefficients
@@ -92,7 +93,8 @@ def solve(
                 column_values = np.asarray(highs.getSolution().col_value, dtype=np.float64)
                 power_kw = power_from_columns(problem, index, column_values[assembled.layout.power_columns])
         else:
-            model = build_model(problem, index, coefficients)
+            with PauseGC():  # as Pyomo's own writers do: many small objects, none of them garbage
+                model = build_model(problem, index, coefficients)
             built_s = time.perf_counter()
             result = backend(model, time_limit_s=time_limit_s)
             if result.outcome is not LpOutcome.NO_SOLUTION:

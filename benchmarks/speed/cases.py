@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from benchmarks.speed.floor import FloorResult, core_problem, solve_floor
+from benchmarks.speed.lean_pyomo import LeanPyomoResult, solve_lean_pyomo
 from benchmarks.speed.pipeline import ReplanOutcome, problem_of, replan_once
 from benchmarks.speed.pyomo_path import PyomoPathResult, solve_with_solver_factory
 from benchmarks.speed.snapshot import Snapshot, milan_site, scaled_site, take_snapshot
@@ -85,6 +86,8 @@ class CaseResult:
     """``optimizer.solve`` on the core LP (optional terms at their defaults), the floor's problem."""
     pyomo_solve: TimeStats
     """``optimizer.solve`` on the core LP through the Pyomo model (compiled to matrices, then HiGHS)."""
+    lean_pyomo: TimeStats
+    """The floor's LP through the leanest Pyomo model (:mod:`benchmarks.speed.lean_pyomo`)."""
     solver_factory: TimeStats | None
     warm: TimeStats
     """:class:`optimizer.replan.Replanner` re-solving after a meter value changed every need."""
@@ -97,6 +100,7 @@ class CaseResult:
     """The same cost of the floor's plan [EUR]."""
     floor_lp_objective_eur: float
     solver_factory_lp_objective_eur: float | None
+    lean_pyomo_lp_objective_eur: float
 
     @property
     def goal_met(self) -> bool:
@@ -109,6 +113,10 @@ class CaseResult:
     @property
     def pyomo_over_floor(self) -> float:
         return self.pyomo_solve.median_s / self.floor_total.median_s
+
+    @property
+    def lean_pyomo_over_floor(self) -> float:
+        return self.lean_pyomo.median_s / self.floor_total.median_s
 
     @property
     def solver_factory_over_floor(self) -> float | None:
@@ -146,18 +154,20 @@ def measure_case(
     pyomo_runs: list[tuple[float, Schedule]] = []
     floors: list[FloorResult] = []
     factory: list[PyomoPathResult] = []
+    lean: list[LeanPyomoResult] = []
 
     def one_round() -> None:
         core_runs.append(_timed_solve(problem))
         pyomo_runs.append(_timed_solve(problem, backend=solve_lp_with_highs))
         floors.append(solve_floor(problem, time_limit_s=SOLVER_TIME_LIMIT_S))
+        lean.append(solve_lean_pyomo(problem, time_limit_s=SOLVER_TIME_LIMIT_S))
         if with_solver_factory:
             factory.append(solve_with_solver_factory(problem, time_limit_s=SOLVER_TIME_LIMIT_S))
 
     repeat(one_round, repeats=repeats, budget_s=budget_s)
     schedule = core_runs[-1][1]
     progress(
-        f"{case.name}: {len(core_runs)} rounds of optimizer.solve, the Pyomo model path, the floor"
+        f"{case.name}: {len(core_runs)} rounds of optimizer.solve, the Pyomo model path, the floor, the lean Pyomo path"
         + (" and SolverFactory('highs')" if with_solver_factory else "")
         + " on the core LP"
     )
@@ -183,6 +193,7 @@ def measure_case(
         floor_total=time_stats([f.total_s for f in floors]),
         core_solve=time_stats([t for t, _ in core_runs]),
         pyomo_solve=time_stats([t for t, _ in pyomo_runs]),
+        lean_pyomo=time_stats([r.total_s for r in lean]),
         solver_factory=time_stats([f.total_s for f in factory]) if factory else None,
         warm=warm,
         warm_starts=starts,
@@ -191,6 +202,7 @@ def measure_case(
         floor_plan_objective_eur=plan_cost_eur(problem, floor_plan),
         floor_lp_objective_eur=floors[-1].objective_eur,
         solver_factory_lp_objective_eur=factory[-1].objective_eur if factory else None,
+        lean_pyomo_lp_objective_eur=lean[-1].objective_eur,
     )
 
 

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.speed.floor import core_problem, solve_floor
+from benchmarks.speed.floor import build_lp, core_problem, solve_floor
+from benchmarks.speed.lean_pyomo import lean_model, solve_lean_pyomo
 from benchmarks.speed.snapshot import scaled_site, take_snapshot
 from benchmarks.speed.stats import repeat, time_stats
 from optimizer import ChargingProblem, VehicleRequest, solve
@@ -139,6 +140,19 @@ def test_the_floors_plan_costs_what_optimizer_solve_reports(problem: ChargingPro
     tie_break_bound_eur = sum(TIE_BREAK_EUR_PER_KWH_PER_SLOT * slots * v.energy_needed_kwh for v in problem.vehicles)
     assert schedule.objective_eur is not None
     assert plan_cost_eur(problem, floor_plan) == pytest.approx(schedule.objective_eur, abs=tie_break_bound_eur + 1e-6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(problems())
+def test_the_lean_pyomo_model_is_the_floors_lp(problem: ChargingProblem) -> None:
+    lp, _, _ = build_lp(problem)
+    model = lean_model(lp)
+
+    assert len(model.x) == lp.col_cost.size
+    assert len(model.rows) == lp.row_lower.size
+    assert solve_lean_pyomo(problem).objective_eur == pytest.approx(
+        solve_floor(problem).objective_eur, rel=1e-7, abs=1e-7
+    )
 
 
 def test_the_floor_refuses_a_problem_with_terms_it_does_not_model() -> None:
