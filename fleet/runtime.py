@@ -115,12 +115,23 @@ def vehicle_records(site: SiteConfig) -> list[VehicleRecord]:
 class Runtime:
     """Everything one process runs: OCPP server, API and page, control loop, monitor, simulator."""
 
-    def __init__(self, site: SiteConfig, settings: RunSettings, *, secret_hasher: SecretHasher | None = None) -> None:
+    def __init__(
+        self,
+        site: SiteConfig,
+        settings: RunSettings,
+        *,
+        secret_hasher: SecretHasher | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        """``clock`` is the site's time (planning, bookings, the page); by default the system's, or
+        the simulation's when ``settings.simulate``. Credentials and tokens always use the system's."""
         self.site = site
         self.settings = settings
         self._secret_hasher = secret_hasher
         self.clock: Clock
-        if settings.simulate:
+        if clock is not None:
+            self.clock = clock
+        elif settings.simulate:
             start = settings.start_utc or SystemClock().now()
             self.clock = ScaledClock(start_utc=start, speedup=settings.speedup)
         else:

@@ -15,6 +15,7 @@ from fleet.auth.secrets_hashing import SecretHasher
 from fleet.persistence.access_records import AccountKind
 from fleet.runtime import RunSettings, Runtime, vehicle_records
 from fleet.site_config import load_site
+from tests.fleet.site_times import marked_clock
 
 BASE_URL = "http://vettabbia.test"
 TOKEN_URL = "/api/v1/auth/token"
@@ -44,9 +45,11 @@ def fast_hasher() -> SecretHasher:
 
 
 @pytest.fixture
-async def runtime(database_url: str) -> AsyncIterator[Runtime]:
+async def runtime(database_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Runtime]:
+    """On the system's clock; a test marked ``site_time(start_utc)`` gets a clock that starts there
+    and runs at real speed, for what depends on the hour (the base load, the PV, the bands)."""
     settings = RunSettings(database_url=database_url, token_key=TEST_KEY)
-    rt = Runtime(load_site(), settings, secret_hasher=fast_hasher())
+    rt = Runtime(load_site(), settings, secret_hasher=fast_hasher(), clock=marked_clock(request))
     await rt.store.migrate()
     await rt.store.upsert_vehicles(vehicle_records(rt.site))
     for account in ACCOUNTS.values():

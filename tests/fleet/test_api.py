@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from fleet.runtime import Runtime
+from tests.fleet.site_times import NIGHT_UTC
 
 
 async def test_site_before_anything_connected(api: httpx.AsyncClient) -> None:
@@ -130,6 +131,7 @@ async def test_openapi_documents_every_resource(api: httpx.AsyncClient) -> None:
     assert (await api.get("/docs")).status_code == 200
 
 
+@pytest.mark.site_time(NIGHT_UTC)
 async def test_yard_round_trip_and_a_recommendation_in_the_plan(runtime: Runtime, api: httpx.AsyncClient) -> None:
     departure = runtime.clock.now() + timedelta(hours=4)
     body = {"departure_at": departure.isoformat(), "energy_needed_kwh": 30, "priority": 3}

@@ -18,6 +18,7 @@ from fleet.persistence.access_records import AccountKind
 from fleet.runtime import RunSettings, Runtime, vehicle_records
 from fleet.site_config import load_site
 from tests.fleet.conftest import ACCOUNTS, BASE_URL, TEST_KEY, fast_hasher, sign_in
+from tests.fleet.site_times import NIGHT_UTC, marked_clock
 from tests.ocpp_server.support import ReceivedProfile, TestChargePoint, charger, running, until
 
 AC_CHARGER = "MI-AC-01"
@@ -63,10 +64,10 @@ async def test_capabilities_come_from_the_site_file_and_the_failsafe_is_in_each_
 
 
 @pytest.fixture
-async def operator_only(database_url: str) -> AsyncIterator[Runtime]:
+async def operator_only(database_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Runtime]:
     """A runtime with an operator account only, its OCPP server started by the test."""
     settings = RunSettings(database_url=database_url, token_key=TEST_KEY)
-    rt = Runtime(load_site(), settings, secret_hasher=fast_hasher())
+    rt = Runtime(load_site(), settings, secret_hasher=fast_hasher(), clock=marked_clock(request))
     await rt.store.migrate()
     await rt.store.upsert_vehicles(vehicle_records(rt.site))
     operator = ACCOUNTS["operator"]
@@ -91,6 +92,7 @@ def _wire_periods(received: ReceivedProfile) -> list[dict[str, Any]]:
     return [{"start_offset_s": p["start_period"], "limit": p["limit"]} for p in schedule["charging_schedule_period"]]
 
 
+@pytest.mark.site_time(NIGHT_UTC)
 async def test_the_installed_profile_is_what_the_charger_accepted(operator_only: Runtime) -> None:
     runtime = operator_only
     async with running(runtime.central) as url, charger(url, AC_CHARGER) as cp:

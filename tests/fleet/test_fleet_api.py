@@ -14,6 +14,7 @@ import pytest
 from fleet.grid_limits import limit_now_kw, slot_caps_kw
 from fleet.persistence.records import GridLimitRecord
 from fleet.runtime import Runtime
+from tests.fleet.site_times import NIGHT_UTC
 
 NEW_CAR = {
     "id": "CAR-99",
@@ -102,6 +103,7 @@ async def _plug_in(runtime: Runtime, charger: str, vehicle_id: str) -> None:
     await runtime.store.start_transaction(charger, 1, f"RFID-{vehicle_id}", vehicle_id, 0.0, runtime.clock.now())
 
 
+@pytest.mark.site_time(NIGHT_UTC)
 async def test_readiness_under_the_current_plan(runtime: Runtime, admin: httpx.AsyncClient) -> None:
     assert (await admin.get("/api/v1/vehicles/VAN-03/readiness")).json()["status"] == "no_plan"
     now = runtime.clock.now()
