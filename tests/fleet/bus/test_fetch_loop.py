@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 from nats.aio.msg import Msg
@@ -11,6 +12,20 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from fleet.bus.fetch_loop import fetch_until_cancelled
 
 ENDS_WITHIN_S = 2.0
+
+
+def _scripted(answers: list[list[Msg] | Exception]) -> Callable[[], Awaitable[list[Msg]]]:
+    """A fetch that gives ``answers`` in turn (raising the exceptions), then waits for ever."""
+
+    async def fetch() -> list[Msg]:
+        if not answers:
+            await asyncio.sleep(3600)
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    return fetch
 
 
 def _message(n: int) -> Msg:
@@ -59,20 +74,12 @@ async def test_idle_timeouts_go_on_and_every_message_is_handled_in_order() -> No
     handled: list[str] = []
     all_handled = asyncio.Event()
 
-    async def fetch() -> list[Msg]:
-        if not answers:
-            await asyncio.sleep(3600)
-        answer = answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
     def handle(message: Msg) -> None:
         handled.append(message.subject)
         if len(handled) == 3:
             all_handled.set()
 
-    loop = asyncio.create_task(fetch_until_cancelled(fetch, handle))
+    loop = asyncio.create_task(fetch_until_cancelled(_scripted(answers), handle))
     try:
         await asyncio.wait_for(all_handled.wait(), ENDS_WITHIN_S)
     finally:
@@ -87,15 +94,7 @@ async def test_a_broker_error_is_waited_out() -> None:
     answers: list[list[Msg] | Exception] = [ConnectionError("broker away"), [_message(1)]]
     got = asyncio.Event()
 
-    async def fetch() -> list[Msg]:
-        if not answers:
-            await asyncio.sleep(3600)
-        answer = answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-    loop = asyncio.create_task(fetch_until_cancelled(fetch, lambda _: got.set()))
+    loop = asyncio.create_task(fetch_until_cancelled(_scripted(answers), lambda _: got.set()))
     try:
         await asyncio.wait_for(got.wait(), 5.0)
     finally:
