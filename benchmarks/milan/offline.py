@@ -101,17 +101,19 @@ def offline_optimum(scenario: Scenario, stays: tuple[Stay, ...], *, time_limit_s
     n = scenario.n_steps
     ev_kw = np.asarray(schedule.ev_power_kw[:n], dtype=np.float64)
     conditions = scenario.conditions
-    unmet = {stay.transaction_id: plan.unmet_energy_kwh for stay, plan in zip(planned, schedule.plans, strict=True)}
+    unmet: dict[int, float] = {}
+    open_kwh = 0.0
+    for stay, plan in zip(planned, schedule.plans, strict=True):
+        unmet[stay.transaction_id] = plan.unmet_energy_kwh
+        if not stay.departed:
+            open_kwh += sum(plan.power_kw[:n]) * STEP_H
     for stay in stays:
         unmet.setdefault(stay.transaction_id, 0.0)
-    open_kwh = sum(
-        sum(plan.power_kw[:n]) * STEP_H for stay, plan in zip(planned, schedule.plans, strict=True) if not stay.departed
-    )
     return OfflineResult(
         ev_power_kw=ev_kw,
         import_kw=ev_kw + conditions.base_load_kw[:n] - conditions.pv_kw[:n],
         unmet_by_transaction=unmet,
-        open_stay_energy_kwh=float(open_kwh),
+        open_stay_energy_kwh=open_kwh,
         status=schedule.status.value,
         slots=problem.n_slots,
         stays=len(planned),

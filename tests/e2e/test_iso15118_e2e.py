@@ -19,10 +19,9 @@ from ocpp.v201 import call
 
 from fleet.runtime import RunSettings, Runtime
 from fleet.site_config import load_site
-from ocpp_server.simulator.clock import ScaledClock
 from tests.e2e.ports import free_port
 from tests.e2e.stopping import stop_runtime
-from tests.fleet.site_times import NIGHT_UTC
+from tests.fleet.site_times import NIGHT_UTC, marked_clock
 from tests.ocpp_server.v201.station import Station201, station
 
 pytestmark = pytest.mark.e2e
@@ -34,10 +33,9 @@ RENEGOTIATED_MAX_POWER_KW = 3.0
 
 
 @pytest.fixture
-async def runtime(database_url: str) -> AsyncIterator[Runtime]:
+async def runtime(database_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Runtime]:
     settings = RunSettings(database_url=database_url, ocpp_port=free_port(), http_port=free_port())
-    # At night: by day the base load fills the room the plan has beside 59 idle connectors.
-    rt = Runtime(load_site(), settings, clock=ScaledClock(start_utc=NIGHT_UTC, speedup=1.0))
+    rt = Runtime(load_site(), settings, clock=marked_clock(request))
     task = asyncio.create_task(rt.run())
     await asyncio.wait_for(rt.ready.wait(), 30)
     yield rt
@@ -74,6 +72,8 @@ def planned_kwh(profile: dict[str, Any], until: datetime) -> tuple[float, float]
     return before, after
 
 
+# At night: by day the base load fills the room the plan has beside 59 idle connectors.
+@pytest.mark.site_time(NIGHT_UTC)
 async def test_tc_k_15118_needs_come_back_as_the_optimisers_tx_profile(runtime: Runtime) -> None:
     url = f"ws://127.0.0.1:{runtime.settings.ocpp_port}"
     async with station(url, STATION, central=runtime.central) as cs:
