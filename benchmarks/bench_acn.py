@@ -43,7 +43,15 @@ QUICK_FIRST_DAY = 4
 MONTH_DAYS = 31
 UPPER_BOUND_FACETS = 64
 """Sides of the outer polygon of the upper bound: at most 1/cos(pi/64) - 1 = 0.12 % too loose."""
-DEFAULT_MPC = MpcSettings(facets=16, fine_periods=12, coarse_periods=12, power_change_weight=0.001, round_up_first=True)
+DEFAULT_MPC = MpcSettings(
+    facets=16,
+    fine_periods=12,
+    coarse_periods=12,
+    power_change_weight=0.001,
+    round_up_first=True,
+    expected_days=1,
+    expected_weight=0.5,
+)
 """The recorded settings: steady plans while every session can be met, pilots rounded up to the plan first."""
 
 
@@ -81,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         price_rise_per_kwh_h=args.price_rise,
         power_change_weight=args.power_change_weight,
         round_up_first=args.round_up_first,
+        expected_days=args.expected_days,
+        expected_weight=args.expected_weight,
+        expected_within_h=args.expected_within_h,
     )
     sessions = sessions_in_days(load_sessions(path), first_day=first_day, n_days=n_days)
     data = {
@@ -241,6 +252,24 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         action=argparse.BooleanOptionalAction,
         default=DEFAULT_MPC.round_up_first,
         help="round pilots up to the plan where feasible before the least-laxity reallocation",
+    )
+    parser.add_argument(
+        "--expected-days",
+        type=int,
+        default=DEFAULT_MPC.expected_days,
+        help="plan today's arrivals to come as those of this many past days of the same kind (0: off)",
+    )
+    parser.add_argument(
+        "--expected-weight",
+        type=float,
+        default=DEFAULT_MPC.expected_weight,
+        help="unmet-energy weight of an expected session, relative to a present one",
+    )
+    parser.add_argument(
+        "--expected-within-h",
+        type=float,
+        default=DEFAULT_MPC.expected_within_h,
+        help="how far ahead expected arrivals are planned [h]",
     )
     parser.add_argument(
         "--reuse-baselines",

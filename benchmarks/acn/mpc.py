@@ -1,6 +1,7 @@
 """The optimiser as an ACN-Sim scheduling algorithm: model-predictive control over 5-minute periods.
 
-At every period the active sessions become a ChargingProblem over the time until the last estimated
+At every period the active sessions, and the arrivals expected later today when asked for
+(:mod:`benchmarks.acn.arrivals`), become a ChargingProblem over the time until the last estimated
 departure: energy maximisation (flat price, the same unmet-energy penalty for every session, the
 optimiser's tie-break towards earlier charging), the EVSEs' maximum power, and the network's
 constraints as phasor limits. A plan that meets every session may be replaced by one at steady
@@ -19,6 +20,7 @@ import numpy as np
 from acnportal.acnsim.interface import InfrastructureInfo, SessionInfo  # type: ignore[import-untyped]
 from acnportal.algorithms import BaseAlgorithm, infrastructure_constraints_feasible  # type: ignore[import-untyped]
 
+from benchmarks.acn.arrivals import ArrivalHistory, ExpectedSession
 from benchmarks.acn.network import NetworkModel, limits_that_can_bind, network_model, phasor_limits
 from benchmarks.acn.pilots import ceil_pilot_a, round_to_feasible_pilots
 from optimizer import ChargingProblem, PhasorLimit, Schedule, SolveStatus, VehicleRequest, solve
@@ -62,6 +64,14 @@ class MpcSettings:
         Before handing out what rounding left unused in laxity order, raise each EVSE to the allowed
         pilot at or above its plan where the exact limits allow
         (:func:`~benchmarks.acn.pilots.round_to_feasible_pilots`).
+    expected_days
+        Plan today's arrivals still to come as those of this many past days of the same kind
+        (:mod:`benchmarks.acn.arrivals`); 0 plans the present sessions only.
+    expected_weight
+        Unmet-energy weight of an expected session drawn from one day, relative to a present one;
+        each is divided by the number of days drawn from.
+    expected_within_h
+        How far ahead expected arrivals are planned [h].
     """
 
     facets: int = 32
@@ -72,6 +82,9 @@ class MpcSettings:
     price_rise_per_kwh_h: float = 0.0
     power_change_weight: float = 0.0
     round_up_first: bool = False
+    expected_days: int = 0
+    expected_weight: float = 0.5
+    expected_within_h: float = 12.0
 
     def __post_init__(self) -> None:
         if self.facets < 4:
@@ -84,6 +97,12 @@ class MpcSettings:
             raise ValueError(f"price_rise_per_kwh_h: must not be negative, got {self.price_rise_per_kwh_h}")
         if self.power_change_weight < 0:
             raise ValueError(f"power_change_weight: must not be negative, got {self.power_change_weight}")
+        if self.expected_days < 0:
+            raise ValueError(f"expected_days: must not be negative, got {self.expected_days}")
+        if not 0 < self.expected_weight <= 1:
+            raise ValueError(f"expected_weight: in (0, 1], got {self.expected_weight}")
+        if self.expected_within_h <= 0:
+            raise ValueError(f"expected_within_h: must be positive, got {self.expected_within_h}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +117,8 @@ class CallRecord:
     raised: int
     feasible: bool
     """The returned pilots passed the network's own feasibility test."""
+    expected: int = 0
+    """Sessions expected to plug in later that the plan kept room for."""
 
 
 def slot_grid(horizon_periods: int, settings: MpcSettings) -> tuple[tuple[int, int], ...]:
@@ -167,6 +188,31 @@ def vehicle_request(
     )
 
 
+def expected_request(
+    expected: ExpectedSession,
+    model: NetworkModel,
+    slots: Sequence[tuple[int, int]],
+    settings: MpcSettings,
+    *,
+    now: int,
+    period_h: float,
+) -> VehicleRequest:
+    """An expected session as an expected vehicle: its stay moved to today, its weight scaled down."""
+    station = model.station_ids.index(expected.station_id)
+    start = expected.arrival - now
+    end = start + expected.stay_periods
+    return VehicleRequest(
+        vehicle_id=expected.key,
+        connector_key=expected.station_id,
+        max_power_kw=min(model.max_pilot_a[station], expected.max_rate_a) * model.kw_per_a(station),
+        energy_needed_kwh=expected.requested_kwh,
+        available_h=tuple(max(0, min(end, first + length) - max(start, first)) * period_h for first, length in slots),
+        priority=settings.expected_weight * expected.weight,
+        efficiency=1.0,
+        expected=True,
+    )
+
+
 def planning_problem(
     sessions: Sequence[SessionInfo],
     model: NetworkModel,
@@ -176,6 +222,7 @@ def planning_problem(
     now: int,
     now_utc: datetime,
     period_h: float,
+    expected: Sequence[ExpectedSession] = (),
 ) -> ChargingProblem:
     """The ChargingProblem of one MPC call.
 
@@ -186,28 +233,39 @@ def planning_problem(
     model, limits
         The network and its phasor limits.
     settings
-        The slot grid's shape.
+        The slot grid's shape; the weight of expected sessions.
     now, now_utc
         The current period and its start.
     period_h
         Length of a period [h].
+    expected
+        Sessions expected to plug in later (:meth:`benchmarks.acn.arrivals.ArrivalHistory.expected`):
+        planned after the present ones as expected vehicles, so that the plan keeps room for them.
 
     Returns
     -------
     ChargingProblem
-        Slots from now to the last estimated departure; no base load or PV; a grid limit no plan
-        can reach (the network limits bind instead); a flat price, raised from slot to slot by
-        ``settings.price_rise_per_kwh_h`` times the hours from now to the slot's start; only the
-        phasor limits the active sessions can reach
+        Slots from now to the last estimated departure (of an expected session too, at most a day
+        ahead); no base load or PV; a grid limit no plan can reach (the network limits bind
+        instead); a flat price, raised from slot to slot by ``settings.price_rise_per_kwh_h`` times
+        the hours from now to the slot's start; only the phasor limits the sessions can reach
         (:func:`~benchmarks.acn.network.limits_that_can_bind`).
     """
     if not sessions:
         raise ValueError("sessions: a planning problem needs at least one active session")
     horizon = max(max(s.estimated_departure - now, 1) for s in sessions)
+    if expected:
+        day_periods = round(24.0 / period_h)
+        horizon = max(horizon, min(max(e.arrival + e.stay_periods - now for e in expected), day_periods))
     slots = slot_grid(horizon, settings)
-    vehicles = tuple(vehicle_request(s, model, slots, now=now, period_h=period_h) for s in sessions)
+    vehicles = tuple(vehicle_request(s, model, slots, now=now, period_h=period_h) for s in sessions) + tuple(
+        expected_request(e, model, slots, settings, now=now, period_h=period_h) for e in expected
+    )
     unreachable_kw = sum(v.max_power_kw for v in vehicles) + 1.0
-    in_use = limits_that_can_bind(limits, {v.connector_key: v.max_power_kw for v in vehicles})
+    reach_kw: dict[str, float] = {}
+    for vehicle in vehicles:
+        reach_kw[vehicle.connector_key] = reach_kw.get(vehicle.connector_key, 0.0) + vehicle.max_power_kw
+    in_use = limits_that_can_bind(limits, reach_kw)
     n_slots = len(slots)
     zeros = (0.0,) * n_slots
     return ChargingProblem(
@@ -249,14 +307,16 @@ def plan_call(problem: ChargingProblem, settings: MpcSettings, solver: Solver) -
     -----
     A plan that charges every session as early as possible fills some sessions at once and leaves
     others for later; arrivals to come then find fewer sessions left to share the network's phases
-    with. While every present session can be met, the steady plan delivers the same energy and keeps
+    with. Only present sessions count as met or not: expected ones may not come. While every
+    present session can be met, the steady plan delivers the same energy and keeps
     demand on more EVSEs. Under a shortfall the first plan is kept: a steady plan then spreads a
     short supply thinly, many planned currents fall below the EVSEs' minimum pilots (6 A, 8 A) and
     round to 0, and on the ACN benchmark at 10 kW that lost energy (docs/benchmarks/acn.md).
     """
     plan = solver(problem)
     time_s = plan.solve_time_s
-    if settings.power_change_weight <= 0 or plan.unmet_energy_kwh > ALL_MET_KWH:
+    present_unmet_kwh = sum(p.unmet_energy_kwh for p in plan.plans if not p.expected)
+    if settings.power_change_weight <= 0 or present_unmet_kwh > ALL_MET_KWH:
         return plan, time_s
     steady = solver(replace(problem, power_change_weight_eur_per_kw=settings.power_change_weight))
     time_s += steady.solve_time_s
@@ -293,6 +353,7 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
         self.calls: list[CallRecord] = []
         self._on_new_day = on_new_day
         self._day = -1
+        self._history: ArrivalHistory | None = None
 
     def _network(self, infrastructure: InfrastructureInfo) -> tuple[NetworkModel, tuple[PhasorLimit, ...]]:
         # the network does not change during a simulation: convert it once
@@ -300,6 +361,18 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
             model = network_model(infrastructure)
             self._limits = (model, phasor_limits(model, facets=self.settings.facets))
         return self._limits
+
+    def _expected(
+        self, active_sessions: Sequence[SessionInfo], *, now: int, day: int, weekend: bool
+    ) -> tuple[ExpectedSession, ...]:
+        """Record the sessions seen now; the arrivals expected later today."""
+        if self.settings.expected_days == 0:
+            return ()
+        if self._history is None:
+            self._history = ArrivalHistory(periods_per_day=round(24 * 60 / self.interface.period))
+        self._history.record(active_sessions, day=day, weekend=weekend)
+        within = round(self.settings.expected_within_h * 60 / self.interface.period)
+        return self._history.expected(now, days=self.settings.expected_days, within_periods=within)
 
     def schedule(self, active_sessions: list[SessionInfo]) -> dict[str, list[float]]:
         """Pilots [A] for the current period, one per active session's station."""
@@ -314,9 +387,18 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
         model, limits = self._network(infrastructure)
         now = int(self.interface.current_time)
         period_h = float(self.interface.period) / 60.0
-        now_utc = self.interface.current_datetime.astimezone(UTC)
+        local_now = self.interface.current_datetime
+        now_utc = local_now.astimezone(UTC)
+        expected = self._expected(active_sessions, now=now, day=day, weekend=local_now.weekday() >= 5)
         problem = planning_problem(
-            active_sessions, model, limits, self.settings, now=now, now_utc=now_utc, period_h=period_h
+            active_sessions,
+            model,
+            limits,
+            self.settings,
+            now=now,
+            now_utc=now_utc,
+            period_h=period_h,
+            expected=expected,
         )
         plan, optimiser_time_s = plan_call(problem, self.settings, self._solver)
 
@@ -324,7 +406,7 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
         planned_a = np.zeros(n)
         upper_a = np.zeros(n)
         laxity_h: dict[int, float] = {}
-        for session, vehicle in zip(active_sessions, problem.vehicles, strict=True):
+        for session, vehicle in zip(active_sessions, problem.vehicles[: len(active_sessions)], strict=True):
             station = model.station_ids.index(session.station_id)
             kw_per_a = model.kw_per_a(station)
             vehicle_plan = plan.plan_for(vehicle.vehicle_id)
@@ -350,6 +432,7 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
                 repairs=pilots.repairs,
                 raised=pilots.raised,
                 feasible=bool(self.interface.is_feasible(schedule)),
+                expected=len(expected),
             )
         )
         return schedule

@@ -16,6 +16,7 @@ from acnportal.algorithms import (  # type: ignore[import-untyped]
     first_come_first_served,
 )
 
+from benchmarks.acn.arrivals import ArrivalHistory, ExpectedSession
 from benchmarks.acn.mpc import MpcSettings, OptimiserMPC, plan_call, planning_problem, slot_grid
 from benchmarks.acn.network import infrastructure_of, network_model, phasor_limits
 from benchmarks.acn.sessions import AcnSession, event_queue
@@ -137,11 +138,17 @@ def test_a_shortfall_keeps_the_plan_that_charges_early() -> None:
     assert plan.unmet_energy_kwh == pytest.approx(2.0 - 20 * KW_PER_A / 3, abs=1e-6)
 
 
-def test_settings_reject_a_negative_rise_or_weight() -> None:
+def test_settings_reject_values_out_of_range() -> None:
     with pytest.raises(ValueError, match="price_rise_per_kwh_h"):
         MpcSettings(price_rise_per_kwh_h=-0.1)
     with pytest.raises(ValueError, match="power_change_weight"):
         MpcSettings(power_change_weight=-0.1)
+    with pytest.raises(ValueError, match="expected_days"):
+        MpcSettings(expected_days=-1)
+    with pytest.raises(ValueError, match="expected_weight"):
+        MpcSettings(expected_weight=0.0)
+    with pytest.raises(ValueError, match="expected_within_h"):
+        MpcSettings(expected_within_h=0.0)
 
 
 def test_one_session_alone_charges_at_full_pilot_until_met() -> None:
@@ -206,3 +213,138 @@ def test_no_active_session_means_no_solve() -> None:
     simulate(mpc, [session("s1", "AB-AV", arrival=3, departure=5, energy_kwh=1.0)], line_b_limit_a=40.0)
     assert mpc.calls[0].status == "idle"
     assert {call.status for call in mpc.calls[3:5]} == {"optimal"}
+
+
+def test_expected_sessions_are_planned_after_the_present_ones() -> None:
+    model = network_model(infrastructure_of(tiny_network(line_b_limit_a=AB_LIMIT_A)))
+    info = SessionInfo("AB-AV", "s1", 5.0, 3.0, arrival=2, departure=14, estimated_departure=14, current_time=10)
+    later = ExpectedSession(
+        key="expected-0-x",
+        station_id="BC-BASIC",
+        arrival=13,
+        stay_periods=6,
+        requested_kwh=2.0,
+        max_rate_a=16.0,
+        weight=0.5,
+    )
+    settings = MpcSettings(fine_periods=2, coarse_periods=3, expected_weight=0.4)
+
+    problem = planning_problem(
+        [info],
+        model,
+        phasor_limits(model, facets=16),
+        settings,
+        now=10,
+        now_utc=START,
+        period_h=PERIOD_H,
+        expected=[later],
+    )
+
+    # the horizon reaches the expected departure (period 19): slots of 1, 1, 3 and 3 periods and 1
+    assert problem.slot_duration_h == pytest.approx((PERIOD_H, PERIOD_H, 3 * PERIOD_H, 3 * PERIOD_H, PERIOD_H))
+    present, expected = problem.vehicles
+    assert not present.expected
+    assert present.available_h == pytest.approx((PERIOD_H, PERIOD_H, 2 * PERIOD_H, 0.0, 0.0))
+    assert expected.expected
+    assert expected.vehicle_id == "expected-0-x"
+    assert expected.priority == pytest.approx(0.2)
+    assert expected.max_power_kw == pytest.approx(16 * KW_PER_A)  # the car's limit below the EVSE's 32 A
+    assert expected.energy_needed_kwh == 2.0
+    # here from period 13 (slot 2: 12-14) to 19 (slot 3 ends at 18, slot 4 holds period 18)
+    assert expected.available_h == pytest.approx((0.0, 0.0, 2 * PERIOD_H, 3 * PERIOD_H, PERIOD_H))
+
+
+def test_an_expected_session_short_of_energy_does_not_stop_the_steady_plan() -> None:
+    model = network_model(infrastructure_of(tiny_network(line_b_limit_a=40.0)))
+    info = SessionInfo("AB-AV", "s1", 1.0, 0.0, arrival=10, departure=14, estimated_departure=14, current_time=10)
+    # 50 kWh in 3 periods cannot be met, but it may not come
+    greedy = ExpectedSession(
+        key="expected-0-y",
+        station_id="BC-BASIC",
+        arrival=11,
+        stay_periods=3,
+        requested_kwh=50.0,
+        max_rate_a=32.0,
+        weight=1.0,
+    )
+    settings = MpcSettings(power_change_weight=0.001)
+    problem = planning_problem(
+        [info],
+        model,
+        phasor_limits(model, facets=16),
+        settings,
+        now=10,
+        now_utc=START,
+        period_h=PERIOD_H,
+        expected=[greedy],
+    )
+    solver = CountingSolver()
+
+    plan, _ = plan_call(problem, settings, solver)
+
+    assert solver.calls == 2
+    assert plan.unmet_energy_kwh > 40.0
+
+
+@pytest.mark.parametrize(("expected_days", "first_hour_kwh"), [(0, 2.75), (1, 5.5 - (32 * KW_PER_A - 5.5))])
+def test_a_stay_makes_room_for_an_arrival_seen_on_the_day_before(expected_days: int, first_hour_kwh: float) -> None:
+    # 08:00 a car staying 2 h plugs in on the ClipperCreek wanting 5.5 kWh; the day before, at 09:00,
+    # a car staying 1 h and wanting as much plugged in on the AeroVironment. The two share the AB
+    # pod's 32 A (6.656 kW). Alone, the steady plan charges 2.75 kW for 2 h; expecting the second
+    # car, the first must take all but 6.656 - 5.5 kWh of its energy in the hour it is alone.
+    model = network_model(infrastructure_of(tiny_network(line_b_limit_a=40.0, ab_pod_limit_a=32.0)))
+    history = ArrivalHistory(periods_per_day=288)
+    history.record([SessionInfo("AB-AV", "yesterday", 5.5, 0.0, arrival=108, departure=120)], day=0, weekend=False)
+    now = 288 + 96
+    today = SessionInfo("AB-CC", "today", 5.5, 0.0, arrival=now, departure=now + 24, current_time=now)
+    history.record([today], day=1, weekend=False)
+    settings = MpcSettings(fine_periods=12, power_change_weight=0.001, expected_days=expected_days)
+    expected = history.expected(now, days=settings.expected_days, within_periods=144)
+    problem = planning_problem(
+        [today],
+        model,
+        phasor_limits(model, facets=16),
+        settings,
+        now=now,
+        now_utc=START,
+        period_h=PERIOD_H,
+        expected=expected,
+    )
+
+    plan, _ = plan_call(problem, settings, solve)
+
+    own = plan.plan_for("today")
+    assert own is not None
+    assert len(expected) == expected_days
+    assert own.planned_energy_kwh == pytest.approx(5.5, abs=1e-6)
+    first_hour_kw = own.power_kw[:12]
+    assert sum(first_hour_kw) / 12 == pytest.approx(first_hour_kwh, abs=1e-4)
+    if expected_days:
+        (arrival,) = (p for p in plan.plans if p.expected)
+        assert arrival.planned_energy_kwh == pytest.approx(5.5, abs=1e-6)
+
+
+def test_the_second_of_two_like_days_is_planned_with_the_first_days_arrivals() -> None:
+    # each day: 08:00 a car staying 2 h on the ClipperCreek, 09:00 one staying 1 h on the AeroVironment
+    sessions = tuple(
+        session(f"{name}-{day}", station, arrival=day * 288 + start, departure=day * 288 + 120, energy_kwh=5.5)
+        for day in (0, 1)
+        for name, station, start in (("long", "AB-CC", 96), ("short", "AB-AV", 108))
+    )
+    mpc = OptimiserMPC(MpcSettings(fine_periods=12, power_change_weight=0.001, expected_days=1))
+    simulator = acnsim.Simulator(
+        tiny_network(line_b_limit_a=40.0, ab_pod_limit_a=32.0),
+        mpc,
+        event_queue(sessions),
+        datetime(2019, 3, 5, tzinfo=UTC),  # a Tuesday: both days are weekdays
+        period=5,
+        verbose=False,
+    )
+    simulator.run()
+
+    # a full car is no longer active: each charges for 10 periods (5.5 kWh at 6.6 kW is 50 min). Day
+    # 0 has no day before it; on day 1 the 09:00 arrival is expected while the first car charges.
+    busy = [call.expected for call in mpc.calls if call.sessions]
+    assert busy == [0] * 20 + [1] * 10 + [0] * 10
+    assert all(call.feasible for call in mpc.calls)
+    assert acnsim.total_energy_delivered(simulator) == pytest.approx(22.0, abs=1e-3)

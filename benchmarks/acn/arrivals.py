@@ -1,0 +1,125 @@
+"""Expected arrivals for the ACN controller, learnt from the sessions it has already seen.
+
+The controller sees every session while it is plugged in. Today's arrivals still to come are
+forecast as those of the last few days of the same kind (weekday or weekend) at the same time of
+day: each past session becomes an expected vehicle on its own EVSE, with its stay and its request,
+weighted by one over the number of days it was drawn from. Only days already over are used, so
+the forecast never looks ahead of the simulation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from acnportal.acnsim.interface import SessionInfo  # type: ignore[import-untyped]
+
+
+@dataclass(frozen=True, slots=True)
+class SeenSession:
+    """A session as the controller first saw it."""
+
+    session_id: str
+    station_id: str
+    arrival: int
+    """Period it plugged in (periods from the simulation start)."""
+    stay_periods: int
+    """Estimated departure minus arrival [periods], at least 1."""
+    requested_kwh: float
+    max_rate_a: float
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedSession:
+    """A session expected to plug in later today."""
+
+    key: str
+    station_id: str
+    arrival: int
+    """Period it is expected to plug in (periods from the simulation start)."""
+    stay_periods: int
+    requested_kwh: float
+    max_rate_a: float
+    weight: float
+    """The share of one session this stands for: one over the days the forecast was drawn from."""
+
+
+@dataclass(slots=True)
+class ArrivalHistory:
+    """Sessions seen so far, by day, and the kind of each day.
+
+    Parameters
+    ----------
+    periods_per_day
+        Periods in a day (288 for 5-minute periods).
+    """
+
+    periods_per_day: int
+    _seen: dict[str, SeenSession] = field(default_factory=dict)
+    _weekend: dict[int, bool] = field(default_factory=dict)
+
+    def record(self, sessions: Iterable[SessionInfo], *, day: int, weekend: bool) -> None:
+        """Note the kind of ``day`` and every session not seen before."""
+        self._weekend[day] = weekend
+        for session in sessions:
+            key = str(session.session_id)
+            if key in self._seen:
+                continue
+            max_rates = session.max_rates
+            self._seen[key] = SeenSession(
+                session_id=key,
+                station_id=str(session.station_id),
+                arrival=int(session.arrival),
+                stay_periods=max(int(session.estimated_departure) - int(session.arrival), 1),
+                requested_kwh=float(session.requested_energy),
+                max_rate_a=float(max_rates[0]) if len(max_rates) else float("inf"),
+            )
+
+    def expected(self, now: int, *, days: int, within_periods: int) -> tuple[ExpectedSession, ...]:
+        """Sessions expected to plug in after ``now`` and within ``within_periods``, still today.
+
+        Parameters
+        ----------
+        now
+            The current period.
+        days
+            Past days of today's kind to draw from (the most recent ones that are over).
+        within_periods
+            How far ahead to look [periods].
+
+        Returns
+        -------
+        tuple of ExpectedSession
+            Each past session of those days that plugged in at a time of day in ``(now, now +
+            within_periods]`` (not past midnight), moved to today; empty when no past day of
+            today's kind has been seen or ``days`` is 0.
+        """
+        if days <= 0:
+            return ()
+        today = now // self.periods_per_day
+        weekend = self._weekend.get(today)
+        if weekend is None:
+            return ()
+        past = sorted((d for d, kind in self._weekend.items() if d < today and kind == weekend), reverse=True)[:days]
+        if not past:
+            return ()
+        weight = 1.0 / len(past)
+        time_of_day = now - today * self.periods_per_day
+        last = min(time_of_day + within_periods, self.periods_per_day - 1)
+        chosen = set(past)
+        expected = []
+        for seen in self._seen.values():
+            day, at = divmod(seen.arrival, self.periods_per_day)
+            if day in chosen and time_of_day < at <= last:
+                expected.append(
+                    ExpectedSession(
+                        key=f"expected-{day}-{seen.session_id}",
+                        station_id=seen.station_id,
+                        arrival=today * self.periods_per_day + at,
+                        stay_periods=seen.stay_periods,
+                        requested_kwh=seen.requested_kwh,
+                        max_rate_a=seen.max_rate_a,
+                        weight=weight,
+                    )
+                )
+        return tuple(sorted(expected, key=lambda e: (e.arrival, e.key)))
