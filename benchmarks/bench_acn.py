@@ -52,7 +52,8 @@ DEFAULT_MPC = MpcSettings(
     expected_days=1,
     expected_weight=0.5,
 )
-"""The recorded settings: steady plans while every session can be met, pilots rounded up to the plan first."""
+"""The recorded settings: steady plans while every session can be met, pilots rounded up to the plan first,
+the last day of the same kind's arrivals expected at half weight."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from acnportal.algorithms import (  # type: ignore[import-untyped]
 
 from benchmarks.acn.arrivals import ArrivalHistory, ExpectedSession
 from benchmarks.acn.mpc import MpcSettings, OptimiserMPC, plan_call, planning_problem, slot_grid
-from benchmarks.acn.network import infrastructure_of, network_model, phasor_limits
+from benchmarks.acn.network import NetworkModel, infrastructure_of, network_model, phasor_limits
 from benchmarks.acn.sessions import AcnSession, event_queue
 from optimizer import ChargingProblem, Schedule, solve
 from tests.benchmarks.acn_factories import session, tiny_network
@@ -215,6 +215,16 @@ def test_no_active_session_means_no_solve() -> None:
     assert {call.status for call in mpc.calls[3:5]} == {"optimal"}
 
 
+def problem_at_period_10(
+    model: NetworkModel, info: SessionInfo, settings: MpcSettings, expected: ExpectedSession
+) -> ChargingProblem:
+    """The planning problem at period 10 of one present and one expected session."""
+    limits = phasor_limits(model, facets=16)
+    return planning_problem(
+        [info], model, limits, settings, now=10, now_utc=START, period_h=PERIOD_H, expected=[expected]
+    )
+
+
 def test_expected_sessions_are_planned_after_the_present_ones() -> None:
     model = network_model(infrastructure_of(tiny_network(line_b_limit_a=AB_LIMIT_A)))
     info = SessionInfo("AB-AV", "s1", 5.0, 3.0, arrival=2, departure=14, estimated_departure=14, current_time=10)
@@ -229,16 +239,7 @@ def test_expected_sessions_are_planned_after_the_present_ones() -> None:
     )
     settings = MpcSettings(fine_periods=2, coarse_periods=3, expected_weight=0.4)
 
-    problem = planning_problem(
-        [info],
-        model,
-        phasor_limits(model, facets=16),
-        settings,
-        now=10,
-        now_utc=START,
-        period_h=PERIOD_H,
-        expected=[later],
-    )
+    problem = problem_at_period_10(model, info, settings, later)
 
     # the horizon reaches the expected departure (period 19): slots of 1, 1, 3 and 3 periods and 1
     assert problem.slot_duration_h == pytest.approx((PERIOD_H, PERIOD_H, 3 * PERIOD_H, 3 * PERIOD_H, PERIOD_H))
@@ -250,7 +251,7 @@ def test_expected_sessions_are_planned_after_the_present_ones() -> None:
     assert expected.priority == pytest.approx(0.2)
     assert expected.max_power_kw == pytest.approx(16 * KW_PER_A)  # the car's limit below the EVSE's 32 A
     assert expected.energy_needed_kwh == 2.0
-    # here from period 13 (slot 2: 12-14) to 19 (slot 3 ends at 18, slot 4 holds period 18)
+    # here from period 13 to 19: slot 2 holds periods 12-14, slot 3 periods 15-17, slot 4 period 18
     assert expected.available_h == pytest.approx((0.0, 0.0, 2 * PERIOD_H, 3 * PERIOD_H, PERIOD_H))
 
 
@@ -268,16 +269,7 @@ def test_an_expected_session_short_of_energy_does_not_stop_the_steady_plan() -> 
         weight=1.0,
     )
     settings = MpcSettings(power_change_weight=0.001)
-    problem = planning_problem(
-        [info],
-        model,
-        phasor_limits(model, facets=16),
-        settings,
-        now=10,
-        now_utc=START,
-        period_h=PERIOD_H,
-        expected=[greedy],
-    )
+    problem = problem_at_period_10(model, info, settings, greedy)
     solver = CountingSolver()
 
     plan, _ = plan_call(problem, settings, solver)
