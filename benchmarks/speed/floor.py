@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from optimizer import ChargingProblem
+from optimizer.charge_index import NEGLIGIBLE_NEED_KWH
 from optimizer.highs_backend import DEFAULT_OPTIONS, pass_lp_arrays
 from optimizer.model import TIE_BREAK_EUR_PER_KWH_PER_SLOT
 
@@ -219,7 +220,8 @@ def build_lp(problem: ChargingProblem) -> tuple[FloorLp, npt.NDArray[np.intp], n
     efficiency = np.fromiter((v.efficiency for v in problem.vehicles), np.float64, n_vehicles)
     priority = np.fromiter((v.priority for v in problem.vehicles), np.float64, n_vehicles)
 
-    useful = (max_power_kw > 0) & (need_kwh > 0)
+    # the optimiser's own rule (optimizer.charge_index.may_charge): a negligible need is left unmet, not charged
+    useful = (max_power_kw > 0) & (need_kwh > NEGLIGIBLE_NEED_KWH)
     pair_vehicle, pair_slot = np.nonzero((available_h > 0) & useful[:, None])
     n_pairs = len(pair_vehicle)
     pair_hours = available_h[pair_vehicle, pair_slot]

@@ -15,6 +15,7 @@ from benchmarks.speed.lean_pyomo import lean_model, solve_lean_pyomo
 from benchmarks.speed.snapshot import scaled_site, take_snapshot
 from benchmarks.speed.stats import repeat, time_stats
 from optimizer import ChargingProblem, VehicleRequest, solve
+from optimizer.charge_index import NEGLIGIBLE_NEED_KWH
 from optimizer.evaluation import make_safe, plan_cost_eur
 from optimizer.highs_backend import LpOutcome, solve_lp_with_highs
 from optimizer.model import TIE_BREAK_EUR_PER_KWH_PER_SLOT, build_charge_index, build_model
@@ -84,6 +85,20 @@ def test_a_need_beyond_the_grid_limit_is_left_unmet_at_the_penalty() -> None:
 
     assert result.power_kw[0].tolist() == pytest.approx([5.0, 5.0], abs=1e-7)
     assert result.objective_eur == pytest.approx(10.0 + 30.0 + TIE_BREAK_EUR_PER_KWH_PER_SLOT * 5.0, abs=1e-9)
+
+
+def test_a_negligible_need_is_left_unmet_as_the_optimiser_leaves_it() -> None:
+    # 1e-6 kWh is the optimiser's negligible need: no charging variables, the need left unmet at
+    # 1 EUR/kWh x priority 0.5, although free PV could meet it. The floor must state the same LP.
+    car = VehicleRequest("car", "CP1/1", 3.7, NEGLIGIBLE_NEED_KWH, (0.25, 0.0), priority=0.5, efficiency=1.0)
+    problem = _problem([0.25, 0.25], [car], limit_kw=[0.0, 0.0], pv_kw=[1.0, 0.0], firm_share=1.0, price=[0.0, 0.0])
+    problem = dataclasses.replace(problem, unmet_energy_penalty_eur_per_kwh=1.0)
+
+    result = solve_floor(problem)
+
+    assert not result.power_kw.any()
+    assert result.objective_eur == pytest.approx(0.5 * NEGLIGIBLE_NEED_KWH, rel=1e-9)
+    assert result.objective_eur == pytest.approx(_model_objective_eur(problem), rel=1e-9)
 
 
 @st.composite
