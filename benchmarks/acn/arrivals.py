@@ -55,7 +55,8 @@ class ArrivalHistory:
     """
 
     periods_per_day: int
-    _seen: dict[str, SeenSession] = field(default_factory=dict)
+    _seen_ids: set[str] = field(default_factory=set)
+    _by_arrival_day: dict[int, list[SeenSession]] = field(default_factory=dict)
     _weekend: dict[int, bool] = field(default_factory=dict)
 
     def record(self, sessions: Iterable[SessionInfo], *, day: int, weekend: bool) -> None:
@@ -63,16 +64,20 @@ class ArrivalHistory:
         self._weekend[day] = weekend
         for session in sessions:
             key = str(session.session_id)
-            if key in self._seen:
+            if key in self._seen_ids:
                 continue
+            self._seen_ids.add(key)
             max_rates = session.max_rates
-            self._seen[key] = SeenSession(
-                session_id=key,
-                station_id=str(session.station_id),
-                arrival=int(session.arrival),
-                stay_periods=max(int(session.estimated_departure) - int(session.arrival), 1),
-                requested_kwh=float(session.requested_energy),
-                max_rate_a=float(max_rates[0]) if len(max_rates) else float("inf"),
+            arrival = int(session.arrival)
+            self._by_arrival_day.setdefault(arrival // self.periods_per_day, []).append(
+                SeenSession(
+                    session_id=key,
+                    station_id=str(session.station_id),
+                    arrival=arrival,
+                    stay_periods=max(int(session.estimated_departure) - arrival, 1),
+                    requested_kwh=float(session.requested_energy),
+                    max_rate_a=float(max_rates[0]) if len(max_rates) else float("inf"),
+                )
             )
 
     def expected(self, now: int, *, days: int, within_periods: int) -> tuple[ExpectedSession, ...]:
@@ -106,20 +111,18 @@ class ArrivalHistory:
         weight = 1.0 / len(past)
         time_of_day = now - today * self.periods_per_day
         last = min(time_of_day + within_periods, self.periods_per_day - 1)
-        chosen = set(past)
-        expected = []
-        for seen in self._seen.values():
-            day, at = divmod(seen.arrival, self.periods_per_day)
-            if day in chosen and time_of_day < at <= last:
-                expected.append(
-                    ExpectedSession(
-                        key=f"expected-{day}-{seen.session_id}",
-                        station_id=seen.station_id,
-                        arrival=today * self.periods_per_day + at,
-                        stay_periods=seen.stay_periods,
-                        requested_kwh=seen.requested_kwh,
-                        max_rate_a=seen.max_rate_a,
-                        weight=weight,
-                    )
-                )
+        expected = [
+            ExpectedSession(
+                key=f"expected-{day}-{seen.session_id}",
+                station_id=seen.station_id,
+                arrival=today * self.periods_per_day + at,
+                stay_periods=seen.stay_periods,
+                requested_kwh=seen.requested_kwh,
+                max_rate_a=seen.max_rate_a,
+                weight=weight,
+            )
+            for day in past
+            for seen in self._by_arrival_day.get(day, ())
+            if time_of_day < (at := seen.arrival - day * self.periods_per_day) <= last
+        ]
         return tuple(sorted(expected, key=lambda e: (e.arrival, e.key)))
