@@ -152,6 +152,12 @@ def main(argv: list[str] | None = None) -> None:
         help="also run the MPC on the forecasters' priors alone, without the site's PV and building meters "
         "(row mpc-no-meter)",
     )
+    parser.add_argument(
+        "--fine-horizon-h",
+        type=float,
+        default=None,
+        help="plan in the site's slots for this long, then in hours (planning.fine_horizon_h); default: the site's",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH)
     parser.add_argument("--plot", type=Path, default=PLOT_PATH)
     args = parser.parse_args(argv)
@@ -164,6 +170,10 @@ def main(argv: list[str] | None = None) -> None:
 
     started_s = time.perf_counter()
     site = load_site()
+    if args.fine_horizon_h is not None:
+        site = site.model_copy(
+            update={"planning": site.planning.model_copy(update={"fine_horizon_h": args.fine_horizon_h})}
+        )
     start_utc = WEEK_START_LOCAL.astimezone(UTC)
     _progress(f"forecasts for {days + LOOKAHEAD_DAYS} days from {WEEK_START_LOCAL.date()}")
     forecast = forecast_series(site, start_utc, (days + LOOKAHEAD_DAYS) * STEPS_PER_DAY)
@@ -210,6 +220,7 @@ def main(argv: list[str] | None = None) -> None:
         "days": days,
         "seeds": seeds,
         "grid_margin_kw": site.planning.grid_margin_kw,
+        "fine_horizon_h": site.planning.fine_horizon_h,
         "plot": {"path": str(args.plot), "seed": first.seed, "day": plot_day},
         "solver_time_limit_s": args.time_limit_s,
         "perfect_forecasts": args.perfect_forecasts,

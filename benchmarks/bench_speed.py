@@ -91,10 +91,10 @@ def _goals(results: list[CaseResult]) -> list[dict[str, Any]]:
 
 def _table(results: list[CaseResult]) -> str:
     header = (
-        f"{'case':<10} {'veh':>5} {'slots':>5} {'vars':>7} {'runs':>4} | {'planning':>8} {'solve':>8} "
+        f"{'case':<11} {'veh':>5} {'slots':>5} {'vars':>7} {'runs':>4} | {'planning':>8} {'solve':>8} "
         f"{'dispatch':>8} {'total':>8} {'min':>8} {'p90':>8} {'cpu':>8} {'goal':>6} | "
         f"{'core':>7} {'floor':>7} {'HiGHS':>7} {'pyomo':>7} {'SF(highs)':>9} {'warm':>7} "
-        f"{'lean':>7} {'solve/fl':>8} {'py/fl':>6} {'lean/fl':>7} {'SF/fl':>6}"
+        f"{'lean':>7} {'solve/fl':>8} {'py/fl':>6} {'lean/fl':>7} {'SF/fl':>6} | {'vs 15min':>8}"
     )
     lines = [header, "-" * len(header)]
     for r in results:
@@ -102,14 +102,15 @@ def _table(results: list[CaseResult]) -> str:
         warm = f"{r.warm.median_s:.3f}"
         factory_ratio = r.solver_factory_over_floor
         lines.append(
-            f"{r.name:<10} {r.lp_vehicles:>5} {r.slots:>5} {r.charge_variables:>7} {r.total.repeats:>4} | "
+            f"{r.name:<11} {r.lp_vehicles:>5} {r.slots:>5} {r.charge_variables:>7} {r.total.repeats:>4} | "
             f"{r.planning.median_s:>8.3f} {r.solve.median_s:>8.3f} {r.dispatch.median_s:>8.3f} "
             f"{r.total.median_s:>8.3f} {r.total.min_s:>8.3f} {r.total.p90_s:>8.3f} {r.total_cpu.median_s:>8.3f} "
             f"{('ok' if r.goal_met else 'MISS'):>6} | {r.core_solve.median_s:>7.3f} {r.floor_total.median_s:>7.3f} "
             f"{r.floor_highs.median_s:>7.3f} "
             f"{r.pyomo_solve.median_s:>7.3f} {factory:>9} {warm:>7} {r.lean_pyomo.median_s:>7.3f} "
             f"{r.solve_over_floor:>8.2f} {r.pyomo_over_floor:>6.2f} {r.lean_pyomo_over_floor:>7.2f} "
-            f"{'-' if factory_ratio is None else f'{factory_ratio:.2f}':>6}"
+            f"{'-' if factory_ratio is None else f'{factory_ratio:.2f}':>6} | "
+            f"{'-' if r.grid_quality is None else f'{r.grid_quality.cost_rise_pct:+.3f}%':>8}"
         )
     lines.append("medians in s; vars = charging variables; solve = optimizer.solve on the full problem, repaired;")
     lines.append("cpu = CPU time of the full re-plan (all its threads), about its wall time on an idle machine;")
@@ -119,7 +120,9 @@ def _table(results: list[CaseResult]) -> str:
     lines.append("SF(highs) = optimizer.model through pyomo SolverFactory('highs'); warm = optimizer.replan.Replanner")
     lines.append("re-solving the full problem after a meter value changed every need; lean = the floor's LP as the")
     lines.append("leanest Pyomo model (one LinearExpression per row), compiled and solved: a bound on any Pyomo path;")
-    lines.append("*/fl = core, pyomo, lean or SF over floor")
+    lines.append("*/fl = core, pyomo, lean or SF over floor; -hours: 15-minute slots for 2 h, then hours")
+    lines.append("(planning.fine_horizon_h); vs 15min = that plan, held on 15-minute slots, priced against the")
+    lines.append("plan made on 15-minute slots all the way (energy, capacity charge, unmet energy)")
     return "\n".join(lines)
 
 
@@ -194,6 +197,7 @@ def main(argv: list[str] | None = None) -> None:
                 "solve_over_floor": r.solve_over_floor,
                 "pyomo_over_floor": r.pyomo_over_floor,
                 "lean_pyomo_over_floor": r.lean_pyomo_over_floor,
+                "grid_cost_rise_pct": None if r.grid_quality is None else r.grid_quality.cost_rise_pct,
             }
             for r in results
         ],

@@ -90,6 +90,12 @@ class SiteInfo(_Strict):
 class PlanningConfig(_Strict):
     slot_min: Literal[5, 10, 15, 30, 60] = 15
     horizon_h: Annotated[float, Field(gt=0, le=72)] = 24
+    fine_horizon_h: Annotated[float, Field(gt=0, le=72)] | None = None
+    """Plan in ``slot_min`` slots for at least this long, then in ``coarse_slot_min`` slots (on the
+    clock's boundaries) to the end of the horizon; ``None``: ``slot_min`` slots all the way. Only
+    the first slot is ever applied before the next plan, so the far hours need less detail, and a
+    large site's LP shrinks with them (docs/benchmarks/speed.md)."""
+    coarse_slot_min: Literal[30, 60, 120] = 60
     pv_firm_fraction: Annotated[float, Field(ge=0, le=1)] = 0.0
     unmet_energy_penalty_eur_per_kwh: PositiveFloat = 2.0
     solver_time_limit_s: PositiveFloat = 10
@@ -114,6 +120,17 @@ class PlanningConfig(_Strict):
     Off by default: at Milan size it roughly doubles the solve time (docs/benchmarks/speed.md)."""
     power_change_weight_eur_per_kw: NonNegativeFloat = 0.002
     """Cost of each kW a vehicle's power changes between slots: fewer profile changes."""
+
+    @model_validator(mode="after")
+    def _coarse_slots(self) -> Self:
+        if self.fine_horizon_h is not None and (
+            self.coarse_slot_min <= self.slot_min or self.coarse_slot_min % self.slot_min
+        ):
+            raise ValueError(
+                f"coarse_slot_min: must be a multiple of slot_min ({self.slot_min}) above it, "
+                f"got {self.coarse_slot_min}"
+            )
+        return self
 
 
 class ChargePointConfig(_Strict):

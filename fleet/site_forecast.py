@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from fleet.site_config import SiteConfig
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
 from fleet.forecast_inputs import forecast_inputs
 from forecasts import (
     base_load_forecast_kw,
+    coarse_slot_groups,
     export_price_eur_per_kwh,
     import_price_eur_per_kwh,
     pv_firm_kw,
@@ -40,6 +43,11 @@ class SiteForecast:
     import_price_eur_per_kwh: tuple[float, ...]
     export_price_eur_per_kwh: tuple[float, ...]
     tariff_band: tuple[str, ...]
+    base_load_peak_kw: tuple[float, ...]
+    """The highest base load within the slot: its mean on a slot of the planning grid's own length,
+    the highest of those means on a longer slot of a multi-resolution grid [kW]."""
+    pv_low_kw: tuple[float, ...]
+    """The lowest expected PV within the slot, as ``base_load_peak_kw`` [kW]."""
 
     def slot_index(self, at: datetime) -> int | None:
         """Index of the slot containing ``at``, or None outside the horizon."""
@@ -97,7 +105,7 @@ def forecast_site(
         profile=history.load_profile if history else None,
     )
     prices = external.prices if external else None
-    return SiteForecast(
+    forecast = SiteForecast(
         slot_starts=tuple(ts.to_pydatetime() for ts in starts),
         slot_duration_h=tuple(float(d) for d in ((ends - starts).total_seconds() / 3600.0)),
         pv_kw=_tuple(pv_mean),
@@ -111,7 +119,10 @@ def forecast_site(
         ),
         export_price_eur_per_kwh=_tuple(export_price_eur_per_kwh(inputs.tariff, inputs.location, starts, ends)),
         tariff_band=tariff_bands(starts),
+        base_load_peak_kw=_tuple(base),
+        pv_low_kw=_tuple(pv_mean),
     )
+    return _on_planning_grid(forecast, site, now)
 
 
 def fallback_forecast(site: SiteConfig, now: datetime, horizon_h: float) -> SiteForecast:
@@ -119,7 +130,7 @@ def fallback_forecast(site: SiteConfig, now: datetime, horizon_h: float) -> Site
     starts, ends = slot_grid(now, horizon_h, site.planning.slot_min)
     n = len(starts)
     tariff = site.site.tariff
-    return SiteForecast(
+    forecast = SiteForecast(
         slot_starts=tuple(ts.to_pydatetime() for ts in starts),
         slot_duration_h=tuple(float(d) for d in ((ends - starts).total_seconds() / 3600.0)),
         pv_kw=(0.0,) * n,
@@ -130,4 +141,56 @@ def fallback_forecast(site: SiteConfig, now: datetime, horizon_h: float) -> Site
         import_price_eur_per_kwh=(tariff.f1_eur_per_kwh,) * n,
         export_price_eur_per_kwh=(tariff.export_eur_per_kwh,) * n,
         tariff_band=("F1",) * n,
+        base_load_peak_kw=(site.site.base_load.max_kw,) * n,
+        pv_low_kw=(0.0,) * n,
+    )
+    return _on_planning_grid(forecast, site, now)
+
+
+def _on_planning_grid(forecast: SiteForecast, site: SiteConfig, now: datetime) -> SiteForecast:
+    """The forecast on the site's planning grid: as it is, or with the slots beyond
+    ``planning.fine_horizon_h`` joined into ``planning.coarse_slot_min`` ones."""
+    fine_h = site.planning.fine_horizon_h
+    if fine_h is None:
+        return forecast
+    groups = coarse_slot_groups(pd.DatetimeIndex(forecast.slot_starts), now, fine_h, site.planning.coarse_slot_min)
+    return coarsened(forecast, groups)
+
+
+def coarsened(forecast: SiteForecast, groups: npt.NDArray[np.intp]) -> SiteForecast:
+    """Join the forecast's slots by ``groups`` (one number per slot, equal numbers adjacent).
+
+    Each joined slot starts with its first slot and lasts as long as all of them. PV, base load and
+    prices become their duration-weighted means (each slot already holds its own mean, so this is
+    the joined slot's mean); the firm PV and ``pv_low_kw`` their lowest value and
+    ``base_load_peak_kw`` its highest, so that a limit kept with them for the whole joined slot is
+    kept in each of its parts; the tariff band is the first slot's (bands change on the hour).
+    """
+    duration_h = np.asarray(forecast.slot_duration_h, dtype=np.float64)
+    n_groups = int(groups[-1]) + 1 if groups.size else 0
+    first = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    if groups.size != duration_h.size or first.size != n_groups:
+        raise ValueError("groups: must hold one number per slot, 0, 1, 2... in adjacent runs")
+    group_h = np.bincount(groups, weights=duration_h, minlength=n_groups)
+
+    def mean(values: tuple[float, ...]) -> tuple[float, ...]:
+        weighted = np.bincount(groups, weights=np.asarray(values, dtype=np.float64) * duration_h, minlength=n_groups)
+        return tuple(float(v) for v in weighted / group_h)
+
+    def extreme(values: tuple[float, ...], ufunc: np.ufunc) -> tuple[float, ...]:
+        return tuple(float(v) for v in ufunc.reduceat(np.asarray(values, dtype=np.float64), first))
+
+    return SiteForecast(
+        slot_starts=tuple(forecast.slot_starts[i] for i in first),
+        slot_duration_h=tuple(float(h) for h in group_h),
+        pv_kw=mean(forecast.pv_kw),
+        pv_p10_kw=mean(forecast.pv_p10_kw),
+        pv_p90_kw=mean(forecast.pv_p90_kw),
+        pv_firm_kw=extreme(forecast.pv_firm_kw, np.minimum),
+        base_load_kw=mean(forecast.base_load_kw),
+        import_price_eur_per_kwh=mean(forecast.import_price_eur_per_kwh),
+        export_price_eur_per_kwh=mean(forecast.export_price_eur_per_kwh),
+        tariff_band=tuple(forecast.tariff_band[i] for i in first),
+        base_load_peak_kw=extreme(forecast.base_load_peak_kw, np.maximum),
+        pv_low_kw=extreme(forecast.pv_low_kw, np.minimum),
     )

@@ -31,7 +31,7 @@ from forecasts.pv_forecast import PV_FORECAST_COLUMNS, pv_forecast_kw
 from forecasts.pv_model import PvForecastModel, default_pv_forecast_model, fit_pv_forecast_model
 from forecasts.sessions import SESSION_COLUMNS
 from forecasts.site import BaseLoadProfile, PvArray, SiteLocation, TariffBands
-from forecasts.slots import slot_grid
+from forecasts.slots import coarse_slot_groups, slot_grid
 from forecasts.vehicles import DepartureEstimate, PastSessions, estimate_departure_and_need, past_sessions
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "base_load_kw",
     "capacity_charge_eur_per_kw_month",
     "clear_sky_pv_kw",
+    "coarse_slot_groups",
     "default_pv_forecast_model",
     "estimate_departure_and_need",
     "expected_arrivals",

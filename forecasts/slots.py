@@ -78,6 +78,47 @@ def slot_grid(now: datetime, horizon_h: float, slot_min: int) -> tuple[pd.Dateti
     return starts, ends.as_unit("ns")
 
 
+def coarse_slot_groups(
+    slot_starts: pd.DatetimeIndex, now: datetime, fine_h: float, coarse_slot_min: int
+) -> npt.NDArray[np.intp]:
+    """Which slot of a coarser grid each slot of a :func:`slot_grid` falls in, beyond ``fine_h``.
+
+    The slots that start before the first multiple of ``coarse_slot_min`` on the UTC clock at or
+    after ``now + fine_h`` stay as they are; each later one joins the others that start in the same
+    ``coarse_slot_min`` of the clock. A plan then sees the next hours in full detail and the rest of
+    its horizon in fewer, longer slots (a smaller LP), on boundaries that stay put as time moves on.
+
+    Parameters
+    ----------
+    slot_starts
+        Starts of the fine grid (from :func:`slot_grid`, whose slot length divides ``coarse_slot_min``).
+    now
+        The grid's start; timezone-aware.
+    fine_h
+        How long the fine slots run at least [h], >= 0.
+    coarse_slot_min
+        Length of the coarse slots [min], a divisor of 1440.
+
+    Returns
+    -------
+    numpy.ndarray
+        One group number per slot, 0, 1, 2... in slot order; equal numbers form one coarse slot.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ForecastInputError(f"now: must be timezone-aware, got naive {now.isoformat()}")
+    if not math.isfinite(fine_h) or fine_h < 0:
+        raise ForecastInputError(f"fine_h: must be finite and >= 0, got {fine_h}")
+    if coarse_slot_min <= 0 or _MIN_PER_DAY % coarse_slot_min != 0:
+        raise ForecastInputError(f"coarse_slot_min: must divide 1440, got {coarse_slot_min}")
+    coarse_ns = coarse_slot_min * _NS_PER_MIN
+    fine_until_ns = (pd.Timestamp(now).tz_convert("UTC") + pd.Timedelta(hours=fine_h)).value
+    coarse_from_ns = -(-fine_until_ns // coarse_ns) * coarse_ns
+    start_ns = _as_ns(slot_starts)
+    key = np.where(start_ns < coarse_from_ns, start_ns, start_ns // coarse_ns * coarse_ns)
+    groups: npt.NDArray[np.intp] = np.unique(key, return_inverse=True)[1].astype(np.intp)
+    return groups
+
+
 def check_slot_grid(slot_starts: pd.DatetimeIndex, slot_ends: pd.DatetimeIndex) -> None:
     """Raise ForecastInputError unless the two indexes form a usable slot grid.
 

@@ -31,8 +31,8 @@ import pandas as pd
 
 from fleet.forecast_inputs import forecast_inputs
 from fleet.site_config import SiteConfig
-from fleet.site_forecast import SiteForecast, forecast_site
-from forecasts import clear_sky_pv_kw, slot_grid
+from fleet.site_forecast import SiteForecast, coarsened, forecast_site
+from forecasts import clear_sky_pv_kw, coarse_slot_groups, slot_grid
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -89,7 +89,9 @@ def forecast_series(site: SiteConfig, start_utc: datetime, n_steps: int) -> Site
     """Run the site's forecasters once on ``n_steps`` 5-minute steps from ``start_utc`` (on a 5-min mark)."""
     if start_utc.timestamp() % (STEP_MIN * 60):
         raise ValueError(f"start_utc: must be on a {STEP_MIN}-minute mark, got {start_utc.isoformat()}")
-    five_minute = site.model_copy(update={"planning": site.planning.model_copy(update={"slot_min": STEP_MIN})})
+    five_minute = site.model_copy(
+        update={"planning": site.planning.model_copy(update={"slot_min": STEP_MIN, "fine_horizon_h": None})}
+    )
     forecast = forecast_site(five_minute, start_utc, n_steps * STEP_H)
     per_step = {
         spec.name: getattr(forecast, spec.name)[:n_steps]
@@ -148,6 +150,9 @@ class SiteConditions:
     base_load_kw: FloatArray
     """Actual base load per step [kW]."""
     slot_min: int
+    fine_horizon_h: float | None = None
+    """The site's ``planning.fine_horizon_h``: longer slots beyond it, of ``coarse_slot_min``."""
+    coarse_slot_min: int = 60
 
     @property
     def n_steps(self) -> int:
@@ -189,7 +194,10 @@ class SiteConditions:
             else:
                 cumulative = np.concatenate([[0.0], np.cumsum(np.asarray(values, dtype=np.float64))])
                 fields[spec.name] = tuple(float(v) for v in (cumulative[last] - cumulative[first]) / counts)
-        return SiteForecast(**fields)  # type: ignore[arg-type]
+        forecast = SiteForecast(**fields)  # type: ignore[arg-type]
+        if self.fine_horizon_h is None:
+            return forecast
+        return coarsened(forecast, coarse_slot_groups(starts, now, self.fine_horizon_h, self.coarse_slot_min))
 
     def with_perfect_forecasts(self) -> SiteConditions:
         """The same week with forecasts that are the actuals: PV (mean, P10 and P90) and base load.
@@ -219,4 +227,6 @@ def site_conditions(site: SiteConfig, forecast: SiteForecastSeries, seed: int) -
         pv_kw=forecast.clear_sky_pv_kw * clouds,
         base_load_kw=forecast.base_load_kw * (1.0 + noise),
         slot_min=site.planning.slot_min,
+        fine_horizon_h=site.planning.fine_horizon_h,
+        coarse_slot_min=site.planning.coarse_slot_min,
     )

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from benchmarks.speed.floor import FloorResult, core_problem, solve_floor
+from benchmarks.speed.grid_quality import GridQuality, grid_quality
 from benchmarks.speed.lean_pyomo import LeanPyomoResult, solve_lean_pyomo
 from benchmarks.speed.pipeline import ReplanOutcome, problem_of, replan_once
 from benchmarks.speed.pyomo_path import PyomoPathResult, solve_with_solver_factory
-from benchmarks.speed.snapshot import Snapshot, milan_site, scaled_site, take_snapshot
+from benchmarks.speed.snapshot import Snapshot, hourly_after, milan_site, scaled_site, take_snapshot
 from benchmarks.speed.stats import TimeStats, repeat, time_stats
 from fleet.site_config import SiteConfig
 from optimizer import ChargingProblem, Schedule, solve
@@ -47,7 +48,12 @@ class Case:
     quick_repeats: int
     goal_s: float
     """Target for the median of the full re-plan [s]."""
+    compare_grids: bool = False
+    """Price the plan against the one made on 15-minute slots all the way (a multi-resolution site)."""
 
+
+FINE_H = 2.0
+"""The ``-hours`` cases plan in 15-minute slots for 2 h (to the next clock hour after), then in hours."""
 
 CASES = (
     Case("milan", "Milan site: 72 vehicles, 60 chargers busy, 96 slots", milan_site, 12.0, 15, 5, 0.25),
@@ -57,6 +63,35 @@ CASES = (
         "x100",
         "Milan fleet x100: 7,200 vehicles on 7,200 chargers, 96 slots",
         lambda: scaled_site(7200),
+        12.0,
+        3,
+        1,
+        30.0,
+    ),
+    Case(
+        "milan-hours",
+        "Milan site, 15-min slots for 2 h, then hours",
+        lambda: hourly_after(milan_site(), FINE_H),
+        12.0,
+        15,
+        5,
+        0.25,
+        compare_grids=True,
+    ),
+    Case(
+        "x10-hours",
+        "Milan fleet x10, 15-min slots for 2 h, then hours",
+        lambda: hourly_after(scaled_site(720), FINE_H),
+        12.0,
+        5,
+        2,
+        2.5,
+        compare_grids=True,
+    ),
+    Case(
+        "x100-hours",
+        "Milan fleet x100, 15-min slots for 2 h, then hours",
+        lambda: hourly_after(scaled_site(7200), FINE_H),
         12.0,
         3,
         1,
@@ -101,6 +136,8 @@ class CaseResult:
     floor_lp_objective_eur: float
     solver_factory_lp_objective_eur: float | None
     lean_pyomo_lp_objective_eur: float
+    grid_quality: GridQuality | None = None
+    """For ``compare_grids`` cases: the plan against the one made on 15-minute slots all the way."""
 
     @property
     def goal_met(self) -> bool:
@@ -176,6 +213,9 @@ def measure_case(
     warm, starts = _warm_resolves(site, snapshot, repeats=repeats, budget_s=budget_s)
     progress(f"{case.name}: {len(starts)} Replanner re-solves ({', '.join(sorted(set(starts)))})")
     floor_plan = make_safe(problem, floors[-1].power_kw.tolist())
+    quality = grid_quality(site, snapshot, time_limit_s=SOLVER_TIME_LIMIT_S) if case.compare_grids else None
+    if quality is not None:
+        progress(f"{case.name}: plan costs {quality.cost_rise_pct:+.3f} % against the 15-minute grid's")
     return CaseResult(
         name=case.name,
         description=case.description,
@@ -203,6 +243,7 @@ def measure_case(
         floor_lp_objective_eur=floors[-1].objective_eur,
         solver_factory_lp_objective_eur=factory[-1].objective_eur if factory else None,
         lean_pyomo_lp_objective_eur=lean[-1].objective_eur,
+        grid_quality=quality,
     )
 
 

@@ -77,6 +77,13 @@ def scaled_site(n_vehicles: int) -> SiteConfig:
     return parse_site(data, source=f"Milan site x{copies}")
 
 
+def hourly_after(site: SiteConfig, fine_h: float) -> SiteConfig:
+    """``site`` planning in its own slots for ``fine_h`` hours, then in hours (``planning.fine_horizon_h``)."""
+    return site.model_copy(
+        update={"planning": site.planning.model_copy(update={"fine_horizon_h": fine_h, "coarse_slot_min": 60})}
+    )
+
+
 def _next_local(now: datetime, at: time, timezone: ZoneInfo, days_ahead: int) -> datetime:
     local = now.astimezone(timezone)
     day = local.date() + timedelta(days=days_ahead + (1 if local.time() >= at else 0))

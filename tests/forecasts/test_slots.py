@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecasts import ForecastInputError, slot_grid
+from forecasts import ForecastInputError, coarse_slot_groups, slot_grid
 from forecasts.slots import check_slot_grid, slot_average, sub_slot_samples
 
 
@@ -159,3 +159,40 @@ def test_bad_grids_are_rejected_naming_the_problem() -> None:
         check_slot_grid(starts[:0], ends[:0])
     with pytest.raises(ForecastInputError, match="strictly increasing"):
         check_slot_grid(starts[::-1], ends[::-1] + timedelta(hours=2))
+
+
+def test_coarse_groups_keep_the_fine_slots_to_the_first_coarse_boundary_after_the_fine_horizon() -> None:
+    now = datetime(2025, 6, 2, 10, 7, 30, tzinfo=UTC)
+    starts, _ = slot_grid(now, horizon_h=4.0, slot_min=15)
+    assert len(starts) == 17  # 10:07:30, then 10:15 ... 14:00
+
+    groups = coarse_slot_groups(starts, now, fine_h=1.0, coarse_slot_min=60)
+
+    # now + 1 h = 11:07:30: the fine slots run to 12:00, then one group per clock hour.
+    assert groups.tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8, 8, 8, 8, 9, 9, 9, 9, 10]
+    assert starts[8] == utc(2025, 6, 2, 12, 0)
+
+
+def test_without_a_fine_horizon_the_coarse_slots_start_at_the_next_coarse_boundary() -> None:
+    now = datetime(2025, 6, 2, 10, 7, 30, tzinfo=UTC)
+    starts, _ = slot_grid(now, horizon_h=2.0, slot_min=15)
+
+    groups = coarse_slot_groups(starts, now, fine_h=0.0, coarse_slot_min=30)
+
+    # 10:07:30, 10:15 stay; 10:30-11:00 ... in half hours; 12:00 alone (the grid ends at 12:15).
+    assert groups.tolist() == [0, 1, 2, 2, 3, 3, 4, 4, 5]
+
+
+@pytest.mark.parametrize(
+    ("now", "fine_h", "coarse_slot_min", "message"),
+    [
+        (datetime(2025, 6, 2, 10, 0), 1.0, 60, "naive"),
+        (datetime(2025, 6, 2, 10, 0, tzinfo=UTC), -1.0, 60, "fine_h"),
+        (datetime(2025, 6, 2, 10, 0, tzinfo=UTC), float("nan"), 60, "fine_h"),
+        (datetime(2025, 6, 2, 10, 0, tzinfo=UTC), 1.0, 70, "coarse_slot_min"),
+    ],
+)
+def test_coarse_groups_reject_bad_input(now: datetime, fine_h: float, coarse_slot_min: int, message: str) -> None:
+    starts, _ = slot_grid(datetime(2025, 6, 2, 10, 0, tzinfo=UTC), horizon_h=2.0, slot_min=15)
+    with pytest.raises(ForecastInputError, match=message):
+        coarse_slot_groups(starts, now, fine_h, coarse_slot_min)
