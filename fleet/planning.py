@@ -308,20 +308,14 @@ def peak_margin_kw(forecast: SiteForecast, base_load_margin_pct: float) -> tuple
     on the measured peak, so the plan keeps this much below the month's peak so far: a plan riding
     at the peak raises it with every cloud and every kW of load above the forecast.
 
-    A slot longer than the planning grid's own (``planning.fine_horizon_h``) holds the mean of its
-    parts, while the charge is billed on quarter hours: its margin also takes the part with the
-    highest base load and the one with the lowest PV."""
+    A slot longer than the planning grid's own (``planning.fine_horizon_h``) is priced on its mean
+    like any other: re-plans see it in fine slots before it runs and shape the charging within it.
+    A margin for its busiest quarter hour would raise the peak the plan allows itself now (measured:
+    docs/benchmarks/speed.md)."""
     base_share = base_load_margin_pct / 100.0
     return tuple(
-        max(0.0, pv - low) + base_share * max(0.0, peak) + max(0.0, peak - base) + max(0.0, pv - dip)
-        for pv, low, base, peak, dip in zip(
-            forecast.pv_kw,
-            forecast.pv_p10_kw,
-            forecast.base_load_kw,
-            forecast.base_load_peak_kw,
-            forecast.pv_low_kw,
-            strict=True,
-        )
+        max(0.0, pv - low) + base_share * max(0.0, base)
+        for pv, low, base in zip(forecast.pv_kw, forecast.pv_p10_kw, forecast.base_load_kw, strict=True)
     )
 
 
@@ -398,22 +392,6 @@ def quarter_hour_peak_terms(
     return peak_kw, tuple(m + extra_kw if t < count else m for t, m in enumerate(margins_kw))
 
 
-def _whole_long_slots(request: VehicleRequest, slot_duration_h: Sequence[float], fine_slot_h: float) -> VehicleRequest:
-    """The request without the long slots (``planning.fine_horizon_h``) it is there for only in part.
-
-    The site's import in a slot is the mean of its vehicles' powers weighted by their time there, but
-    the capacity charge is billed per quarter hour: a van planned at 22 kW for the half hour it stays
-    of an hourly slot adds 11 kW to that hour's mean and 22 kW to its first two quarter hours. Such
-    slots are left out of the plan, which then charges the vehicle before them: a little less than
-    it could, never above a quarter hour's peak. Re-plans see those hours in fine slots in time.
-    """
-    available_h = tuple(
-        h if duration_h <= fine_slot_h + 1e-9 or h >= duration_h - 1e-9 else 0.0
-        for h, duration_h in zip(request.available_h, slot_duration_h, strict=True)
-    )
-    return request if available_h == request.available_h else dataclasses.replace(request, available_h=available_h)
-
-
 def build_problem(
     site: SiteConfig,
     forecast: SiteForecast,
@@ -460,7 +438,6 @@ def build_problem(
             )
         )
     requests.extend(expected_requests(site, forecast, expected, plugged))
-    requests = [_whole_long_slots(r, forecast.slot_duration_h, site.planning.slot_min / 60) for r in requests]
     peak_kw, margins_kw = quarter_hour_peak_terms(
         forecast,
         peak_margin_kw(forecast, site.planning.base_load_peak_margin_pct),

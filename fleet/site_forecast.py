@@ -46,8 +46,6 @@ class SiteForecast:
     base_load_peak_kw: tuple[float, ...]
     """The highest base load within the slot: its mean on a slot of the planning grid's own length,
     the highest of those means on a longer slot of a multi-resolution grid [kW]."""
-    pv_low_kw: tuple[float, ...]
-    """The lowest expected PV within the slot, as ``base_load_peak_kw`` [kW]."""
 
     def slot_index(self, at: datetime) -> int | None:
         """Index of the slot containing ``at``, or None outside the horizon."""
@@ -120,7 +118,6 @@ def forecast_site(
         export_price_eur_per_kwh=_tuple(export_price_eur_per_kwh(inputs.tariff, inputs.location, starts, ends)),
         tariff_band=tariff_bands(starts),
         base_load_peak_kw=_tuple(base),
-        pv_low_kw=_tuple(pv_mean),
     )
     return _on_planning_grid(forecast, site, now)
 
@@ -142,7 +139,6 @@ def fallback_forecast(site: SiteConfig, now: datetime, horizon_h: float) -> Site
         export_price_eur_per_kwh=(tariff.export_eur_per_kwh,) * n,
         tariff_band=("F1",) * n,
         base_load_peak_kw=(site.site.base_load.max_kw,) * n,
-        pv_low_kw=(0.0,) * n,
     )
     return _on_planning_grid(forecast, site, now)
 
@@ -162,9 +158,9 @@ def coarsened(forecast: SiteForecast, groups: npt.NDArray[np.intp]) -> SiteForec
 
     Each joined slot starts with its first slot and lasts as long as all of them. PV, base load and
     prices become their duration-weighted means (each slot already holds its own mean, so this is
-    the joined slot's mean); the firm PV and ``pv_low_kw`` their lowest value and
-    ``base_load_peak_kw`` its highest, so that a limit kept with them for the whole joined slot is
-    kept in each of its parts; the tariff band is the first slot's (bands change on the hour).
+    the joined slot's mean); the firm PV its lowest value and ``base_load_peak_kw`` its highest, so
+    that a grid limit kept with them for the whole joined slot is kept in each of its parts; the
+    tariff band is the first slot's (bands change on the hour).
     """
     duration_h = np.asarray(forecast.slot_duration_h, dtype=np.float64)
     n_groups = int(groups[-1]) + 1 if groups.size else 0
@@ -192,5 +188,4 @@ def coarsened(forecast: SiteForecast, groups: npt.NDArray[np.intp]) -> SiteForec
         export_price_eur_per_kwh=mean(forecast.export_price_eur_per_kwh),
         tariff_band=tuple(forecast.tariff_band[i] for i in first),
         base_load_peak_kw=extreme(forecast.base_load_peak_kw, np.maximum),
-        pv_low_kw=extreme(forecast.pv_low_kw, np.minimum),
     )

@@ -215,7 +215,7 @@ def measure_case(
     floor_plan = make_safe(problem, floors[-1].power_kw.tolist())
     quality = grid_quality(site, snapshot, time_limit_s=SOLVER_TIME_LIMIT_S) if case.compare_grids else None
     if quality is not None:
-        progress(f"{case.name}: plan costs {quality.cost_rise_pct:+.3f} % against the 15-minute grid's")
+        progress(f"{case.name}: plan held open loop on 15-minute slots costs {quality.cost_rise_pct:+.3f} % more")
     return CaseResult(
         name=case.name,
         description=case.description,

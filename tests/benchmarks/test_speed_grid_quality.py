@@ -59,8 +59,9 @@ def test_the_milan_plan_on_hours_is_priced_on_quarter_hours() -> None:
     assert quality.fine_slots == 96  # 24 h from 16:00 in quarter hours
     assert quality.coarse_slots == 8 + 22  # 16:00-18:00 in quarter hours, then hours to the horizon's end
     # The quarter-hour plan is the optimum of the problem both are priced on: the held plan cannot beat it
-    # (beyond what the repair into setpoints moves either). It costs more mainly because vehicles leaving
-    # within an hourly slot are planned to stop at its start; re-plans see those hours in quarter hours.
+    # (beyond what the repair into setpoints moves either). Held without a re-plan, an hourly slot puts the
+    # power of a vehicle leaving within it into fewer quarter hours: a higher peak. The control loop
+    # re-plans those hours in quarter hours before they run.
     assert quality.cost_rise_pct > -0.1
     assert quality.coarse_cost_eur > quality.fine_cost_eur
 
