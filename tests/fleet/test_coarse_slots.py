@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
+from fleet.dispatch import limit_at, tx_profile
 from fleet.planning import build_problem, idle_connector_reserve_kw, plugged_vehicles
 from fleet.site_config import SiteConfig, load_site
 from fleet.site_forecast import SiteForecast, coarsened, fallback_forecast, forecast_site
@@ -134,6 +135,15 @@ def test_a_plan_on_hours_stays_under_the_limit_in_every_quarter_hour() -> None:
         highest_kw = max(highest_kw, site_kw)
     assert highest_kw == pytest.approx(limit_kw, abs=1.0)  # the limit binds
     assert schedule.slot_duration_h == joined.slot_duration_h
+
+    # each van's profile holds its hourly power for the whole hour, and its limit is what
+    # the quarter hours were checked with
+    for plan in schedule.plans:
+        profile = tx_profile(schedule, plan.power_kw, 1, 1)
+        for start in fine.slot_starts:
+            t = joined.slot_index(start)
+            assert t is not None
+            assert limit_at(profile, start + timedelta(seconds=1)) == pytest.approx(plan.power_kw[t], abs=1e-3)
 
 
 @pytest.mark.parametrize(("slot_min", "coarse_slot_min"), [(60, 60), (15, 30), (30, 30)])
