@@ -311,7 +311,7 @@ def peak_margin_kw(forecast: SiteForecast, base_load_margin_pct: float) -> tuple
     A slot longer than the planning grid's own (``planning.fine_horizon_h``) is priced on its mean
     like any other: re-plans see it in fine slots before it runs and shape the charging within it.
     A margin for its busiest quarter hour would raise the peak the plan allows itself now (measured:
-    docs/benchmarks/speed.md)."""
+    docs/benchmarks/milan-week.md)."""
     base_share = base_load_margin_pct / 100.0
     return tuple(
         max(0.0, pv - low) + base_share * max(0.0, base)
