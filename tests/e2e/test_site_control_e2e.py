@@ -236,7 +236,8 @@ async def test_plan_reaches_sixty_chargers_within_the_grid_limit(runtime: Runtim
     if site.planning.fine_horizon_h is None:
         assert not hourly
     else:  # 2 h of quarter hours (to the next hour after), then hours
-        assert len(hourly) >= 20 and all(h == pytest.approx(1.0) for h in hourly[:-1])
+        assert len(hourly) >= 20
+        assert all(h == pytest.approx(1.0) for h in hourly[:-1])
         assert len(starts) < 40
     for at in slot_times(starts[1], 23):
         base_kw = horizon["base_load_kw"][max(t for t, start in enumerate(starts) if start <= at)]
