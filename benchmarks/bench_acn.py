@@ -93,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         expected_days=args.expected_days,
         expected_weight=args.expected_weight,
         expected_within_h=args.expected_within_h,
+        known_arrivals=args.known_arrivals,
     )
     sessions = sessions_in_days(load_sessions(path), first_day=first_day, n_days=n_days)
     data = {
@@ -271,6 +272,11 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         type=float,
         default=DEFAULT_MPC.expected_within_h,
         help="how far ahead expected arrivals are planned [h]",
+    )
+    parser.add_argument(
+        "--known-arrivals",
+        action="store_true",
+        help="a yardstick: expect today's arrivals as they will happen instead of forecasting them",
     )
     parser.add_argument(
         "--reuse-baselines",

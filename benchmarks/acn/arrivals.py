@@ -5,14 +5,21 @@ forecast as those of the last few days of the same kind (weekday or weekend) at 
 day: each past session becomes an expected vehicle on its own EVSE, with its stay and its request,
 weighted by one over the number of days it was drawn from. Only days already over are used, so
 the forecast never looks ahead of the simulation.
+
+:class:`KnownArrivals` is the yardstick for that forecast: today's arrivals as they will happen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from acnportal.acnsim.interface import SessionInfo  # type: ignore[import-untyped]
+
+from benchmarks.acn.sessions import AcnSession
+
+VOLTAGE_V = 208.0
+"""The Caltech network's line-to-line voltage: a battery's kW limit as a pilot in A."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,5 +131,43 @@ class ArrivalHistory:
             for day in past
             for seen in self._by_arrival_day.get(day, ())
             if time_of_day < (at := seen.arrival - day * self.periods_per_day) <= last
+        ]
+        return tuple(sorted(expected, key=lambda e: (e.arrival, e.key)))
+
+
+@dataclass(frozen=True, slots=True)
+class KnownArrivals:
+    """Perfect knowledge of today's arrivals: what the forecast would give if it were exact.
+
+    Not a controller anyone could run; it measures how much of the gap to the offline optimum is
+    the arrivals the controller cannot know.
+
+    Parameters
+    ----------
+    sessions
+        Every session of the simulation, as the event queue holds them.
+    periods_per_day
+        Periods in a day (288 for 5-minute periods).
+    """
+
+    sessions: Sequence[AcnSession]
+    periods_per_day: int
+
+    def expected(self, now: int, *, within_periods: int) -> tuple[ExpectedSession, ...]:
+        """The sessions that will plug in after ``now``, within ``within_periods`` and still today,
+        each as it will come: EVSE, arrival, estimated stay, request, its battery's limit."""
+        last = min(now + within_periods, (now // self.periods_per_day + 1) * self.periods_per_day - 1)
+        expected = [
+            ExpectedSession(
+                key=f"known-{s.session_id}",
+                station_id=s.station_id,
+                arrival=s.arrival,
+                stay_periods=max(s.estimated_departure - s.arrival, 1),
+                requested_kwh=s.requested_energy_kwh,
+                max_rate_a=s.battery_max_power_kw * 1000.0 / VOLTAGE_V,
+                weight=1.0,
+            )
+            for s in self.sessions
+            if now < s.arrival <= last
         ]
         return tuple(sorted(expected, key=lambda e: (e.arrival, e.key)))

@@ -20,9 +20,10 @@ import numpy as np
 from acnportal.acnsim.interface import InfrastructureInfo, SessionInfo  # type: ignore[import-untyped]
 from acnportal.algorithms import BaseAlgorithm, infrastructure_constraints_feasible  # type: ignore[import-untyped]
 
-from benchmarks.acn.arrivals import ArrivalHistory, ExpectedSession
+from benchmarks.acn.arrivals import ArrivalHistory, ExpectedSession, KnownArrivals
 from benchmarks.acn.network import NetworkModel, limits_that_can_bind, network_model, phasor_limits
 from benchmarks.acn.pilots import ceil_pilot_a, round_to_feasible_pilots
+from benchmarks.acn.sessions import AcnSession
 from optimizer import ChargingProblem, PhasorLimit, Schedule, SolveStatus, VehicleRequest, solve
 
 FLAT_PRICE_PER_KWH = 0.10
@@ -72,6 +73,10 @@ class MpcSettings:
         each is divided by the number of days drawn from.
     expected_within_h
         How far ahead expected arrivals are planned [h].
+    known_arrivals
+        Expect today's arrivals as they will happen (:class:`~benchmarks.acn.arrivals.KnownArrivals`)
+        instead of forecasting them: a yardstick for the forecast, not a controller anyone could run.
+        The controller then needs the sessions (``OptimiserMPC(known_sessions=...)``).
     """
 
     facets: int = 32
@@ -85,6 +90,7 @@ class MpcSettings:
     expected_days: int = 0
     expected_weight: float = 0.5
     expected_within_h: float = 12.0
+    known_arrivals: bool = False
 
     def __post_init__(self) -> None:
         if self.facets < 4:
@@ -336,6 +342,13 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
         The planner; :func:`optimizer.solve` with ``settings.time_limit_s`` unless another is given.
     on_new_day
         Called with the day number (from the simulation start) at the first call of each day.
+    known_sessions
+        Every session of the simulation, for ``settings.known_arrivals``.
+
+    Raises
+    ------
+    ValueError
+        If ``settings.known_arrivals`` is set without ``known_sessions``.
     """
 
     def __init__(
@@ -343,6 +356,7 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
         settings: MpcSettings | None = None,
         solver: Solver | None = None,
         on_new_day: Callable[[int], None] | None = None,
+        known_sessions: Sequence[AcnSession] = (),
     ) -> None:
         super().__init__()
         self.max_recompute = 1
@@ -354,6 +368,9 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
         self._on_new_day = on_new_day
         self._day = -1
         self._history: ArrivalHistory | None = None
+        if self.settings.known_arrivals and not known_sessions:
+            raise ValueError("known_sessions: settings.known_arrivals needs the simulation's sessions")
+        self._known_sessions = tuple(known_sessions)
 
     def _network(self, infrastructure: InfrastructureInfo) -> tuple[NetworkModel, tuple[PhasorLimit, ...]]:
         # the network does not change during a simulation: convert it once
@@ -366,12 +383,15 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
         self, active_sessions: Sequence[SessionInfo], *, now: int, day: int, weekend: bool
     ) -> tuple[ExpectedSession, ...]:
         """Record the sessions seen now; the arrivals expected later today."""
+        within = round(self.settings.expected_within_h * 60 / self.interface.period)
+        if self.settings.known_arrivals:
+            known = KnownArrivals(self._known_sessions, periods_per_day=round(24 * 60 / self.interface.period))
+            return known.expected(now, within_periods=within)
         if self.settings.expected_days == 0:
             return ()
         if self._history is None:
             self._history = ArrivalHistory(periods_per_day=round(24 * 60 / self.interface.period))
         self._history.record(active_sessions, day=day, weekend=weekend)
-        within = round(self.settings.expected_within_h * 60 / self.interface.period)
         return self._history.expected(now, days=self.settings.expected_days, within_periods=within)
 
     def schedule(self, active_sessions: list[SessionInfo]) -> dict[str, list[float]]:

@@ -84,8 +84,11 @@ class RunMetrics:
     solver_statuses: tuple[tuple[str, int], ...] = ()
 
 
-def make_algorithm(spec: RunSpec, on_new_day: Callable[[int], None] | None = None) -> BaseAlgorithm:
-    """A fresh instance of the named algorithm (ACN-Sim's baselines, or the optimiser MPC)."""
+def make_algorithm(
+    spec: RunSpec, on_new_day: Callable[[int], None] | None = None, sessions: Sequence[AcnSession] = ()
+) -> BaseAlgorithm:
+    """A fresh instance of the named algorithm (ACN-Sim's baselines, or the optimiser MPC, which gets
+    ``sessions`` when its settings ask to know the arrivals)."""
     match spec.algorithm:
         case "Uncontrolled":
             return UncontrolledCharging()
@@ -98,7 +101,8 @@ def make_algorithm(spec: RunSpec, on_new_day: Callable[[int], None] | None = Non
         case "LLF":
             return SortedSchedulingAlgo(least_laxity_first)
         case "Vettabbia MPC":
-            return OptimiserMPC(spec.mpc, on_new_day=on_new_day)
+            known = sessions if spec.mpc.known_arrivals else ()
+            return OptimiserMPC(spec.mpc, on_new_day=on_new_day, known_sessions=known)
     raise ValueError(f"algorithm: unknown {spec.algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
 
 
@@ -122,7 +126,7 @@ def run(spec: RunSpec, sessions: Sequence[AcnSession], on_new_day: Callable[[int
     if not sessions:
         raise ValueError("sessions: nothing to simulate")
     network = caltech_network(spec.transformer_cap_kw)
-    algorithm = make_algorithm(spec, on_new_day)
+    algorithm = make_algorithm(spec, on_new_day, sessions)
     start = DATA_START_LOCAL + timedelta(days=spec.first_day)
     simulator = acnsim.Simulator(network, algorithm, event_queue(sessions), start, period=PERIOD_MIN, verbose=False)
     started_s = time.perf_counter()

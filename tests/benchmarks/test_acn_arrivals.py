@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from acnportal.acnsim.interface import SessionInfo  # type: ignore[import-untyped]
 
-from benchmarks.acn.arrivals import ArrivalHistory
+from benchmarks.acn.arrivals import ArrivalHistory, KnownArrivals
+from tests.benchmarks.acn_factories import session
 
 DAY = 288
 """5-minute periods in a day."""
@@ -102,3 +103,26 @@ def test_a_session_is_kept_as_first_seen() -> None:
 
     assert (expected.arrival, expected.stay_periods) == (DAY + 100, 20)
     assert expected.requested_kwh == pytest.approx(6.0)
+
+
+def test_known_arrivals_are_todays_sessions_to_come_as_they_will_happen() -> None:
+    sessions = (
+        session("past", "AB-AV", arrival=DAY + 100, departure=DAY + 130, energy_kwh=4.0),
+        session("soon", "BC-BASIC", arrival=DAY + 150, departure=DAY + 200, energy_kwh=6.0, max_kw=3.328),
+        session("later", "AB-CC", arrival=DAY + 250, departure=DAY + 260, energy_kwh=2.0),
+        session("tomorrow", "AB-AV", arrival=2 * DAY + 10, departure=2 * DAY + 40, energy_kwh=5.0),
+    )
+    known = KnownArrivals(sessions, periods_per_day=DAY)
+
+    expected = known.expected(DAY + 120, within_periods=DAY)
+
+    # after now (not the one plugged in at 100), before midnight (not tomorrow's)
+    assert [(e.key, e.station_id, e.arrival, e.stay_periods) for e in expected] == [
+        ("known-soon", "BC-BASIC", DAY + 150, 50),
+        ("known-later", "AB-CC", DAY + 250, 10),
+    ]
+    assert [e.requested_kwh for e in expected] == [6.0, 2.0]
+    assert [e.weight for e in expected] == [1.0, 1.0]
+    assert expected[0].max_rate_a == pytest.approx(16.0)  # 3.328 kW at 208 V
+    assert [e.key for e in known.expected(DAY + 120, within_periods=30)] == ["known-soon"]
+    assert known.expected(DAY + 250, within_periods=DAY) == ()

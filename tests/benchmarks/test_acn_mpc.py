@@ -340,3 +340,31 @@ def test_the_second_of_two_like_days_is_planned_with_the_first_days_arrivals() -
     assert busy == [0] * 20 + [1] * 10 + [0] * 10
     assert all(call.feasible for call in mpc.calls)
     assert acnsim.total_energy_delivered(simulator) == pytest.approx(22.0, abs=1e-3)
+
+
+def test_known_arrivals_are_expected_from_the_first_day() -> None:
+    # the same two cars as above, on day 0 only: no day before it to learn from, but known arrivals
+    sessions = tuple(
+        session(name, station, arrival=start, departure=120, energy_kwh=5.5)
+        for name, station, start in (("long", "AB-CC", 96), ("short", "AB-AV", 108))
+    )
+    settings = MpcSettings(fine_periods=12, power_change_weight=0.001, expected_weight=1.0, known_arrivals=True)
+    mpc = OptimiserMPC(settings, known_sessions=sessions)
+    simulator = acnsim.Simulator(
+        tiny_network(line_b_limit_a=40.0, ab_pod_limit_a=32.0),
+        mpc,
+        event_queue(sessions),
+        datetime(2019, 3, 5, tzinfo=UTC),
+        period=5,
+        verbose=False,
+    )
+    simulator.run()
+
+    busy = [call.expected for call in mpc.calls if call.sessions]
+    assert busy == [1] * 10 + [0] * 10
+    assert acnsim.total_energy_delivered(simulator) == pytest.approx(11.0, abs=1e-3)
+
+
+def test_known_arrivals_need_the_sessions() -> None:
+    with pytest.raises(ValueError, match="known_sessions"):
+        OptimiserMPC(MpcSettings(known_arrivals=True))
