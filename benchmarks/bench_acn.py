@@ -49,11 +49,12 @@ DEFAULT_MPC = MpcSettings(
     coarse_periods=12,
     power_change_weight=0.001,
     round_up_first=True,
-    expected_days=1,
+    expected_days=3,
     expected_weight=0.5,
 )
 """The recorded settings: steady plans while every session can be met, pilots rounded up to the plan first,
-the last day of the same kind's arrivals expected at half weight."""
+the arrivals of the last 3 days of the same kind expected at half weight, each asking for a third of its
+request."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,8 @@
 
 The controller sees every session while it is plugged in. Today's arrivals still to come are
 forecast as those of the last few days of the same kind (weekday or weekend) at the same time of
-day: each past session becomes an expected vehicle on its own EVSE, with its stay and its request,
-weighted by one over the number of days it was drawn from. Only days already over are used, so
+day: each past session becomes an expected vehicle on its own EVSE, with its stay, and with its
+request shared out over the days drawn from (one over their number). Only days already over are used, so
 the forecast never looks ahead of the simulation.
 
 :class:`KnownArrivals` is the yardstick for that forecast: today's arrivals as they will happen.
@@ -47,8 +47,9 @@ class ExpectedSession:
     stay_periods: int
     requested_kwh: float
     max_rate_a: float
-    weight: float
-    """The share of one session this stands for: one over the days the forecast was drawn from."""
+    share: float
+    """The share of one session this stands for: one over the days the forecast was drawn from. The
+    plan asks for that share of its request."""
 
 
 @dataclass(slots=True)
@@ -115,7 +116,7 @@ class ArrivalHistory:
         past = sorted((d for d, kind in self._weekend.items() if d < today and kind == weekend), reverse=True)[:days]
         if not past:
             return ()
-        weight = 1.0 / len(past)
+        share = 1.0 / len(past)
         time_of_day = now - today * self.periods_per_day
         last = min(time_of_day + within_periods, self.periods_per_day - 1)
         expected = [
@@ -126,7 +127,7 @@ class ArrivalHistory:
                 stay_periods=seen.stay_periods,
                 requested_kwh=seen.requested_kwh,
                 max_rate_a=seen.max_rate_a,
-                weight=weight,
+                share=share,
             )
             for day in past
             for seen in self._by_arrival_day.get(day, ())
@@ -165,7 +166,7 @@ class KnownArrivals:
                 stay_periods=max(s.estimated_departure - s.arrival, 1),
                 requested_kwh=s.requested_energy_kwh,
                 max_rate_a=s.battery_max_power_kw * 1000.0 / VOLTAGE_V,
-                weight=1.0,
+                share=1.0,
             )
             for s in self.sessions
             if now < s.arrival <= last

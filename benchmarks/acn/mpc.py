@@ -66,11 +66,11 @@ class MpcSettings:
         pilot at or above its plan where the exact limits allow
         (:func:`~benchmarks.acn.pilots.round_to_feasible_pilots`).
     expected_days
-        Plan today's arrivals still to come as those of this many past days of the same kind
-        (:mod:`benchmarks.acn.arrivals`); 0 plans the present sessions only.
+        Plan today's arrivals still to come as those of this many past days of the same kind, each
+        day's sessions asking for their share of their request (:mod:`benchmarks.acn.arrivals`);
+        0 plans the present sessions only.
     expected_weight
-        Unmet-energy weight of an expected session drawn from one day, relative to a present one;
-        each is divided by the number of days drawn from.
+        Unmet-energy weight of an expected session, relative to a present one.
     expected_within_h
         How far ahead expected arrivals are planned [h].
     known_arrivals
@@ -203,7 +203,8 @@ def expected_request(
     now: int,
     period_h: float,
 ) -> VehicleRequest:
-    """An expected session as an expected vehicle: its stay moved to today, its weight scaled down."""
+    """An expected session as an expected vehicle: its stay moved to today, its share of its request,
+    at ``settings.expected_weight``."""
     station = model.station_ids.index(expected.station_id)
     start = expected.arrival - now
     end = start + expected.stay_periods
@@ -211,9 +212,9 @@ def expected_request(
         vehicle_id=expected.key,
         connector_key=expected.station_id,
         max_power_kw=min(model.max_pilot_a[station], expected.max_rate_a) * model.kw_per_a(station),
-        energy_needed_kwh=expected.requested_kwh,
+        energy_needed_kwh=expected.requested_kwh * expected.share,
         available_h=tuple(max(0, min(end, first + length) - max(start, first)) * period_h for first, length in slots),
-        priority=settings.expected_weight * expected.weight,
+        priority=settings.expected_weight,
         efficiency=1.0,
         expected=True,
     )

@@ -53,7 +53,7 @@ def test_today_is_forecast_from_the_past_days_of_its_kind() -> None:
         ("expected-0-d0-afternoon", "BC-BASIC", 3 * DAY + 168, 24),
         ("expected-2-d2-afternoon", "BC-BASIC", 3 * DAY + 168, 24),
     ]
-    assert [e.weight for e in expected] == [0.5, 0.5]
+    assert [e.share for e in expected] == [0.5, 0.5]
     assert [e.requested_kwh for e in expected] == [3.0, 3.0]
     assert [e.max_rate_a for e in expected] == [32.0, 32.0]
 
@@ -65,7 +65,7 @@ def test_only_the_most_recent_days_are_drawn_from() -> None:
     expected = history.expected(3 * DAY, days=1, within_periods=DAY)
 
     assert [e.key for e in expected] == ["expected-2-d2-morning", "expected-2-d2-afternoon"]
-    assert {e.weight for e in expected} == {1.0}
+    assert {e.share for e in expected} == {1.0}
 
 
 def test_arrivals_beyond_the_window_or_midnight_are_left_out() -> None:
@@ -122,7 +122,7 @@ def test_known_arrivals_are_todays_sessions_to_come_as_they_will_happen() -> Non
         ("known-later", "AB-CC", DAY + 250, 10),
     ]
     assert [e.requested_kwh for e in expected] == [6.0, 2.0]
-    assert [e.weight for e in expected] == [1.0, 1.0]
+    assert [e.share for e in expected] == [1.0, 1.0]
     assert expected[0].max_rate_a == pytest.approx(16.0)  # 3.328 kW at 208 V
     assert [e.key for e in known.expected(DAY + 120, within_periods=30)] == ["known-soon"]
     assert known.expected(DAY + 250, within_periods=DAY) == ()

@@ -235,7 +235,7 @@ def test_expected_sessions_are_planned_after_the_present_ones() -> None:
         stay_periods=6,
         requested_kwh=2.0,
         max_rate_a=16.0,
-        weight=0.5,
+        share=0.5,
     )
     settings = MpcSettings(fine_periods=2, coarse_periods=3, expected_weight=0.4)
 
@@ -248,9 +248,9 @@ def test_expected_sessions_are_planned_after_the_present_ones() -> None:
     assert present.available_h == pytest.approx((PERIOD_H, PERIOD_H, 2 * PERIOD_H, 0.0, 0.0))
     assert expected.expected
     assert expected.vehicle_id == "expected-0-x"
-    assert expected.priority == pytest.approx(0.2)
+    assert expected.priority == pytest.approx(0.4)
     assert expected.max_power_kw == pytest.approx(16 * KW_PER_A)  # the car's limit below the EVSE's 32 A
-    assert expected.energy_needed_kwh == 2.0
+    assert expected.energy_needed_kwh == pytest.approx(1.0)  # drawn from one of two days: half its 2 kWh
     # here from period 13 to 19: slot 2 holds periods 12-14, slot 3 periods 15-17, slot 4 period 18
     assert expected.available_h == pytest.approx((0.0, 0.0, 2 * PERIOD_H, 3 * PERIOD_H, PERIOD_H))
 
@@ -266,7 +266,7 @@ def test_an_expected_session_short_of_energy_does_not_stop_the_steady_plan() -> 
         stay_periods=3,
         requested_kwh=50.0,
         max_rate_a=32.0,
-        weight=1.0,
+        share=1.0,
     )
     settings = MpcSettings(power_change_weight=0.001)
     problem = problem_at_period_10(model, info, settings, greedy)
