@@ -372,6 +372,7 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
         if self.settings.known_arrivals and not known_sessions:
             raise ValueError("known_sessions: settings.known_arrivals needs the simulation's sessions")
         self._known_sessions = tuple(known_sessions)
+        self._known: KnownArrivals | None = None
 
     def _network(self, infrastructure: InfrastructureInfo) -> tuple[NetworkModel, tuple[PhasorLimit, ...]]:
         # the network does not change during a simulation: convert it once
@@ -386,8 +387,11 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
         """Record the sessions seen now; the arrivals expected later today."""
         within = round(self.settings.expected_within_h * 60 / self.interface.period)
         if self.settings.known_arrivals:
-            known = KnownArrivals(self._known_sessions, periods_per_day=round(24 * 60 / self.interface.period))
-            return known.expected(now, within_periods=within)
+            if self._known is None:
+                self._known = KnownArrivals(
+                    self._known_sessions, periods_per_day=round(24 * 60 / self.interface.period)
+                )
+            return self._known.expected(now, within_periods=within)
         if self.settings.expected_days == 0:
             return ()
         if self._history is None:
