@@ -171,9 +171,7 @@ def main(argv: list[str] | None = None) -> None:
     started_s = time.perf_counter()
     site = load_site()
     if args.fine_horizon_h is not None:
-        site = site.model_copy(
-            update={"planning": site.planning.model_copy(update={"fine_horizon_h": args.fine_horizon_h})}
-        )
+        site = site.with_planning(fine_horizon_h=args.fine_horizon_h)
     start_utc = WEEK_START_LOCAL.astimezone(UTC)
     _progress(f"forecasts for {days + LOOKAHEAD_DAYS} days from {WEEK_START_LOCAL.date()}")
     forecast = forecast_series(site, start_utc, (days + LOOKAHEAD_DAYS) * STEPS_PER_DAY)

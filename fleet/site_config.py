@@ -258,6 +258,19 @@ class SiteConfig(_Strict):
     def connector_count(self) -> int:
         return sum(c.connectors for c in self.charge_points)
 
+    def with_planning(self, **changes: object) -> SiteConfig:
+        """This site with some ``planning`` settings changed, validated as a site file is.
+
+        Raises
+        ------
+        SiteConfigError
+            If the changed settings are not valid (an unknown name, a value out of range, or a rule of
+            the site they break, such as the fail-safe limit); the message names the field.
+        """
+        data = self.model_dump()
+        data["planning"] = {**data["planning"], **changes}
+        return parse_site(data, source="planning changes")
+
 
 def _format_errors(error: ValidationError) -> str:
     lines = []

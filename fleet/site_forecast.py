@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from fleet.site_config import SiteConfig
+from fleet.site_config import PlanningConfig, SiteConfig
 
 if TYPE_CHECKING:
     from fleet.external_sources import ExternalForecasts
@@ -119,7 +119,7 @@ def forecast_site(
         tariff_band=tariff_bands(starts),
         base_load_peak_kw=_tuple(base),
     )
-    return _on_planning_grid(forecast, site, now)
+    return on_planning_grid(forecast, site.planning, now)
 
 
 def fallback_forecast(site: SiteConfig, now: datetime, horizon_h: float) -> SiteForecast:
@@ -140,16 +140,16 @@ def fallback_forecast(site: SiteConfig, now: datetime, horizon_h: float) -> Site
         tariff_band=("F1",) * n,
         base_load_peak_kw=(site.site.base_load.max_kw,) * n,
     )
-    return _on_planning_grid(forecast, site, now)
+    return on_planning_grid(forecast, site.planning, now)
 
 
-def _on_planning_grid(forecast: SiteForecast, site: SiteConfig, now: datetime) -> SiteForecast:
-    """The forecast on the site's planning grid: as it is, or with the slots beyond
-    ``planning.fine_horizon_h`` joined into ``planning.coarse_slot_min`` ones."""
-    fine_h = site.planning.fine_horizon_h
+def on_planning_grid(forecast: SiteForecast, planning: PlanningConfig, now: datetime) -> SiteForecast:
+    """``forecast``, made at ``now`` on ``planning.slot_min`` slots, on the planning grid: as it is, or
+    with the slots beyond ``planning.fine_horizon_h`` joined into ``planning.coarse_slot_min`` ones."""
+    fine_h = planning.fine_horizon_h
     if fine_h is None:
         return forecast
-    groups = coarse_slot_groups(pd.DatetimeIndex(forecast.slot_starts), now, fine_h, site.planning.coarse_slot_min)
+    groups = coarse_slot_groups(pd.DatetimeIndex(forecast.slot_starts), now, fine_h, planning.coarse_slot_min)
     return coarsened(forecast, groups)
 
 

@@ -110,6 +110,7 @@ class Schedule:
     slot_starts_utc: tuple[datetime, ...]
     slot_duration_h: tuple[float, ...]
     plans: tuple[VehiclePlan, ...]
+    """One per vehicle of the problem, in the problem's order."""
     ev_power_kw: tuple[float, ...]
     """Sum of the plans per slot [kW]."""
     grid_import_kw: tuple[float, ...]

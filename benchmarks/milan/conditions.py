@@ -30,9 +30,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from fleet.forecast_inputs import forecast_inputs
-from fleet.site_config import SiteConfig
-from fleet.site_forecast import SiteForecast, coarsened, forecast_site
-from forecasts import clear_sky_pv_kw, coarse_slot_groups, slot_grid
+from fleet.site_config import PlanningConfig, SiteConfig
+from fleet.site_forecast import SiteForecast, forecast_site, on_planning_grid
+from forecasts import clear_sky_pv_kw, slot_grid
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -89,9 +89,7 @@ def forecast_series(site: SiteConfig, start_utc: datetime, n_steps: int) -> Site
     """Run the site's forecasters once on ``n_steps`` 5-minute steps from ``start_utc`` (on a 5-min mark)."""
     if start_utc.timestamp() % (STEP_MIN * 60):
         raise ValueError(f"start_utc: must be on a {STEP_MIN}-minute mark, got {start_utc.isoformat()}")
-    five_minute = site.model_copy(
-        update={"planning": site.planning.model_copy(update={"slot_min": STEP_MIN, "fine_horizon_h": None})}
-    )
+    five_minute = site.with_planning(slot_min=STEP_MIN, fine_horizon_h=None)
     forecast = forecast_site(five_minute, start_utc, n_steps * STEP_H)
     per_step = {
         spec.name: getattr(forecast, spec.name)[:n_steps]
@@ -149,10 +147,8 @@ class SiteConditions:
     """Actual PV output per step [kW]."""
     base_load_kw: FloatArray
     """Actual base load per step [kW]."""
-    slot_min: int
-    fine_horizon_h: float | None = None
-    """The site's ``planning.fine_horizon_h``: longer slots beyond it, of ``coarse_slot_min``."""
-    coarse_slot_min: int = 60
+    planning: PlanningConfig
+    """The site's planning settings: its slots, and longer ones beyond ``fine_horizon_h``."""
 
     @property
     def n_steps(self) -> int:
@@ -173,7 +169,7 @@ class SiteConditions:
         forecaster averages its 5-minute pieces, so a slot's value is the mean of its steps' values;
         labels (the tariff band) are the first step's.
         """
-        starts, ends = slot_grid(now, horizon_h, self.slot_min)
+        starts, ends = slot_grid(now, horizon_h, self.planning.slot_min)
         origin_ns = pd.Timestamp(self.forecast.start_utc).value
         step_ns = STEP_MIN * 60 * 1_000_000_000
         first = (starts.as_unit("ns").asi8 - origin_ns) // step_ns
@@ -194,10 +190,7 @@ class SiteConditions:
             else:
                 cumulative = np.concatenate([[0.0], np.cumsum(np.asarray(values, dtype=np.float64))])
                 fields[spec.name] = tuple(float(v) for v in (cumulative[last] - cumulative[first]) / counts)
-        forecast = SiteForecast(**fields)  # type: ignore[arg-type]
-        if self.fine_horizon_h is None:
-            return forecast
-        return coarsened(forecast, coarse_slot_groups(starts, now, self.fine_horizon_h, self.coarse_slot_min))
+        return on_planning_grid(SiteForecast(**fields), self.planning, now)  # type: ignore[arg-type]
 
     def with_perfect_forecasts(self) -> SiteConditions:
         """The same week with forecasts that are the actuals: PV (mean, P10 and P90) and base load.
@@ -226,7 +219,5 @@ def site_conditions(site: SiteConfig, forecast: SiteForecastSeries, seed: int) -
         # the forecast's PV already carries the climatological clouds: the seeded ones act on clear sky
         pv_kw=forecast.clear_sky_pv_kw * clouds,
         base_load_kw=forecast.base_load_kw * (1.0 + noise),
-        slot_min=site.planning.slot_min,
-        fine_horizon_h=site.planning.fine_horizon_h,
-        coarse_slot_min=site.planning.coarse_slot_min,
+        planning=site.planning,
     )

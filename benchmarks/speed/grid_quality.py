@@ -59,15 +59,12 @@ def grid_quality(site: SiteConfig, snapshot: Snapshot, *, time_limit_s: float) -
     """
     if site.planning.fine_horizon_h is None:
         raise ValueError("site: planning.fine_horizon_h must be set to compare two grids")
-    fine_site = site.model_copy(update={"planning": site.planning.model_copy(update={"fine_horizon_h": None})})
+    fine_site = site.with_planning(fine_horizon_h=None)
     fine = problem_of(fine_site, snapshot)
     coarse = problem_of(site, snapshot)
     fine_schedule = solve(fine, time_limit_s=time_limit_s, dispatchable=True)
     coarse_schedule = solve(coarse, time_limit_s=time_limit_s, dispatchable=True)
-    fine_plan = [
-        list(plan.power_kw) if (plan := fine_schedule.plan_for(v.vehicle_id)) else [0.0] * fine.n_slots
-        for v in fine.vehicles
-    ]
+    fine_plan = [list(plan.power_kw) for plan in fine_schedule.plans]
     return GridQuality(
         fine_slots=fine.n_slots,
         coarse_slots=coarse.n_slots,

@@ -42,7 +42,7 @@ class Snapshot:
 def milan_site(*, horizon_h: float = 24.0) -> SiteConfig:
     """The bundled Milan site with the planning horizon set to ``horizon_h`` [h]."""
     site = load_site()
-    return site.model_copy(update={"planning": site.planning.model_copy(update={"horizon_h": horizon_h})})
+    return site.with_planning(horizon_h=horizon_h)
 
 
 def scaled_site(n_vehicles: int) -> SiteConfig:
@@ -79,9 +79,7 @@ def scaled_site(n_vehicles: int) -> SiteConfig:
 
 def hourly_after(site: SiteConfig, fine_h: float) -> SiteConfig:
     """``site`` planning in its own slots for ``fine_h`` hours, then in hours (``planning.fine_horizon_h``)."""
-    return site.model_copy(
-        update={"planning": site.planning.model_copy(update={"fine_horizon_h": fine_h, "coarse_slot_min": 60})}
-    )
+    return site.with_planning(fine_horizon_h=fine_h, coarse_slot_min=60)
 
 
 def _next_local(now: datetime, at: time, timezone: ZoneInfo, days_ahead: int) -> datetime:

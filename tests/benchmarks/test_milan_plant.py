@@ -115,11 +115,17 @@ def test_perfect_forecasts_are_the_actuals_on_the_planners_slots(conditions: Sit
     assert forecast.import_price_eur_per_kwh == conditions.site_forecast(now, 2.0).import_price_eur_per_kwh
 
 
-def test_the_planner_gets_what_forecast_site_returns(site: SiteConfig, conditions: SiteConditions) -> None:
+@pytest.mark.parametrize("fine_horizon_h", [None, 2.0], ids=["quarter-hours", "hours-after-2h"])
+def test_the_planner_gets_what_forecast_site_returns(
+    site: SiteConfig, conditions: SiteConditions, fine_horizon_h: float | None
+) -> None:
     now = START_UTC + timedelta(hours=13, minutes=35)  # mid-slot: the first slot is 10 minutes long
+    site = site.with_planning(fine_horizon_h=fine_horizon_h)
 
-    ours = conditions.site_forecast(now, 24.0)
+    ours = dataclasses.replace(conditions, planning=site.planning).site_forecast(now, 24.0)
     theirs = forecast_site(site, now, 24.0)
+
+    assert max(ours.slot_duration_h) == (0.25 if fine_horizon_h is None else 1.0)
 
     assert ours.slot_starts == theirs.slot_starts
     assert ours.slot_duration_h == pytest.approx(theirs.slot_duration_h)

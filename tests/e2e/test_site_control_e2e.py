@@ -51,7 +51,7 @@ async def runtime(database_url: str, request: pytest.FixtureRequest) -> AsyncIte
         http_port=free_port(),
     )
     site = load_site()
-    site = site.model_copy(update={"planning": site.planning.model_copy(update={"fine_horizon_h": request.param})})
+    site = site.with_planning(fine_horizon_h=request.param)
     rt = Runtime(site, settings)
     task = asyncio.create_task(rt.run())
     await asyncio.wait_for(rt.ready.wait(), 30)

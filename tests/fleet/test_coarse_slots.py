@@ -18,11 +18,7 @@ from tests.fleet.builders import T0, booking, transaction, vehicle
 SITE = load_site()
 
 
-def _with_planning(**changes: object) -> SiteConfig:
-    return SITE.model_copy(update={"planning": SITE.planning.model_copy(update=changes)})
-
-
-COARSE_SITE = _with_planning(fine_horizon_h=2.0, coarse_slot_min=60)
+COARSE_SITE = SITE.with_planning(fine_horizon_h=2.0, coarse_slot_min=60)
 
 
 def _four_quarter_hours() -> SiteForecast:

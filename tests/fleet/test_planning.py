@@ -172,7 +172,7 @@ def test_the_capacity_charge_keeps_a_margin_for_clouds_and_base_load() -> None:
 
 
 def test_a_site_can_trust_its_base_load_forecast() -> None:
-    site = SITE.model_copy(update={"planning": SITE.planning.model_copy(update={"base_load_peak_margin_pct": 0.0})})
+    site = SITE.with_planning(base_load_peak_margin_pct=0.0)
     forecast = forecast_site(site, T0.replace(hour=6, minute=0), 24)
     problem = build_problem(site, forecast, [])
     clouds = tuple(pv - p10 for pv, p10 in zip(forecast.pv_kw, forecast.pv_p10_kw, strict=True))
@@ -271,7 +271,7 @@ def test_the_minutes_already_gone_in_the_quarter_hour_count_against_the_peak() -
 
 
 def test_with_five_minute_slots_every_slot_to_the_quarter_hours_end_shares_the_minutes_gone() -> None:
-    site = SITE.model_copy(update={"planning": SITE.planning.model_copy(update={"slot_min": 5})})
+    site = SITE.with_planning(slot_min=5)
     forecast = fallback_forecast(site, T0 + timedelta(minutes=4), 24)
     assert forecast.slot_duration_h[:3] == pytest.approx((1 / 60, 5 / 60, 5 / 60))
     margins = (5.0,) * len(forecast.slot_starts)

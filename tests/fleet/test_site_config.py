@@ -99,3 +99,27 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
     empty.write_text("", encoding="utf-8")
     with pytest.raises(SiteConfigError, match="is not valid"):
         load_site(empty)
+
+
+def test_with_planning_changes_only_the_named_settings() -> None:
+    site = load_site()
+
+    changed = site.with_planning(fine_horizon_h=2.0, coarse_slot_min=30)
+
+    assert (changed.planning.fine_horizon_h, changed.planning.coarse_slot_min) == (2.0, 30)
+    assert changed.planning.model_copy(update={"fine_horizon_h": None, "coarse_slot_min": 60}) == site.planning
+    assert changed.model_copy(update={"planning": site.planning}) == site
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"fine_horizon_h": 2.0, "coarse_slot_min": 45}, r"planning\.coarse_slot_min: Input should be 30, 60 or 120"),
+        ({"slot_min": 60, "fine_horizon_h": 2.0}, r"planning: Value error, coarse_slot_min: must be a multiple"),
+        ({"failsafe_limit_kw": 7.0}, r"planning.failsafe_limit_kw: 60 connectors x 7.0 kW"),
+        ({"slot_minutes": 5}, r"planning\.slot_minutes: Extra inputs are not permitted"),
+    ],
+)
+def test_with_planning_validates_as_a_site_file_does(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(SiteConfigError, match=message):
+        load_site().with_planning(**changes)
