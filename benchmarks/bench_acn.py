@@ -32,7 +32,14 @@ from benchmarks.acn.offline import OfflineResult, offline_optimum
 from benchmarks.acn.report import OfflineBounds, check_goals, document, goals_text, plot, table, write_json
 from benchmarks.acn.reuse import ReusedResults, reusable_results
 from benchmarks.acn.runner import ALGORITHMS, OURS, PERIOD_MIN, TARIFF, RunMetrics, RunSpec, run
-from benchmarks.acn.sessions import DATA_FILE_NAME, AcnSession, data_path, load_sessions, sessions_in_days
+from benchmarks.acn.sessions import (
+    DATA_FILE_NAME,
+    PERIODS_PER_DAY_5MIN,
+    AcnSession,
+    data_path,
+    load_sessions,
+    sessions_in_days,
+)
 
 RESULTS_DIR = Path(__file__).parent / "results"
 PLOT_PATH = Path(__file__).resolve().parents[1] / "docs" / "benchmarks" / "acn.png"
@@ -209,9 +216,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_job(spec: RunSpec, sessions: tuple[AcnSession, ...], n_days: int) -> JobOutcome:
     label = f"{spec.algorithm} @ {spec.transformer_cap_kw:g} kW"
+    # the simulation runs on until the last car leaves, days after the last arrival
+    simulated_days = max(n_days, max(s.departure for s in sessions) // PERIODS_PER_DAY_5MIN + 1)
 
     def on_new_day(day: int) -> None:
-        print(f"  {label}: day {day + 1}/{n_days}", flush=True)
+        print(f"  {label}: day {day + 1}/{simulated_days}", flush=True)
 
     progress = on_new_day if spec.algorithm == OURS and n_days > 1 else None
     return JobOutcome(run=run(spec, sessions, on_new_day=progress), transformer_cap_kw=spec.transformer_cap_kw)
