@@ -101,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         expected_days=args.expected_days,
         expected_weight=args.expected_weight,
         expected_within_h=args.expected_within_h,
+        expected_pickup=args.expected_pickup,
         known_arrivals=args.known_arrivals,
     )
     sessions = sessions_in_days(load_sessions(path), first_day=first_day, n_days=n_days)
@@ -282,6 +283,13 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         type=float,
         default=DEFAULT_MPC.expected_within_h,
         help="how far ahead expected arrivals are planned [h]",
+    )
+    parser.add_argument(
+        "--expected-pickup",
+        type=float,
+        default=DEFAULT_MPC.expected_pickup,
+        help="scale the expected sessions by how busy today has been so far against the days drawn from,"
+        " smoothed by this many sessions (0: off)",
     )
     parser.add_argument(
         "--known-arrivals",

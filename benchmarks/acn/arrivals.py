@@ -20,6 +20,8 @@ from benchmarks.acn.sessions import AcnSession
 
 VOLTAGE_V = 208.0
 """The Caltech network's line-to-line voltage: a battery's kW limit as a pilot in A."""
+PICKUP_RANGE = (0.5, 2.0)
+"""How far a day busier or quieter than its kind may scale the expected sessions' shares."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +90,9 @@ class ArrivalHistory:
                 )
             )
 
-    def expected(self, now: int, *, days: int, within_periods: int) -> tuple[ExpectedSession, ...]:
+    def expected(
+        self, now: int, *, days: int, within_periods: int, pickup_sessions: float = 0.0
+    ) -> tuple[ExpectedSession, ...]:
         """Sessions expected to plug in after ``now`` and within ``within_periods``, still today.
 
         Parameters
@@ -99,6 +103,11 @@ class ArrivalHistory:
             Past days of today's kind to draw from (the most recent ones that are over).
         within_periods
             How far ahead to look [periods].
+        pickup_sessions
+            When positive, scale the shares by how busy today has been so far against those days
+            by the same time: ``(today + k) / (their mean + k)`` with ``k`` this many sessions
+            (so that the first arrivals of a day move it little), within
+            ``PICKUP_RANGE``. 0 leaves the shares at one over the days.
 
         Returns
         -------
@@ -116,8 +125,10 @@ class ArrivalHistory:
         past = sorted((d for d, kind in self._weekend.items() if d < today and kind == weekend), reverse=True)[:days]
         if not past:
             return ()
-        share = 1.0 / len(past)
         time_of_day = now - today * self.periods_per_day
+        share = 1.0 / len(past)
+        if pickup_sessions > 0:
+            share *= self._pickup(today, past, time_of_day, pickup_sessions)
         last = min(time_of_day + within_periods, self.periods_per_day - 1)
         expected = [
             ExpectedSession(
@@ -134,6 +145,16 @@ class ArrivalHistory:
             if time_of_day < (at := seen.arrival - day * self.periods_per_day) <= last
         ]
         return tuple(sorted(expected, key=lambda e: (e.arrival, e.key)))
+
+    def _pickup(self, today: int, past: Sequence[int], time_of_day: int, k: float) -> float:
+        """Today's arrivals up to ``time_of_day`` against the mean of ``past`` days' by then, smoothed."""
+
+        def so_far(day: int) -> int:
+            start = day * self.periods_per_day
+            return sum(1 for seen in self._by_arrival_day.get(day, ()) if seen.arrival - start <= time_of_day)
+
+        ratio = (so_far(today) + k) / (sum(so_far(day) for day in past) / len(past) + k)
+        return min(max(ratio, PICKUP_RANGE[0]), PICKUP_RANGE[1])
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,10 @@ class MpcSettings:
         Unmet-energy weight of an expected session, relative to a present one.
     expected_within_h
         How far ahead expected arrivals are planned [h].
+    expected_pickup
+        When positive, scale the expected sessions' shares by how busy today has been so far
+        against the days drawn from, smoothed by this many sessions
+        (:meth:`~benchmarks.acn.arrivals.ArrivalHistory.expected`); 0: off.
     known_arrivals
         Expect today's arrivals as they will happen (:class:`~benchmarks.acn.arrivals.KnownArrivals`)
         instead of forecasting them: a yardstick for the forecast, not a controller anyone could run.
@@ -90,6 +94,7 @@ class MpcSettings:
     expected_days: int = 0
     expected_weight: float = 0.5
     expected_within_h: float = 12.0
+    expected_pickup: float = 0.0
     known_arrivals: bool = False
 
     def __post_init__(self) -> None:
@@ -109,6 +114,8 @@ class MpcSettings:
             raise ValueError(f"expected_weight: in (0, 1], got {self.expected_weight}")
         if self.expected_within_h <= 0:
             raise ValueError(f"expected_within_h: must be positive, got {self.expected_within_h}")
+        if self.expected_pickup < 0:
+            raise ValueError(f"expected_pickup: must not be negative, got {self.expected_pickup}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,7 +404,9 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
         if self._history is None:
             self._history = ArrivalHistory(periods_per_day=round(24 * 60 / self.interface.period))
         self._history.record(active_sessions, day=day, weekend=weekend)
-        return self._history.expected(now, days=self.settings.expected_days, within_periods=within)
+        return self._history.expected(
+            now, days=self.settings.expected_days, within_periods=within, pickup_sessions=self.settings.expected_pickup
+        )
 
     def schedule(self, active_sessions: list[SessionInfo]) -> dict[str, list[float]]:
         """Pilots [A] for the current period, one per active session's station."""

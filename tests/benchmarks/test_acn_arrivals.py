@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from acnportal.acnsim.interface import SessionInfo  # type: ignore[import-untyped]
 
@@ -66,6 +68,30 @@ def test_only_the_most_recent_days_are_drawn_from() -> None:
 
     assert [e.key for e in expected] == ["expected-2-d2-morning", "expected-2-d2-afternoon"]
     assert {e.share for e in expected} == {1.0}
+
+
+@pytest.mark.parametrize(
+    ("today_so_far", "share"),
+    [
+        (0, 0.5 * (0 + 2) / (1 + 2)),  # quieter than the weekdays by 10:00 (one arrival each)
+        (1, 0.5),  # as busy
+        (3, 0.5 * (3 + 2) / (1 + 2)),  # busier
+        (12, 0.5 * 2.0),  # much busier: the scale stops at PICKUP_RANGE
+    ],
+)
+def test_pickup_scales_the_shares_by_how_busy_today_has_been(today_so_far: int, share: float) -> None:
+    history = history_of_three_days()
+    arrived = [seen(f"d3-{i}", "CA-AV", arrival=3 * DAY + 90 + i, stay=12) for i in range(today_so_far)]
+    history.record(arrived, day=3, weekend=False)
+    now = 3 * DAY + 120  # 10:00 on day 3, a weekday
+
+    expected = history.expected(now, days=5, within_periods=DAY, pickup_sessions=2.0)
+
+    assert [e.key for e in expected] == ["expected-0-d0-afternoon", "expected-2-d2-afternoon"]
+    assert [e.share for e in expected] == pytest.approx([share, share])
+    assert history.expected(now, days=5, within_periods=DAY) == tuple(
+        dataclasses.replace(e, share=0.5) for e in expected
+    )
 
 
 def test_arrivals_beyond_the_window_or_midnight_are_left_out() -> None:

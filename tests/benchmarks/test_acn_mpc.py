@@ -149,6 +149,8 @@ def test_settings_reject_values_out_of_range() -> None:
         MpcSettings(expected_weight=0.0)
     with pytest.raises(ValueError, match="expected_within_h"):
         MpcSettings(expected_within_h=0.0)
+    with pytest.raises(ValueError, match="expected_pickup"):
+        MpcSettings(expected_pickup=-1.0)
 
 
 def test_one_session_alone_charges_at_full_pilot_until_met() -> None:
