@@ -3,9 +3,9 @@
 ``python -m benchmarks.speed.plot`` reads the results files that ``benchmarks.bench_speed`` wrote
 (by default the three recorded in ``benchmarks/results``) and writes ``docs/benchmarks/speed.png``:
 
-* left, the median full re-plan [s] against the vehicles in the LP, log-log, for the sites planned
-  on quarter hours all the way and for those planning in hours after the next two, with each
-  case's goal;
+* left, the median full re-plan [s] against the vehicles in the LP, log-log, one line per grid
+  (quarter hours all the way, or hours after the next two) and number of slots, each case's goal
+  in its line's colour, and the status of a re-plan that ended without the optimum;
 * right, each way of solving the core LP over the floor (the same LP as matrices straight into
   HiGHS), per case, against the 1.5x goal.
 """
@@ -85,22 +85,30 @@ def case_points(documents: Sequence[dict[str, Any]]) -> list[CasePoint]:
 def plot_speed(path: Path, points: Sequence[CasePoint], *, title: str) -> None:
     """Write the figure (module docstring) to ``path``, creating its folder."""
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 5), dpi=120)
-    for hours, label, marker in ((False, "quarter hours all the way", "o"), (True, "hours after the next 2 h", "s")):
+    groups = sorted({(p.name.endswith(HOURS_SUFFIX), p.slots) for p in points})
+    for hours, slots in groups:
         series = sorted(
-            (p.lp_vehicles, p.replan_s, p.slots, p.status)
-            for p in points
-            if p.name.endswith(HOURS_SUFFIX) == hours and (hours or p.slots == 96)
+            (p for p in points if (p.name.endswith(HOURS_SUFFIX), p.slots) == (hours, slots)),
+            key=lambda p: p.lp_vehicles,
         )
-        if series:
-            vehicles, seconds, slots, statuses = zip(*series, strict=True)
-            left.plot(vehicles, seconds, marker=marker, label=f"{label} ({slots[0]} slots)")
-            for x, y, status in zip(vehicles, seconds, statuses, strict=True):
-                if status != "optimal":
-                    left.annotate(
-                        status, (x, y), textcoords="offset points", xytext=(-8, -2), ha="right", va="top", fontsize=8
-                    )
-    goals = sorted({(p.lp_vehicles, p.goal_s) for p in points if p.slots in (30, 96)})
-    left.scatter(*zip(*goals, strict=True), marker="_", s=400, color="black", label="goal", zorder=3)
+        label = "hours after the next 2 h" if hours else "quarter hours all the way"
+        vehicles = [p.lp_vehicles for p in series]
+        (line,) = left.plot(
+            vehicles, [p.replan_s for p in series], marker="s" if hours else "o", label=f"{label} ({slots} slots)"
+        )
+        left.scatter(vehicles, [p.goal_s for p in series], marker="_", s=400, color=line.get_color(), zorder=3)
+        for p in series:
+            if p.status != "optimal":
+                left.annotate(
+                    p.status,
+                    (p.lp_vehicles, p.replan_s),
+                    textcoords="offset points",
+                    xytext=(-8, -2),
+                    ha="right",
+                    va="top",
+                    fontsize=8,
+                )
+    left.scatter([], [], marker="_", s=400, color="black", label="goal (same colour)")
     left.set_xscale("log")
     left.set_yscale("log")
     left.set_xlabel("Vehicles in the LP")

@@ -56,3 +56,13 @@ def test_the_figure_is_written_from_results_files(tmp_path: Path, capsys: pytest
 
     assert output.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert capsys.readouterr().out == f"wrote {output}: 3 cases\n"
+
+
+def test_a_file_of_other_horizons_alone_is_drawn(tmp_path: Path) -> None:
+    results = tmp_path / "speed.json"
+    results.write_text(json.dumps({"cases": [_case("milan-288", 60, 288, 0.38, pyomo_over_floor=13.0)]}))
+    output = tmp_path / "speed.png"
+
+    main([str(results), "--output", str(output)])
+
+    assert output.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
