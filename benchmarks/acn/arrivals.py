@@ -50,7 +50,8 @@ class ExpectedSession:
     requested_kwh: float
     max_rate_a: float
     share: float
-    """The share of one session this stands for: one over the days the forecast was drawn from. The
+    """The share of one session this stands for: one over the days the forecast was drawn from
+    (scaled by how busy today has been, when :meth:`ArrivalHistory.expected` is asked to). The
     plan asks for that share of its request."""
 
 

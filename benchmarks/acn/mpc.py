@@ -393,16 +393,15 @@ class OptimiserMPC(BaseAlgorithm):  # type: ignore[misc]
     ) -> tuple[ExpectedSession, ...]:
         """Record the sessions seen now; the arrivals expected later today."""
         within = round(self.settings.expected_within_h * 60 / self.interface.period)
+        periods_per_day = round(24 * 60 / self.interface.period)
         if self.settings.known_arrivals:
             if self._known is None:
-                self._known = KnownArrivals(
-                    self._known_sessions, periods_per_day=round(24 * 60 / self.interface.period)
-                )
+                self._known = KnownArrivals(self._known_sessions, periods_per_day=periods_per_day)
             return self._known.expected(now, within_periods=within)
         if self.settings.expected_days == 0:
             return ()
         if self._history is None:
-            self._history = ArrivalHistory(periods_per_day=round(24 * 60 / self.interface.period))
+            self._history = ArrivalHistory(periods_per_day=periods_per_day)
         self._history.record(active_sessions, day=day, weekend=weekend)
         return self._history.expected(
             now, days=self.settings.expected_days, within_periods=within, pickup_sessions=self.settings.expected_pickup
