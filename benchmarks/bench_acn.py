@@ -52,15 +52,17 @@ UPPER_BOUND_FACETS = 64
 """Sides of the outer polygon of the upper bound: at most 1/cos(pi/64) - 1 = 0.12 % too loose."""
 DEFAULT_MPC = MpcSettings(
     facets=16,
-    fine_periods=12,
+    fine_periods=24,
     coarse_periods=12,
     power_change_weight=0.001,
     round_up_first=True,
     expected_days=3,
     expected_weight=0.5,
+    completion_weight=0.001,
 )
-"""The recorded settings: steady plans while every session can be met, pilots rounded up to the plan first,
-the arrivals of the last 3 days of the same kind expected at half weight, each asking for a third of its
+"""The recorded settings: 5-minute slots for 2 h, then hours; steady plans while every session can be met;
+pilots rounded up to the plan first; the arrivals of the last 3 days of the same kind expected at half
+weight, each asking for a third of its request; a shortfall goes first to the sessions nearest their
 request."""
 
 
@@ -102,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         expected_weight=args.expected_weight,
         expected_within_h=args.expected_within_h,
         expected_pickup=args.expected_pickup,
+        completion_weight=args.completion_weight,
         known_arrivals=args.known_arrivals,
     )
     sessions = sessions_in_days(load_sessions(path), first_day=first_day, n_days=n_days)
@@ -290,6 +293,13 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         default=DEFAULT_MPC.expected_pickup,
         help="scale the expected sessions by how busy today has been so far against the days drawn from,"
         " smoothed by this many sessions (0: off)",
+    )
+    parser.add_argument(
+        "--completion-weight",
+        type=float,
+        default=DEFAULT_MPC.completion_weight,
+        help="raise a session's unmet-energy weight by this over its remaining demand in kWh, so that a"
+        " short supply finishes the sessions nearest their request first (0: off)",
     )
     parser.add_argument(
         "--known-arrivals",

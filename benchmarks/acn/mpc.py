@@ -2,11 +2,12 @@
 
 At every period the active sessions, and the arrivals expected later today when asked for
 (:mod:`benchmarks.acn.arrivals`), become a ChargingProblem over the time until the last estimated
-departure: energy maximisation (flat price, the same unmet-energy penalty for every session, the
-optimiser's tie-break towards earlier charging), the EVSEs' maximum power, and the network's
-constraints as phasor limits. A plan that meets every session may be replaced by one at steady
-rates (:func:`plan_call`). Only the first slot is applied: its power becomes a pilot, rounded to
-what the EVSE accepts within the exact network limits (:mod:`benchmarks.acn.pilots`).
+departure: energy maximisation (flat price, an unmet-energy penalty for every session, raised a
+little for the sessions nearest their request when asked for, the optimiser's tie-break towards
+earlier charging), the EVSEs' maximum power, and the network's constraints as phasor limits. A plan
+that meets every session may be replaced by one at steady rates (:func:`plan_call`). Only the first
+slot is applied: its power becomes a pilot, rounded to what the EVSE accepts within the exact
+network limits (:mod:`benchmarks.acn.pilots`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ FLAT_PRICE_PER_KWH = 0.10
 
 UNMET_PENALTY_PER_KWH = 2.0
 """Penalty on energy a session misses [currency/kWh], above the price: every kWh delivered pays."""
+
+COMPLETION_FLOOR_KWH = 0.1
+"""Remaining demand below which a session's completion weight stops growing [kWh]: ACN-Sim counts a
+session within 0.1 kWh of its request as met."""
 
 ALL_MET_KWH = 0.01
 """A plan missing at most this much energy over all sessions [kWh] meets every session."""
@@ -77,6 +82,11 @@ class MpcSettings:
         When positive, scale the expected sessions' shares by how busy today has been so far
         against the days drawn from, smoothed by this many sessions
         (:meth:`~benchmarks.acn.arrivals.ArrivalHistory.expected`); 0: off.
+    completion_weight
+        When positive, a present session's unmet-energy weight is ``1 + completion_weight / d`` with
+        ``d`` its remaining demand in kWh (at least ``COMPLETION_FLOOR_KWH``): under a shortfall the
+        plan finishes the sessions nearest their request first, and meets more of them; 0: every
+        session weighs the same.
     known_arrivals
         Expect today's arrivals as they will happen (:class:`~benchmarks.acn.arrivals.KnownArrivals`)
         instead of forecasting them: a yardstick for the forecast, not a controller anyone could run.
@@ -95,6 +105,7 @@ class MpcSettings:
     expected_weight: float = 0.5
     expected_within_h: float = 12.0
     expected_pickup: float = 0.0
+    completion_weight: float = 0.0
     known_arrivals: bool = False
 
     def __post_init__(self) -> None:
@@ -116,6 +127,8 @@ class MpcSettings:
             raise ValueError(f"expected_within_h: must be positive, got {self.expected_within_h}")
         if self.expected_pickup < 0:
             raise ValueError(f"expected_pickup: must not be negative, got {self.expected_pickup}")
+        if self.completion_weight < 0:
+            raise ValueError(f"completion_weight: must not be negative, got {self.completion_weight}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +178,7 @@ def vehicle_request(
     *,
     now: int,
     period_h: float,
+    completion_weight: float = 0.0,
 ) -> VehicleRequest:
     """One active session as a vehicle of the planning problem.
 
@@ -180,6 +194,8 @@ def vehicle_request(
         The current period.
     period_h
         Length of a period [h].
+    completion_weight
+        :attr:`MpcSettings.completion_weight`.
 
     Returns
     -------
@@ -191,12 +207,14 @@ def vehicle_request(
     max_rate_a = float(session.max_rates[0]) if len(session.max_rates) else math.inf
     max_pilot_a = min(model.max_pilot_a[station], max_rate_a)
     remaining = max(session.estimated_departure - now, 1)
+    needed_kwh = max(0.0, float(session.remaining_demand))
     return VehicleRequest(
         vehicle_id=str(session.session_id),
         connector_key=str(session.station_id),
         max_power_kw=max_pilot_a * model.kw_per_a(station),
-        energy_needed_kwh=max(0.0, float(session.remaining_demand)),
+        energy_needed_kwh=needed_kwh,
         available_h=tuple(max(0, min(remaining - first, length)) * period_h for first, length in slots),
+        priority=1.0 + completion_weight / max(needed_kwh, COMPLETION_FLOOR_KWH),
         efficiency=1.0,
     )
 
@@ -272,9 +290,10 @@ def planning_problem(
         day_periods = round(24.0 / period_h)
         horizon = max(horizon, min(max(e.arrival + e.stay_periods - now for e in expected), day_periods))
     slots = slot_grid(horizon, settings)
-    vehicles = tuple(vehicle_request(s, model, slots, now=now, period_h=period_h) for s in sessions) + tuple(
-        expected_request(e, model, slots, settings, now=now, period_h=period_h) for e in expected
-    )
+    vehicles = tuple(
+        vehicle_request(s, model, slots, now=now, period_h=period_h, completion_weight=settings.completion_weight)
+        for s in sessions
+    ) + tuple(expected_request(e, model, slots, settings, now=now, period_h=period_h) for e in expected)
     unreachable_kw = sum(v.max_power_kw for v in vehicles) + 1.0
     reach_kw: dict[str, float] = {}
     for vehicle in vehicles:

@@ -138,6 +138,47 @@ def test_a_shortfall_keeps_the_plan_that_charges_early() -> None:
     assert plan.unmet_energy_kwh == pytest.approx(2.0 - 20 * KW_PER_A / 3, abs=1e-6)
 
 
+def test_completion_weight_raises_the_weight_of_sessions_near_their_request() -> None:
+    model = network_model(infrastructure_of(tiny_network(line_b_limit_a=AB_LIMIT_A)))
+    sessions = [
+        SessionInfo("AB-AV", "near", 5.0, 4.5, arrival=2, departure=14, estimated_departure=14, current_time=10),
+        SessionInfo("AB-CC", "far", 5.0, 0.0, arrival=2, departure=14, estimated_departure=14, current_time=10),
+        SessionInfo("BC-BASIC", "met", 5.0, 4.95, arrival=2, departure=14, estimated_departure=14, current_time=10),
+    ]
+
+    def priorities(weight: float) -> list[float]:
+        settings = MpcSettings(completion_weight=weight)
+        problem = planning_problem(
+            sessions, model, phasor_limits(model, facets=16), settings, now=10, now_utc=START, period_h=PERIOD_H
+        )
+        return [v.priority for v in problem.vehicles]
+
+    assert priorities(0.0) == [1.0, 1.0, 1.0]
+    # 1 + 0.01 / remaining kWh: 0.5 and 5 kWh left; 0.05 kWh is below the 0.1 kWh floor
+    assert priorities(0.01) == pytest.approx([1.02, 1.002, 1.1])
+
+
+def test_a_shortfall_finishes_the_session_nearest_its_request_with_a_completion_weight() -> None:
+    # the 20 A pod gives both EVSEs 4.16 kW together: 1.39 kWh in the 4 periods left, for 0.5 + 3 kWh
+    model = network_model(infrastructure_of(tiny_network(line_b_limit_a=40.0, ab_pod_limit_a=20.0)))
+    sessions = [
+        SessionInfo("AB-AV", "far", 3.0, 0.0, arrival=10, departure=14, estimated_departure=14, current_time=10),
+        SessionInfo("AB-CC", "near", 3.0, 2.5, arrival=10, departure=14, estimated_departure=14, current_time=10),
+    ]
+    settings = MpcSettings(completion_weight=0.01)
+    problem = planning_problem(
+        sessions, model, phasor_limits(model, facets=16), settings, now=10, now_utc=START, period_h=PERIOD_H
+    )
+
+    plan, _ = plan_call(problem, settings, solve)
+
+    near, far = plan.plan_for("near"), plan.plan_for("far")
+    assert near is not None
+    assert far is not None
+    assert near.unmet_energy_kwh == pytest.approx(0.0, abs=1e-6)
+    assert near.planned_energy_kwh + far.planned_energy_kwh == pytest.approx(20 * KW_PER_A / 3, abs=1e-6)
+
+
 def test_settings_reject_values_out_of_range() -> None:
     with pytest.raises(ValueError, match="price_rise_per_kwh_h"):
         MpcSettings(price_rise_per_kwh_h=-0.1)
@@ -151,6 +192,8 @@ def test_settings_reject_values_out_of_range() -> None:
         MpcSettings(expected_within_h=0.0)
     with pytest.raises(ValueError, match="expected_pickup"):
         MpcSettings(expected_pickup=-1.0)
+    with pytest.raises(ValueError, match="completion_weight"):
+        MpcSettings(completion_weight=-0.01)
 
 
 def test_one_session_alone_charges_at_full_pilot_until_met() -> None:
