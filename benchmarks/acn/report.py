@@ -156,30 +156,35 @@ def write_json(path: Path, doc: Mapping[str, Any]) -> None:
 
 
 def plot(path: Path, runs: Sequence[RunMetrics], offline: Sequence[OfflineBounds], *, title: str) -> None:
-    """Energy delivered [% of requested] against transformer capacity [kW], one line per algorithm."""
+    """Against transformer capacity [kW], one line per algorithm: energy delivered [% of requested]
+    (with the offline optimum and the upper bound) on the left, demands met [% of sessions] on the
+    right (an offline optimum meets an arbitrary set of sessions, so it has no line there)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(8, 5), dpi=120)
+    figure, (energy_axes, met_axes) = plt.subplots(1, 2, figsize=(12, 5), dpi=120)
     for name in ALGORITHMS:
-        points = sorted((r.transformer_cap_kw, r.energy_delivered_pct) for r in runs if r.algorithm == name)
-        if points:
-            style = {"linewidth": 2.5, "color": "black"} if name == OURS else {"linewidth": 1.2}
-            axes.plot(*zip(*points, strict=True), marker="o", label=name, **style)
+        style = {"linewidth": 2.5, "color": "black"} if name == OURS else {"linewidth": 1.2}
+        for axes, metric in ((energy_axes, "energy_delivered_pct"), (met_axes, "demands_met_pct")):
+            points = sorted((r.transformer_cap_kw, getattr(r, metric)) for r in runs if r.algorithm == name)
+            if points:
+                axes.plot(*zip(*points, strict=True), marker="o", label=name, **style)
     for label, attribute, line in (("Offline optimum", "planning_model", "--"), ("Upper bound", "upper_bound", ":")):
         points = sorted(
             (b.transformer_cap_kw, 100.0 * getattr(b, attribute).delivered_kwh / getattr(b, attribute).requested_kwh)
             for b in offline
         )
         if points:
-            axes.plot(*zip(*points, strict=True), linestyle=line, color="grey", label=label)
-    axes.set_xlabel("Transformer capacity [kW]")
-    axes.set_ylabel("Energy delivered [% of requested]")
-    axes.set_title(title)
-    axes.grid(True, alpha=0.3)
-    axes.legend(loc="lower right", fontsize=8)
+            energy_axes.plot(*zip(*points, strict=True), linestyle=line, color="grey", label=label)
+    energy_axes.set_ylabel("Energy delivered [% of requested]")
+    met_axes.set_ylabel("Demands met [% of sessions, within 0.1 kWh]")
+    for axes in (energy_axes, met_axes):
+        axes.set_xlabel("Transformer capacity [kW]")
+        axes.grid(True, alpha=0.3)
+        axes.legend(loc="lower right", fontsize=8)
+    figure.suptitle(title)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
