@@ -460,6 +460,7 @@ def build_problem(
         peak_margin_kw=margins_kw,
         fairness_weight_eur=site.planning.fairness_weight_eur,
         power_change_weight_eur_per_kw=site.planning.power_change_weight_eur_per_kw,
+        completion_weight_kwh=site.planning.completion_weight_kwh,
         waiting_vehicles=waiting_vehicles(site, waiting),
         free_connectors=free_connectors(site, plugged) if waiting else (),
     )

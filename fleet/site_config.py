@@ -120,6 +120,10 @@ class PlanningConfig(_Strict):
     Off by default: at Milan size it roughly doubles the solve time (docs/benchmarks/speed.md)."""
     power_change_weight_eur_per_kw: NonNegativeFloat = 0.002
     """Cost of each kW a vehicle's power changes between slots: fewer profile changes."""
+    completion_weight_kwh: NonNegativeFloat = 0.01
+    """Raises a vehicle's unmet-energy penalty by this over its need in kWh
+    (``ChargingProblem.completion_weight_kwh``): a shortfall goes first to the vehicles nearest their
+    target, so fewer leave short; 0 weighs every kWh of a priority class the same."""
 
     @model_validator(mode="after")
     def _coarse_slots(self) -> Self:

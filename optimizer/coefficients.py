@@ -96,7 +96,8 @@ class LpCoefficients:
     need_kwh: FloatArray
     """Per vehicle: ``energy_needed_kwh``."""
     unmet_cost: FloatArray
-    """Per vehicle: ``penalty * priority`` [EUR/kWh]."""
+    """Per vehicle: ``penalty * priority`` and the completion weight [EUR/kWh]
+    (:meth:`~optimizer.problem.ChargingProblem.unmet_cost_eur_per_kwh`)."""
     unmet_lower_kwh: FloatArray
     """Per vehicle: what the battery has no room for, ``max(0, need - room)`` [kWh]."""
     taper: tuple[TaperTerms, ...]
@@ -156,7 +157,7 @@ def lp_coefficients(problem: ChargingProblem, index: ChargeIndex) -> LpCoefficie
         tie_cost=tie_cost,
         power_upper_kw=power_upper,
         need_kwh=np.array([v.energy_needed_kwh for v in vehicles], dtype=np.float64),
-        unmet_cost=np.array([problem.unmet_energy_penalty_eur_per_kwh * v.priority for v in vehicles]),
+        unmet_cost=np.array([problem.unmet_cost_eur_per_kwh(v) for v in vehicles]),
         unmet_lower_kwh=np.array([max(0.0, v.energy_needed_kwh - battery_room_kwh(v)) for v in vehicles]),
         taper=taper,
         initial_energy_kwh=np.array([initial_energy_kwh(vehicles[x.vehicle]) for x in taper], dtype=np.float64),

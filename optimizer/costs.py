@@ -132,8 +132,9 @@ def cost_breakdown(
         energy ``sum_t slot_duration_h * (import_price * max(net, 0) - export_price * max(-net, 0))``;
         capacity ``charge * max(0, max_t max(net + peak_margin_kw, 0) - peak_import_so_far_kw)``
         (:meth:`~optimizer.problem.ChargingProblem.peak_margins_kw`); unmet penalty
-        ``sum_v penalty * priority * unmet_energy_kwh``; fairness ``weight * sum over priority classes
-        of max(0, max_v (unmet - unavoidable) / need)``; power change ``weight * sum_v sum_t
+        ``sum_v penalty * priority * completion[v] * unmet_energy_kwh``
+        (:meth:`~optimizer.problem.ChargingProblem.unmet_cost_eur_per_kwh`); fairness ``weight * sum
+        over priority classes of max(0, max_v (unmet - unavoidable) / need)``; power change ``weight * sum_v sum_t
         |p[v, t + 1] - p[v, t]|`` over consecutive slots of each stay. The LP's tie-break is not part
         of it.
     """
@@ -153,7 +154,7 @@ def cost_breakdown(
         else unmet_kwh
     )
     penalty_eur = sum(
-        problem.unmet_energy_penalty_eur_per_kwh * vehicle.priority * missing_kwh
+        problem.unmet_cost_eur_per_kwh(vehicle) * missing_kwh
         for vehicle, missing_kwh in zip(problem.vehicles, unmet, strict=True)
     )
     return CostBreakdown(

@@ -168,12 +168,14 @@ def add_vehicle_energy(m: pyo.ConcreteModel, c: LpCoefficients, index: ChargeInd
 def add_objective(m: pyo.ConcreteModel, c: LpCoefficients, index: ChargeIndex, extra_costs: list[object]) -> None:
     """min sum_t slot_duration_h[t] * (import_price[t] * grid_import_kw[t]
                                         - min(export_price[t], import_price[t]) * grid_export_kw[t])
-        + sum_v unmet_energy_penalty * priority[v] * unmet_energy_kwh[v]
+        + sum_v unmet_energy_penalty * priority[v] * completion[v] * unmet_energy_kwh[v]
         + sum_(v,t) 1e-6 * t * charge_power_kw[v, t] * available_h[v][t] * efficiency[v]
         + the optional terms' costs (fairness, power changes, peak import)
 
-    Export is valued at no more than import: one meter cannot buy and sell at once, and a higher
-    export price would otherwise reward importing and exporting the same PV power together.
+    where ``completion[v] = 1 + completion_weight_kwh / max(need[v], 0.1)``
+    (:meth:`~optimizer.problem.ChargingProblem.unmet_cost_eur_per_kwh`). Export is valued at no
+    more than import: one meter cannot buy and sell at once, and a higher export price would
+    otherwise reward importing and exporting the same PV power together.
     """
     import_cost = c.import_cost.tolist()
     export_cost = c.export_cost.tolist()

@@ -19,6 +19,11 @@ class ProblemError(ValueError):
     """A ChargingProblem whose fields are inconsistent (wrong lengths, negative powers...)."""
 
 
+COMPLETION_FLOOR_KWH = 0.1
+"""Needs below this count as this much for ``ChargingProblem.completion_weight_kwh`` [kWh]: a need of
+a few Wh would otherwise weigh without bound."""
+
+
 @dataclass(frozen=True, slots=True)
 class VehicleRequest:
     """One vehicle that may be charged: plugged in, or expected to plug in (``expected``).
@@ -195,6 +200,11 @@ class ChargingProblem:
     power_change_weight_eur_per_kw
         Cost of each kW by which a vehicle's power changes between consecutive slots of its stay
         [EUR/kW]: fewer, smaller changes of charging profiles.
+    completion_weight_kwh
+        Raises each vehicle's unmet-energy cost to ``penalty x priority x (1 + completion_weight_kwh /
+        need)``, the need in kWh taken as at least ``COMPLETION_FLOOR_KWH`` [kWh]: among plans of
+        about the same cost, a shortfall goes first to the vehicles nearest their target, so fewer
+        of them leave short (:meth:`unmet_cost_eur_per_kwh`).
     waiting_vehicles, free_connectors
         Vehicles that are not plugged in and connectors that are free; the schedule recommends
         which vehicle to plug in where (:mod:`optimizer.recommend`), outside the LP.
@@ -217,6 +227,7 @@ class ChargingProblem:
     peak_margin_kw: tuple[float, ...] = ()
     fairness_weight_eur: float = 0.0
     power_change_weight_eur_per_kw: float = 0.0
+    completion_weight_kwh: float = 0.0
     waiting_vehicles: tuple[WaitingVehicle, ...] = ()
     free_connectors: tuple[FreeConnector, ...] = ()
     _available_h: npt.NDArray[np.float64] | None = field(default=None, init=False, repr=False, compare=False)
@@ -240,6 +251,12 @@ class ChargingProblem:
             object.__setattr__(self, "_available_h", hours)
         assert self._available_h is not None
         return self._available_h
+
+    def unmet_cost_eur_per_kwh(self, vehicle: VehicleRequest) -> float:
+        """What each kWh ``vehicle`` misses at departure costs [EUR/kWh]: the penalty times its priority,
+        raised by ``completion_weight_kwh`` over its need."""
+        completion = 1.0 + self.completion_weight_kwh / max(vehicle.energy_needed_kwh, COMPLETION_FLOOR_KWH)
+        return self.unmet_energy_penalty_eur_per_kwh * vehicle.priority * completion
 
     def peak_margins_kw(self) -> tuple[float, ...]:
         """``peak_margin_kw``, or 0 in every slot without it [kW]."""

@@ -265,7 +265,7 @@ def _recover_lost_energy(problem: ChargingProblem, vehicles: list[VehicleState],
     )
     for v in order:
         state = vehicles[v]
-        benefit_eur_per_kwh = problem.unmet_energy_penalty_eur_per_kwh * problem.vehicles[v].priority
+        benefit_eur_per_kwh = problem.unmet_cost_eur_per_kwh(problem.vehicles[v])
         by_price = sorted(state.slots, key=lambda t: (problem.import_price_eur_per_kwh[t], t))
         moved = True
         while moved and state.lost_kwh() > SETPOINT_SLACK_KWH:

@@ -76,7 +76,7 @@ class CostBreakdown:
     capacity_eur: float = 0.0
     """Capacity charge on the rise of the month's peak import."""
     unmet_penalty_eur: float = 0.0
-    """Priority-weighted penalty on unmet energy."""
+    """Priority-weighted penalty on unmet energy (with the completion weight)."""
     fairness_eur: float = 0.0
     """Weight times the largest avoidable unmet share, per priority class."""
     power_change_eur: float = 0.0

@@ -51,6 +51,7 @@ def check_problem(problem: ChargingProblem) -> None:
         "peak_import_so_far_kw",
         "fairness_weight_eur",
         "power_change_weight_eur_per_kw",
+        "completion_weight_kwh",
     ):
         value = getattr(problem, name)
         _check_finite(name, (value,))

@@ -179,6 +179,14 @@ def test_a_site_can_trust_its_base_load_forecast() -> None:
     assert problem.peak_margin_kw == pytest.approx(clouds)
 
 
+@pytest.mark.parametrize("weight_kwh", [0.0, 0.05])
+def test_the_site_s_completion_weight_reaches_the_problem(weight_kwh: float) -> None:
+    site = SITE.with_planning(completion_weight_kwh=weight_kwh)
+    problem = build_problem(site, fallback_forecast(site, T0, 24), [])
+    assert problem.completion_weight_kwh == weight_kwh
+    assert SITE.planning.completion_weight_kwh == 0.01  # the default
+
+
 def test_an_expected_stay_past_the_horizon_asks_for_its_share_of_the_energy() -> None:
     forecast = fallback_forecast(SITE, T0, 24)  # 24 h from T0
     inside = ExpectedArrivals("van", T0 + timedelta(hours=4), vehicles=2.0, energy_per_vehicle_kwh=60.0, stay_h=10.0)

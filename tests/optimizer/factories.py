@@ -61,6 +61,7 @@ def problem(
     peak_margin_kw: float | Sequence[float] | None = None,
     fairness_weight_eur: float = 0.0,
     power_change_weight_eur_per_kw: float = 0.0,
+    completion_weight_kwh: float = 0.0,
     waiting_vehicles: Sequence[WaitingVehicle] = (),
     free_connectors: Sequence[FreeConnector] = (),
 ) -> ChargingProblem:
@@ -88,6 +89,7 @@ def problem(
         peak_margin_kw=() if peak_margin_kw is None else per_slot(peak_margin_kw),
         fairness_weight_eur=fairness_weight_eur,
         power_change_weight_eur_per_kw=power_change_weight_eur_per_kw,
+        completion_weight_kwh=completion_weight_kwh,
         waiting_vehicles=tuple(waiting_vehicles),
         free_connectors=tuple(free_connectors),
     )

@@ -156,6 +156,42 @@ def test_a_small_need_keeps_its_fair_share_to_the_watt() -> None:
     assert schedule.lp_objective_eur == pytest.approx(schedule.objective_eur, abs=1e-9)
 
 
+@pytest.mark.parametrize(("weight_kwh", "near_kw"), [(0.01, 1.0), (0.0, None)])
+def test_a_completion_weight_finishes_the_vehicle_nearest_its_target(weight_kwh: float, near_kw: float | None) -> None:
+    # 5 kW for an hour, two cars of equal priority wanting 1 and 10 kWh: 5 kWh for 11. With the
+    # weight "near" gets its 1 kWh and "far" 4 kWh: energy 0.2 x 5, penalty 2.0 x (1 + 0.01 / 10) x
+    # the 6 kWh "far" misses. Without it every split of the 5 kWh costs the same.
+    p = problem(
+        slot_duration_h=(1.0,),
+        grid_import_limit_kw=5.0,
+        completion_weight_kwh=weight_kwh,
+        vehicles=[
+            vehicle("near", available_h=(1.0,), max_power_kw=10.0, energy_needed_kwh=1.0),
+            vehicle("far", available_h=(1.0,), max_power_kw=10.0, energy_needed_kwh=10.0),
+        ],
+    )
+    schedule = solve(p)
+    near, far = schedule.plans
+    assert near.power_kw[0] + far.power_kw[0] == pytest.approx(5.0)
+    if near_kw is None:
+        assert schedule.objective_eur == pytest.approx(1.0 + 2.0 * 6.0)
+        return
+    assert near.power_kw == pytest.approx((near_kw,))
+    assert near.unmet_energy_kwh == pytest.approx(0.0, abs=1e-9)
+    assert schedule.cost is not None
+    assert schedule.cost.unmet_penalty_eur == pytest.approx(2.0 * 1.001 * 6.0)
+    assert schedule.objective_eur == pytest.approx(1.0 + 2.0 * 1.001 * 6.0)
+
+
+def test_the_completion_weight_stops_growing_below_a_tenth_of_a_kwh() -> None:
+    p = problem(slot_duration_h=(1.0,), completion_weight_kwh=0.01, unmet_energy_penalty_eur_per_kwh=3.0)
+    costs = [
+        p.unmet_cost_eur_per_kwh(vehicle(name, available_h=(1.0,), energy_needed_kwh=need_kwh, priority=2.0))
+        for name, need_kwh in (("a", 10.0), ("b", 0.1), ("c", 0.001), ("d", 0.0))
+    ]
+    assert costs == pytest.approx([3.0 * 2.0 * 1.001, 3.0 * 2.0 * 1.1, 3.0 * 2.0 * 1.1, 3.0 * 2.0 * 1.1])
+
+
 @pytest.mark.parametrize(
     ("weight_eur_per_kw", "expected_power_kw", "expected_objective_eur"),
     [

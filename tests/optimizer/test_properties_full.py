@@ -98,6 +98,7 @@ def problems(draw: st.DrawFn) -> ChargingProblem:
         peak_margin_kw=draw(st.one_of(st.none(), st.lists(st.floats(0.0, 20.0), min_size=n, max_size=n))),
         fairness_weight_eur=draw(st.sampled_from((0.0, 0.1, 1.0))),
         power_change_weight_eur_per_kw=draw(st.sampled_from((0.0, 0.001, 0.05))),
+        completion_weight_kwh=draw(st.sampled_from((0.0, 0.01, 0.5))),
     )
 
 

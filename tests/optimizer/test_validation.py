@@ -93,6 +93,14 @@ INVALID = {
         dataclasses.replace(valid(), power_change_weight_eur_per_kw=-1.0),
         "power_change_weight_eur_per_kw",
     ),
+    "negative completion weight": (
+        dataclasses.replace(valid(), completion_weight_kwh=-0.01),
+        "completion_weight_kwh",
+    ),
+    "infinite completion weight": (
+        dataclasses.replace(valid(), completion_weight_kwh=math.inf),
+        "completion_weight_kwh",
+    ),
     "phasor limit with 3 facets": (
         dataclasses.replace(valid(), phasor_limits=(PhasorLimit("line", (("CP-car-7/1", 1j),), 10.0, facets=3),)),
         "phasor_limits[line].facets",
