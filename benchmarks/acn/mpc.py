@@ -26,16 +26,13 @@ from benchmarks.acn.network import NetworkModel, limits_that_can_bind, network_m
 from benchmarks.acn.pilots import ceil_pilot_a, round_to_feasible_pilots
 from benchmarks.acn.sessions import AcnSession
 from optimizer import ChargingProblem, PhasorLimit, Schedule, SolveStatus, VehicleRequest, solve
+from optimizer.problem import COMPLETION_FLOOR_KWH
 
 FLAT_PRICE_PER_KWH = 0.10
 """Energy price of the planning problem [currency/kWh]: flat, so only the penalty steers the plan."""
 
 UNMET_PENALTY_PER_KWH = 2.0
 """Penalty on energy a session misses [currency/kWh], above the price: every kWh delivered pays."""
-
-COMPLETION_FLOOR_KWH = 0.1
-"""Remaining demand below which a session's completion weight stops growing [kWh]: ACN-Sim counts a
-session within 0.1 kWh of its request as met."""
 
 ALL_MET_KWH = 0.01
 """A plan missing at most this much energy over all sessions [kWh] meets every session."""
@@ -84,9 +81,9 @@ class MpcSettings:
         (:meth:`~benchmarks.acn.arrivals.ArrivalHistory.expected`); 0: off.
     completion_weight
         When positive, a present session's unmet-energy weight is ``1 + completion_weight / d`` with
-        ``d`` its remaining demand in kWh (at least ``COMPLETION_FLOOR_KWH``): under a shortfall the
-        plan finishes the sessions nearest their request first, and meets more of them; 0: every
-        session weighs the same.
+        ``d`` its remaining demand in kWh (at least the optimiser's ``COMPLETION_FLOOR_KWH``, 0.1 kWh,
+        ACN-Sim's threshold for a met demand): under a shortfall the plan finishes the sessions
+        nearest their request first, and meets more of them; 0: every session weighs the same.
     known_arrivals
         Expect today's arrivals as they will happen (:class:`~benchmarks.acn.arrivals.KnownArrivals`)
         instead of forecasting them: a yardstick for the forecast, not a controller anyone could run.
