@@ -23,7 +23,8 @@ TAPER = ((0.0, 22.0), (0.8, 22.0), (1.0, 3.0))
 
 
 def full_site(seed: int) -> ChargingProblem:
-    """Every optional block present: taper, phasor rows, fairness, power changes, peak, export limit."""
+    """Every optional block present: taper, phasor rows, fairness, power changes, peak, export limit,
+    completion weight."""
     rng = random.Random(seed)
     vehicles = []
     for i in range(6):
@@ -63,6 +64,7 @@ def full_site(seed: int) -> ChargingProblem:
         peak_margin_kw=[rng.uniform(0.0, 10.0) for _ in range(N_SLOTS)],
         fairness_weight_eur=0.2,
         power_change_weight_eur_per_kw=0.002,
+        completion_weight_kwh=0.01,
     )
 
 
@@ -108,6 +110,7 @@ def same_structure_changes(p: ChargingProblem, seed: int) -> ChargingProblem:
         peak_margin_kw=tuple(rng.uniform(0.0, 10.0) for _ in p.peak_margin_kw),
         fairness_weight_eur=rng.uniform(0.05, 0.5),
         power_change_weight_eur_per_kw=rng.uniform(0.001, 0.01),
+        completion_weight_kwh=rng.uniform(0.005, 0.05),
     )
 
 
