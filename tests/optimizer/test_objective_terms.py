@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer import fallback_schedule, solve
+from optimizer import ChargingProblem, fallback_schedule, solve
 from tests.optimizer.factories import problem, vehicle
 
 
@@ -156,12 +156,9 @@ def test_a_small_need_keeps_its_fair_share_to_the_watt() -> None:
     assert schedule.lp_objective_eur == pytest.approx(schedule.objective_eur, abs=1e-9)
 
 
-@pytest.mark.parametrize(("weight_kwh", "near_kw"), [(0.01, 1.0), (0.0, None)])
-def test_a_completion_weight_finishes_the_vehicle_nearest_its_target(weight_kwh: float, near_kw: float | None) -> None:
-    # 5 kW for an hour, two cars of equal priority wanting 1 and 10 kWh: 5 kWh for 11. With the
-    # weight "near" gets its 1 kWh and "far" 4 kWh: energy 0.2 x 5, penalty 2.0 x (1 + 0.01 / 10) x
-    # the 6 kWh "far" misses. Without it every split of the 5 kWh costs the same.
-    p = problem(
+def _near_and_far(weight_kwh: float) -> ChargingProblem:
+    """5 kW for an hour, two cars of equal priority wanting 1 and 10 kWh: 5 kWh for 11."""
+    return problem(
         slot_duration_h=(1.0,),
         grid_import_limit_kw=5.0,
         completion_weight_kwh=weight_kwh,
@@ -170,17 +167,26 @@ def test_a_completion_weight_finishes_the_vehicle_nearest_its_target(weight_kwh:
             vehicle("far", available_h=(1.0,), max_power_kw=10.0, energy_needed_kwh=10.0),
         ],
     )
-    schedule = solve(p)
+
+
+def test_a_completion_weight_finishes_the_vehicle_nearest_its_target() -> None:
+    # "near" gets its 1 kWh and "far" 4 kWh: energy 0.2 x 5, penalty 2.0 x (1 + 0.01 / 10) x the
+    # 6 kWh "far" misses
+    schedule = solve(_near_and_far(0.01))
     near, far = schedule.plans
-    assert near.power_kw[0] + far.power_kw[0] == pytest.approx(5.0)
-    if near_kw is None:
-        assert schedule.objective_eur == pytest.approx(1.0 + 2.0 * 6.0)
-        return
-    assert near.power_kw == pytest.approx((near_kw,))
+    assert near.power_kw == pytest.approx((1.0,))
+    assert far.power_kw == pytest.approx((4.0,))
     assert near.unmet_energy_kwh == pytest.approx(0.0, abs=1e-9)
     assert schedule.cost is not None
     assert schedule.cost.unmet_penalty_eur == pytest.approx(2.0 * 1.001 * 6.0)
     assert schedule.objective_eur == pytest.approx(1.0 + 2.0 * 1.001 * 6.0)
+
+
+def test_without_a_completion_weight_every_split_of_a_shortfall_costs_the_same() -> None:
+    schedule = solve(_near_and_far(0.0))
+    near, far = schedule.plans
+    assert near.power_kw[0] + far.power_kw[0] == pytest.approx(5.0)
+    assert schedule.objective_eur == pytest.approx(1.0 + 2.0 * 6.0)
 
 
 def test_the_completion_weight_stops_growing_below_a_tenth_of_a_kwh() -> None:
