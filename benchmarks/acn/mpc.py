@@ -26,7 +26,6 @@ from benchmarks.acn.network import NetworkModel, limits_that_can_bind, network_m
 from benchmarks.acn.pilots import ceil_pilot_a, round_to_feasible_pilots
 from benchmarks.acn.sessions import AcnSession
 from optimizer import ChargingProblem, PhasorLimit, Schedule, SolveStatus, VehicleRequest, solve
-from optimizer.problem import COMPLETION_FLOOR_KWH
 
 FLAT_PRICE_PER_KWH = 0.10
 """Energy price of the planning problem [currency/kWh]: flat, so only the penalty steers the plan."""
@@ -80,10 +79,11 @@ class MpcSettings:
         against the days drawn from, smoothed by this many sessions
         (:meth:`~benchmarks.acn.arrivals.ArrivalHistory.expected`); 0: off.
     completion_weight
-        When positive, a present session's unmet-energy weight is ``1 + completion_weight / d`` with
-        ``d`` its remaining demand in kWh (at least the optimiser's ``COMPLETION_FLOOR_KWH``, 0.1 kWh,
-        ACN-Sim's threshold for a met demand): under a shortfall the plan finishes the sessions
-        nearest their request first, and meets more of them; 0: every session weighs the same.
+        The optimiser's ``completion_weight_kwh``: a session's unmet energy weighs ``1 +
+        completion_weight / d`` times its priority, ``d`` its remaining demand in kWh (at least the
+        optimiser's ``COMPLETION_FLOOR_KWH``, 0.1 kWh, ACN-Sim's threshold for a met demand), so that
+        under a shortfall the plan finishes the sessions nearest their request first and meets more
+        of them; 0: every session weighs its priority alone.
     known_arrivals
         Expect today's arrivals as they will happen (:class:`~benchmarks.acn.arrivals.KnownArrivals`)
         instead of forecasting them: a yardstick for the forecast, not a controller anyone could run.
@@ -175,7 +175,6 @@ def vehicle_request(
     *,
     now: int,
     period_h: float,
-    completion_weight: float = 0.0,
 ) -> VehicleRequest:
     """One active session as a vehicle of the planning problem.
 
@@ -191,8 +190,6 @@ def vehicle_request(
         The current period.
     period_h
         Length of a period [h].
-    completion_weight
-        :attr:`MpcSettings.completion_weight`.
 
     Returns
     -------
@@ -211,7 +208,7 @@ def vehicle_request(
         max_power_kw=max_pilot_a * model.kw_per_a(station),
         energy_needed_kwh=needed_kwh,
         available_h=tuple(max(0, min(remaining - first, length)) * period_h for first, length in slots),
-        priority=1.0 + completion_weight / max(needed_kwh, COMPLETION_FLOOR_KWH),
+        priority=1.0,
         efficiency=1.0,
     )
 
@@ -287,10 +284,9 @@ def planning_problem(
         day_periods = round(24.0 / period_h)
         horizon = max(horizon, min(max(e.arrival + e.stay_periods - now for e in expected), day_periods))
     slots = slot_grid(horizon, settings)
-    vehicles = tuple(
-        vehicle_request(s, model, slots, now=now, period_h=period_h, completion_weight=settings.completion_weight)
-        for s in sessions
-    ) + tuple(expected_request(e, model, slots, settings, now=now, period_h=period_h) for e in expected)
+    vehicles = tuple(vehicle_request(s, model, slots, now=now, period_h=period_h) for s in sessions) + tuple(
+        expected_request(e, model, slots, settings, now=now, period_h=period_h) for e in expected
+    )
     unreachable_kw = sum(v.max_power_kw for v in vehicles) + 1.0
     reach_kw: dict[str, float] = {}
     for vehicle in vehicles:
@@ -313,6 +309,7 @@ def planning_problem(
         unmet_energy_penalty_eur_per_kwh=UNMET_PENALTY_PER_KWH,
         phasor_limits=in_use,
         fairness_weight_eur=settings.fairness_weight,
+        completion_weight_kwh=settings.completion_weight,
     )
 
 

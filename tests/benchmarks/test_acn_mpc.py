@@ -146,16 +146,16 @@ def test_completion_weight_raises_the_weight_of_sessions_near_their_request() ->
         SessionInfo("BC-BASIC", "met", 5.0, 4.95, arrival=2, departure=14, estimated_departure=14, current_time=10),
     ]
 
-    def priorities(weight: float) -> list[float]:
+    def weights(weight: float) -> list[float]:
         settings = MpcSettings(completion_weight=weight)
         problem = planning_problem(
             sessions, model, phasor_limits(model, facets=16), settings, now=10, now_utc=START, period_h=PERIOD_H
         )
-        return [v.priority for v in problem.vehicles]
+        return [problem.unmet_cost_eur_per_kwh(v) / problem.unmet_energy_penalty_eur_per_kwh for v in problem.vehicles]
 
-    assert priorities(0.0) == [1.0, 1.0, 1.0]
+    assert weights(0.0) == [1.0, 1.0, 1.0]
     # 1 + 0.01 / remaining kWh: 0.5 and 5 kWh left; 0.05 kWh is below the 0.1 kWh floor
-    assert priorities(0.01) == pytest.approx([1.02, 1.002, 1.1])
+    assert weights(0.01) == pytest.approx([1.02, 1.002, 1.1])
 
 
 def test_a_shortfall_finishes_the_session_nearest_its_request_with_a_completion_weight() -> None:
@@ -298,6 +298,29 @@ def test_expected_sessions_are_planned_after_the_present_ones() -> None:
     assert expected.energy_needed_kwh == pytest.approx(1.0)  # drawn from one of two days: half its 2 kWh
     # here from period 13 to 19: slot 2 holds periods 12-14, slot 3 periods 15-17, slot 4 period 18
     assert expected.available_h == pytest.approx((0.0, 0.0, 2 * PERIOD_H, 3 * PERIOD_H, PERIOD_H))
+
+
+def test_the_completion_weight_applies_to_expected_sessions_on_their_own_weight() -> None:
+    model = network_model(infrastructure_of(tiny_network(line_b_limit_a=AB_LIMIT_A)))
+    info = SessionInfo("AB-AV", "s1", 5.0, 3.0, arrival=2, departure=14, estimated_departure=14, current_time=10)
+    later = ExpectedSession(
+        key="expected-0-x",
+        station_id="BC-BASIC",
+        arrival=13,
+        stay_periods=6,
+        requested_kwh=2.0,
+        max_rate_a=16.0,
+        share=0.5,
+    )
+    settings = MpcSettings(expected_weight=0.4, completion_weight=0.01)
+
+    problem = problem_at_period_10(model, info, settings, later)
+
+    present, expected = (problem.unmet_cost_eur_per_kwh(v) for v in problem.vehicles)
+    penalty = problem.unmet_energy_penalty_eur_per_kwh
+    # 2 kWh left for the present session; the expected one asks for half its 2 kWh, at weight 0.4
+    assert present == pytest.approx(penalty * (1 + 0.01 / 2.0))
+    assert expected == pytest.approx(penalty * 0.4 * (1 + 0.01 / 1.0))
 
 
 def test_an_expected_session_short_of_energy_does_not_stop_the_steady_plan() -> None:
