@@ -1,9 +1,11 @@
 """The speed benchmark's cases and how one case is measured.
 
 Each case is a site and a snapshot of its store. A case times the full re-plan (planning, solve,
-dispatch; see :mod:`benchmarks.speed.pipeline`), then solves the same problem with the floor
-(:mod:`benchmarks.speed.floor`) and with Pyomo's stock HiGHS interface
-(:mod:`benchmarks.speed.pyomo_path`), and checks that all three agree on the optimum.
+dispatch; see :mod:`benchmarks.speed.pipeline`), then solves the core of the same problem with the
+floor (:mod:`benchmarks.speed.floor`), the optimiser on both its paths, the leanest Pyomo model
+(:mod:`benchmarks.speed.lean_pyomo`), Pyomo's stock HiGHS interface
+(:mod:`benchmarks.speed.pyomo_path`) and its newer one, from scratch and kept between re-solves
+(:mod:`benchmarks.speed.contrib_highs`), and checks that they all agree on the optimum.
 """
 
 from __future__ import annotations
@@ -15,6 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from benchmarks.speed.contrib_highs import (
+    ContribHighsResult,
+    DirectWarm,
+    PersistentPyomo,
+    Resolve,
+    needs_after_meter_values,
+    solve_with_contrib_highs,
+    with_needs,
+)
 from benchmarks.speed.floor import FloorResult, core_problem, solve_floor
 from benchmarks.speed.grid_quality import GridQuality, grid_quality
 from benchmarks.speed.lean_pyomo import LeanPyomoResult, solve_lean_pyomo
@@ -124,6 +135,14 @@ class CaseResult:
     lean_pyomo: TimeStats
     """The floor's LP through the leanest Pyomo model (:mod:`benchmarks.speed.lean_pyomo`)."""
     solver_factory: TimeStats | None
+    contrib_highs: TimeStats
+    """The optimiser's Pyomo model through ``pyomo.contrib.solver``'s HiGHS, from scratch."""
+    persistent_pyomo: TimeStats
+    """That interface kept: a re-solve after a meter value moved every need (core LP)."""
+    direct_warm: TimeStats
+    """The same re-solve with the floor's LP kept in highspy."""
+    persistent_setup_s: float
+    """Building the kept Pyomo model, handing it to HiGHS and its first solve [s]."""
     warm: TimeStats
     """:class:`optimizer.replan.Replanner` re-solving after a meter value changed every need."""
     warm_starts: tuple[str, ...]
@@ -136,6 +155,9 @@ class CaseResult:
     floor_lp_objective_eur: float
     solver_factory_lp_objective_eur: float | None
     lean_pyomo_lp_objective_eur: float
+    contrib_highs_lp_objective_eur: float
+    resolve_objectives_eur: tuple[float, float, float]
+    """The last re-solve's optimum: kept Pyomo model, kept highspy LP, the floor from scratch [EUR]."""
     grid_quality: GridQuality | None = None
     """For ``compare_grids`` cases: the plan against the one made on 15-minute slots all the way."""
 
@@ -154,6 +176,18 @@ class CaseResult:
     @property
     def lean_pyomo_over_floor(self) -> float:
         return self.lean_pyomo.median_s / self.floor_total.median_s
+
+    @property
+    def contrib_highs_over_floor(self) -> float:
+        return self.contrib_highs.median_s / self.floor_total.median_s
+
+    @property
+    def persistent_over_direct(self) -> float:
+        return self.persistent_pyomo.median_s / self.direct_warm.median_s
+
+    @property
+    def persistent_over_floor(self) -> float:
+        return self.persistent_pyomo.median_s / self.floor_total.median_s
 
     @property
     def solver_factory_over_floor(self) -> float | None:
@@ -192,21 +226,32 @@ def measure_case(
     floors: list[FloorResult] = []
     factory: list[PyomoPathResult] = []
     lean: list[LeanPyomoResult] = []
+    contrib: list[ContribHighsResult] = []
+    kept_pyomo = PersistentPyomo(problem, time_limit_s=SOLVER_TIME_LIMIT_S)
+    kept_highs = DirectWarm(problem, time_limit_s=SOLVER_TIME_LIMIT_S)
+    resolves: list[tuple[Resolve, Resolve]] = []
 
     def one_round() -> None:
         core_runs.append(_timed_solve(problem))
         pyomo_runs.append(_timed_solve(problem, backend=solve_lp_with_highs))
         floors.append(solve_floor(problem, time_limit_s=SOLVER_TIME_LIMIT_S))
         lean.append(solve_lean_pyomo(problem, time_limit_s=SOLVER_TIME_LIMIT_S))
+        contrib.append(solve_with_contrib_highs(problem, time_limit_s=SOLVER_TIME_LIMIT_S))
+        needs = needs_after_meter_values(problem, len(resolves) + 1)
+        resolves.append((kept_pyomo.resolve(needs), kept_highs.resolve(needs)))
         if with_solver_factory:
             factory.append(solve_with_solver_factory(problem, time_limit_s=SOLVER_TIME_LIMIT_S))
 
     repeat(one_round, repeats=repeats, budget_s=budget_s)
     schedule = core_runs[-1][1]
     progress(
-        f"{case.name}: {len(core_runs)} rounds of optimizer.solve, the Pyomo model path, the floor, the lean Pyomo path"
+        f"{case.name}: {len(core_runs)} rounds of optimizer.solve, the Pyomo model path, the floor, the lean Pyomo"
+        " path, pyomo.contrib.solver's Highs from scratch and kept, the kept highspy LP"
         + (" and SolverFactory('highs')" if with_solver_factory else "")
         + " on the core LP"
+    )
+    resolved_floor = solve_floor(
+        with_needs(problem, needs_after_meter_values(problem, len(resolves))), time_limit_s=SOLVER_TIME_LIMIT_S
     )
     median_s = time_stats([o.timing.total_s for o in outcomes]).median_s
     progress(f"{case.name}: {len(outcomes)} re-plans, median {median_s:.3f} s")
@@ -235,6 +280,10 @@ def measure_case(
         pyomo_solve=time_stats([t for t, _ in pyomo_runs]),
         lean_pyomo=time_stats([r.total_s for r in lean]),
         solver_factory=time_stats([f.total_s for f in factory]) if factory else None,
+        contrib_highs=time_stats([r.total_s for r in contrib]),
+        persistent_pyomo=time_stats([kept.time_s for kept, _ in resolves]),
+        direct_warm=time_stats([direct.time_s for _, direct in resolves]),
+        persistent_setup_s=kept_pyomo.setup_s,
         warm=warm,
         warm_starts=starts,
         goal_s=case.goal_s,
@@ -243,6 +292,12 @@ def measure_case(
         floor_lp_objective_eur=floors[-1].objective_eur,
         solver_factory_lp_objective_eur=factory[-1].objective_eur if factory else None,
         lean_pyomo_lp_objective_eur=lean[-1].objective_eur,
+        contrib_highs_lp_objective_eur=contrib[-1].objective_eur,
+        resolve_objectives_eur=(
+            resolves[-1][0].objective_eur,
+            resolves[-1][1].objective_eur,
+            resolved_floor.objective_eur,
+        ),
         grid_quality=quality,
     )
 

@@ -7,7 +7,9 @@
   (quarter hours all the way, or hours after the next two) and number of slots, each case's goal
   in its line's colour, and the status of a re-plan that ended without the optimum;
 * right, each way of solving the core LP over the floor (the same LP as matrices straight into
-  HiGHS), per case, against the 1.5x goal.
+  HiGHS), per case, against the 1.5x goal; and the re-solve of a model kept in Pyomo's persistent
+  HiGHS interface over the same re-solve of the LP kept in highspy (absent from results files
+  written before it was measured).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ RATIOS = (
     ("solve_over_floor", "optimizer.solve (matrices)"),
     ("lean_pyomo_over_floor", "leanest Pyomo model"),
     ("pyomo_over_floor", "Pyomo model (optimizer.model)"),
+    ("contrib_highs_over_floor", "Pyomo model, pyomo.contrib.solver Highs"),
+    ("persistent_over_direct", "kept in contrib Highs, re-solve / kept highspy LP's"),
 )
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
 
 import pyomo.environ as pyo
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from benchmarks.speed.floor import build_lp, core_problem, solve_floor
 from benchmarks.speed.lean_pyomo import lean_model, solve_lean_pyomo
@@ -20,38 +18,7 @@ from optimizer.evaluation import make_safe, plan_cost_eur
 from optimizer.highs_backend import LpOutcome, solve_lp_with_highs
 from optimizer.model import TIE_BREAK_EUR_PER_KWH_PER_SLOT, build_charge_index, build_model
 from optimizer.problem import PhasorLimit
-
-START = datetime(2026, 3, 2, 22, 0, tzinfo=UTC)
-
-
-def _problem(
-    durations_h: list[float],
-    vehicles: list[VehicleRequest],
-    *,
-    limit_kw: list[float] | None = None,
-    base_kw: list[float] | None = None,
-    pv_kw: list[float] | None = None,
-    firm_share: float = 0.0,
-    price: list[float] | None = None,
-    export_share: float = 0.3,
-    penalty: float = 2.0,
-) -> ChargingProblem:
-    n = len(durations_h)
-    starts = [START + timedelta(hours=sum(durations_h[:t])) for t in range(n)]
-    pv = pv_kw or [0.0] * n
-    prices = price or [0.2] * n
-    return ChargingProblem(
-        slot_starts_utc=tuple(starts),
-        slot_duration_h=tuple(durations_h),
-        grid_import_limit_kw=tuple(limit_kw or [100.0] * n),
-        base_load_kw=tuple(base_kw or [0.0] * n),
-        pv_kw=tuple(pv),
-        pv_firm_kw=tuple(p * firm_share for p in pv),
-        import_price_eur_per_kwh=tuple(prices),
-        export_price_eur_per_kwh=tuple(p * export_share for p in prices),
-        vehicles=tuple(vehicles),
-        unmet_energy_penalty_eur_per_kwh=penalty,
-    )
+from tests.benchmarks.speed_factories import START, core_lp_problem, problems
 
 
 def _model_objective_eur(problem: ChargingProblem) -> float:
@@ -65,7 +32,7 @@ def _model_objective_eur(problem: ChargingProblem) -> float:
 def test_one_vehicle_charges_in_the_cheap_hour_and_pays_for_it() -> None:
     # 9.2 kWh into the battery at 92 % is 10 kWh from the grid, 10 kW for the first hour at 0.10 EUR/kWh.
     van = VehicleRequest("van", "CP1/1", 11.0, 9.2, (1.0, 1.0), priority=2.0, efficiency=0.92)
-    problem = _problem([1.0, 1.0], [van], price=[0.10, 0.30])
+    problem = core_lp_problem([1.0, 1.0], [van], price=[0.10, 0.30])
 
     result = solve_floor(problem)
 
@@ -79,7 +46,7 @@ def test_a_need_beyond_the_grid_limit_is_left_unmet_at_the_penalty() -> None:
     # for 2 h at 0.2 EUR/kWh = 10 EUR; 5 kWh unmet at 2 EUR/kWh x priority 3 = 30 EUR; the tie-break on the
     # second hour's 5 kWh is 5e-6 EUR.
     car = VehicleRequest("car", "CP1/1", 22.0, 15.0, (1.0, 1.0), priority=3.0, efficiency=1.0)
-    problem = _problem([1.0, 1.0], [car], limit_kw=[25.0, 25.0], base_kw=[20.0, 20.0])
+    problem = core_lp_problem([1.0, 1.0], [car], limit_kw=[25.0, 25.0], base_kw=[20.0, 20.0])
 
     result = solve_floor(problem)
 
@@ -91,7 +58,9 @@ def test_a_negligible_need_is_left_unmet_as_the_optimiser_leaves_it() -> None:
     # 1e-6 kWh is the optimiser's negligible need: no charging variables, the need left unmet at
     # 1 EUR/kWh x priority 0.5, although free PV could meet it. The floor must state the same LP.
     car = VehicleRequest("car", "CP1/1", 3.7, NEGLIGIBLE_NEED_KWH, (0.25, 0.0), priority=0.5, efficiency=1.0)
-    problem = _problem([0.25, 0.25], [car], limit_kw=[0.0, 0.0], pv_kw=[1.0, 0.0], firm_share=1.0, price=[0.0, 0.0])
+    problem = core_lp_problem(
+        [0.25, 0.25], [car], limit_kw=[0.0, 0.0], pv_kw=[1.0, 0.0], firm_share=1.0, price=[0.0, 0.0]
+    )
     problem = dataclasses.replace(problem, unmet_energy_penalty_eur_per_kwh=1.0)
 
     result = solve_floor(problem)
@@ -99,41 +68,6 @@ def test_a_negligible_need_is_left_unmet_as_the_optimiser_leaves_it() -> None:
     assert not result.power_kw.any()
     assert result.objective_eur == pytest.approx(0.5 * NEGLIGIBLE_NEED_KWH, rel=1e-9)
     assert result.objective_eur == pytest.approx(_model_objective_eur(problem), rel=1e-9)
-
-
-@st.composite
-def problems(draw: st.DrawFn) -> ChargingProblem:
-    n = draw(st.integers(1, 8))
-    durations = [draw(st.sampled_from((0.25, 0.5, 1.0))) for _ in range(n)]
-    durations[0] *= draw(st.sampled_from((1.0, 0.6, 0.05)))
-    vehicles = []
-    for i in range(draw(st.integers(0, 5))):
-        first = draw(st.integers(0, n - 1))
-        last = draw(st.integers(first, n - 1))
-        available = [durations[t] if first <= t <= last else 0.0 for t in range(n)]
-        available[first] *= draw(st.sampled_from((1.0, 0.5, 0.1)))
-        vehicles.append(
-            VehicleRequest(
-                vehicle_id=f"v{i}",
-                connector_key=f"CP{i}/1",
-                max_power_kw=draw(st.sampled_from((0.0, 3.7, 11.0, 22.0, 50.0))),
-                energy_needed_kwh=draw(st.floats(0.0, 60.0)),
-                available_h=tuple(available),
-                priority=draw(st.sampled_from((0.5, 1.0, 3.0))),
-                efficiency=draw(st.floats(0.8, 1.0)),
-            )
-        )
-    return _problem(
-        durations,
-        vehicles,
-        limit_kw=[draw(st.floats(0.0, 80.0)) for _ in range(n)],
-        base_kw=[draw(st.floats(0.0, 50.0)) for _ in range(n)],
-        pv_kw=[draw(st.floats(0.0, 40.0)) for _ in range(n)],
-        firm_share=draw(st.floats(0.0, 1.0)),
-        price=[draw(st.floats(-0.05, 0.5)) for _ in range(n)],
-        export_share=draw(st.floats(0.0, 1.0)),
-        penalty=draw(st.floats(0.6, 5.0)),
-    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -173,7 +107,7 @@ def test_the_lean_pyomo_model_is_the_floors_lp(problem: ChargingProblem) -> None
 def test_the_floor_refuses_a_problem_with_terms_it_does_not_model() -> None:
     car = VehicleRequest("car", "CP1/1", 11.0, 5.0, (1.0,))
     limit = PhasorLimit("cabinet", (("CP1/1", 1.0),), 5.0)
-    problem = dataclasses.replace(_problem([1.0], [car]), phasor_limits=(limit,))
+    problem = dataclasses.replace(core_lp_problem([1.0], [car]), phasor_limits=(limit,))
 
     with pytest.raises(ValueError, match=r"^phasor_limits"):
         solve_floor(problem)
@@ -210,7 +144,7 @@ def test_the_core_problem_drops_the_optional_terms_and_keeps_the_rest() -> None:
     van = VehicleRequest(
         "van", "CP1/1", 11.0, 9.2, (1.0, 1.0), battery_kwh=79.0, initial_soc=0.5, taper=((0.0, 11.0), (1.0, 1.1))
     )
-    full = dataclasses.replace(_problem([1.0, 1.0], [van], price=[0.10, 0.30]), capacity_charge_eur_per_kw=4.5)
+    full = dataclasses.replace(core_lp_problem([1.0, 1.0], [van], price=[0.10, 0.30]), capacity_charge_eur_per_kw=4.5)
 
     core = core_problem(full)
 

@@ -34,7 +34,13 @@ def test_a_later_file_replaces_a_case_of_the_same_name() -> None:
         ("x10", 1.8, "optimal"),
         ("x100", 128.6, "fallback"),
     ]
-    assert points[0].ratios == {"solve_over_floor": 1.7, "lean_pyomo_over_floor": None, "pyomo_over_floor": None}
+    assert points[0].ratios == {
+        "solve_over_floor": 1.7,
+        "lean_pyomo_over_floor": None,
+        "pyomo_over_floor": None,
+        "contrib_highs_over_floor": None,
+        "persistent_over_direct": None,
+    }
     assert points[1].ratios["pyomo_over_floor"] == 6.6
 
 
