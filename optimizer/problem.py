@@ -252,9 +252,10 @@ class ChargingProblem:
         assert self._available_h is not None
         return self._available_h
 
-    def unmet_cost_eur_per_kwh(self, vehicle: VehicleRequest) -> float:
+    def unmet_cost_eur_per_kwh(self, vehicle: VehicleRequest | WaitingVehicle) -> float:
         """What each kWh ``vehicle`` misses at departure costs [EUR/kWh]: the penalty times its priority,
-        raised by ``completion_weight_kwh`` over its need."""
+        raised by ``completion_weight_kwh`` over its need (for a waiting vehicle, what it would cost
+        once plugged in)."""
         completion = 1.0 + self.completion_weight_kwh / max(vehicle.energy_needed_kwh, COMPLETION_FLOOR_KWH)
         return self.unmet_energy_penalty_eur_per_kwh * vehicle.priority * completion
 

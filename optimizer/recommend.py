@@ -8,9 +8,11 @@ The rule is greedy:
    put into the battery from now until the vehicle's departure, slot by slot at
    ``min(connector maximum, vehicle maximum for the connector's kind, spare grid headroom, what
    the phasor rows leave for that connector)``, capped at the vehicle's need.
-2. The pair with the highest ``priority x deliverable energy`` is recommended next (ties: earlier
-   departure, then vehicle id, then connector key); its charging (as early as possible) is taken
-   from the spare capacity, both leave the lists, and step 1 runs again.
+2. The pair whose deliverable energy would avoid the most unmet-energy cost in the plan's objective,
+   ``unmet_cost_eur_per_kwh x deliverable energy`` (the penalty, the vehicle's priority and the
+   completion weight over its need), is recommended next (ties: earlier departure, then vehicle id,
+   then connector key); its charging (as early as possible) is taken from the spare capacity, both
+   leave the lists, and step 1 runs again.
 3. It stops when no pair could deliver anything.
 """
 
@@ -60,6 +62,7 @@ def plug_in_recommendations(
     waiting = list(range(len(problem.waiting_vehicles)))
     free = list(range(len(problem.free_connectors)))
     hours = [_plugged_hours(problem, w) for w in problem.waiting_vehicles]
+    unmet_cost_eur_per_kwh = [problem.unmet_cost_eur_per_kwh(w) for w in problem.waiting_vehicles]
     recommendations: list[PlugInRecommendation] = []
     while waiting and free:
         caps = {
@@ -73,7 +76,7 @@ def plug_in_recommendations(
                 power = np.minimum(caps[c], _vehicle_max_kw(vehicle, problem.free_connectors[c]))
                 energy_kwh = min(vehicle.energy_needed_kwh, float(power @ hours[w]) * vehicle.efficiency)
                 rank_key = (
-                    -vehicle.priority * energy_kwh,
+                    -unmet_cost_eur_per_kwh[w] * energy_kwh,
                     (vehicle.departure_utc - problem.slot_starts_utc[0]).total_seconds(),
                     vehicle.vehicle_id,
                     problem.free_connectors[c].connector_key,
@@ -95,7 +98,7 @@ def plug_in_recommendations(
                 vehicle_class=vehicle.vehicle_class,
                 connector_key=problem.free_connectors[c].connector_key,
                 deliverable_energy_kwh=energy_kwh,
-                score=-rank_key[0],
+                avoided_unmet_cost_eur=-rank_key[0],
             )
         )
         waiting.remove(w)

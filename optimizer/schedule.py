@@ -97,8 +97,9 @@ class PlugInRecommendation:
     connector_key: str
     deliverable_energy_kwh: float
     """Battery energy the connector could give it before departure, within the plan's spare capacity."""
-    score: float
-    """``priority x deliverable_energy_kwh``: what the ranking sorts by."""
+    avoided_unmet_cost_eur: float
+    """What its deliverable energy is worth in the plan's objective, ``unmet_cost_eur_per_kwh x
+    deliverable_energy_kwh`` [EUR]: what the ranking sorts by."""
 
 
 @dataclass(frozen=True, slots=True)
