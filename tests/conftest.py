@@ -19,8 +19,8 @@ browser tests (marked ``browser``): they drive the operator page, and every requ
 is an API call that the API tests make on both backends. A test that is about SQLite itself opens
 its own file and says so in a comment.
 
-The tests that start processes, servers, whole demos or a browser (``tests/e2e``,
-``tests/benchmarks``, ``tests/fleet/bus``, ``tests/test_docker.py``) are marked ``serial``: they
+The tests that start processes, servers, whole demos or a browser (``tests/e2e``, the benchmark
+tests that start gateways or servers, ``tests/fleet/bus``, ``tests/test_docker.py``) are marked ``serial``: they
 need the machine to themselves, while the rest use one core each and can run while another backend's
 pass runs (``--part side-by-side`` or ``--part serial`` selects one kind; ``./scripts/test`` runs
 both backends' side-by-side parts at once, then the serial parts one after another). The rules are

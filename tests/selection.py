@@ -8,8 +8,16 @@ from typing import Literal
 
 DATABASE_FIXTURES = frozenset({"database_url", "databases", "module_databases"})
 BROWSER_FIXTURES = frozenset({"browser_context", "shared_context"})
-SERIAL_PATHS = ("tests/e2e/", "tests/benchmarks/", "tests/fleet/bus/", "tests/test_docker.py")
-"""Tests that start processes, servers, whole demos or a browser: they run one at a time."""
+SERIAL_PATHS = (
+    "tests/e2e/",
+    "tests/benchmarks/test_faults_bench.py",
+    "tests/benchmarks/test_ocpp_load.py",
+    "tests/benchmarks/test_scale_out_bench.py",
+    "tests/fleet/bus/",
+    "tests/test_docker.py",
+)
+"""Tests that start processes, servers, whole demos or a browser: they run one at a time. The other
+benchmark tests only compute (plans, simulations, plots) and use one core like the unit tests."""
 
 Part = Literal["all", "side-by-side", "serial"]
 PARTS: tuple[Part, ...] = ("all", "side-by-side", "serial")

@@ -18,6 +18,8 @@ CASES = {
     "browser on a demo": ("tests/e2e/test_operator_page.py::test_x", ("demo", "database_url", "browser_context")),
     "browser, module-wide": ("tests/e2e/test_operator_views.py::test_x", ("module_databases", "shared_context")),
     "bus over NATS": ("tests/fleet/bus/test_bus_paths.py::test_x", ()),
+    "benchmark with gateways": ("tests/benchmarks/test_faults_bench.py::test_x", ("tmp_path",)),
+    "benchmark that computes": ("tests/benchmarks/test_speed_floor.py::test_x", ()),
     "docker file": ("tests/test_docker.py::test_x", ()),
 }
 
@@ -53,6 +55,7 @@ def test_what_starts_processes_or_a_browser_runs_serially() -> None:
         "browser on a demo",
         "browser, module-wide",
         "bus over NATS",
+        "benchmark with gateways",
         "docker file",
     }
     assert PARTS == ("all", "side-by-side", "serial")
