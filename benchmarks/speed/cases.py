@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from benchmarks.speed.contrib_highs import (
-    ContribHighsResult,
     DirectWarm,
     PersistentPyomo,
     Resolve,
@@ -226,7 +225,7 @@ def measure_case(
     floors: list[FloorResult] = []
     factory: list[PyomoPathResult] = []
     lean: list[LeanPyomoResult] = []
-    contrib: list[ContribHighsResult] = []
+    contrib: list[PyomoPathResult] = []
     kept_pyomo = PersistentPyomo(problem, time_limit_s=SOLVER_TIME_LIMIT_S)
     kept_highs = DirectWarm(problem, time_limit_s=SOLVER_TIME_LIMIT_S)
     resolves: list[tuple[Resolve, Resolve]] = []

@@ -28,6 +28,7 @@ from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from benchmarks.speed.floor import build_lp
+from benchmarks.speed.pyomo_path import PyomoPathResult
 from optimizer import ChargingProblem
 from optimizer.charge_index import NEGLIGIBLE_NEED_KWH
 from optimizer.highs_backend import DEFAULT_OPTIONS, new_highs, pass_lp_arrays
@@ -54,22 +55,6 @@ parameters change between these re-solves, so only ``update_parameters`` stays o
 
 
 @dataclass(frozen=True, slots=True)
-class ContribHighsResult:
-    objective_eur: float
-    """The model's optimum, tie-break included [EUR]."""
-    build_s: float
-    """Charge index and Pyomo model [s]."""
-    solve_s: float
-    """``Highs().solve``: the model into HiGHS, HiGHS, the solution back into the model [s]."""
-    read_s: float
-    """Every charging power read from the model [s]."""
-
-    @property
-    def total_s(self) -> float:
-        return self.build_s + self.solve_s + self.read_s
-
-
-@dataclass(frozen=True, slots=True)
 class Resolve:
     """One warm re-solve."""
 
@@ -90,7 +75,7 @@ def _optimal(termination: TerminationCondition, where: str) -> None:
         raise RuntimeError(f"{where} did not solve the model: {termination}")
 
 
-def solve_with_contrib_highs(problem: ChargingProblem, *, time_limit_s: float = 60.0) -> ContribHighsResult:
+def solve_with_contrib_highs(problem: ChargingProblem, *, time_limit_s: float = 60.0) -> PyomoPathResult:
     """Build the optimiser's model and solve it from scratch through ``pyomo.contrib.solver``'s HiGHS.
 
     Raises
@@ -108,8 +93,9 @@ def solve_with_contrib_highs(problem: ChargingProblem, *, time_limit_s: float = 
     _optimal(results.termination_condition, "pyomo.contrib.solver's Highs")
     _read_power(model, problem, index.pairs)
     read_s = time.perf_counter()
-    return ContribHighsResult(
+    return PyomoPathResult(
         objective_eur=float(results.incumbent_objective),
+        termination=str(results.termination_condition),
         build_s=built_s - started_s,
         solve_s=solved_s - built_s,
         read_s=read_s - solved_s,

@@ -23,7 +23,7 @@ class PyomoPathResult:
     build_s: float
     """Charge index and Pyomo model [s]."""
     solve_s: float
-    """``SolverFactory('highs').solve``, loading the solution into the model [s]."""
+    """The interface's solve, loading the solution into the model [s]."""
     read_s: float
     """Reading every charging power back from the model [s]."""
 
