@@ -270,7 +270,9 @@ def problem_at_period_10(
     )
 
 
-def test_expected_sessions_are_planned_after_the_present_ones() -> None:
+def _present_and_later() -> tuple[NetworkModel, SessionInfo, ExpectedSession]:
+    """A session with 3 of its 5 kWh delivered at period 10, and one expected from period 13 to 19 on
+    another EVSE, drawn from one of two days (half of its 2 kWh), its car limited to 16 A."""
     model = network_model(infrastructure_of(tiny_network(line_b_limit_a=AB_LIMIT_A)))
     info = SessionInfo("AB-AV", "s1", 5.0, 3.0, arrival=2, departure=14, estimated_departure=14, current_time=10)
     later = ExpectedSession(
@@ -282,6 +284,11 @@ def test_expected_sessions_are_planned_after_the_present_ones() -> None:
         max_rate_a=16.0,
         share=0.5,
     )
+    return model, info, later
+
+
+def test_expected_sessions_are_planned_after_the_present_ones() -> None:
+    model, info, later = _present_and_later()
     settings = MpcSettings(fine_periods=2, coarse_periods=3, expected_weight=0.4)
 
     problem = problem_at_period_10(model, info, settings, later)
@@ -301,17 +308,7 @@ def test_expected_sessions_are_planned_after_the_present_ones() -> None:
 
 
 def test_the_completion_weight_applies_to_expected_sessions_on_their_own_weight() -> None:
-    model = network_model(infrastructure_of(tiny_network(line_b_limit_a=AB_LIMIT_A)))
-    info = SessionInfo("AB-AV", "s1", 5.0, 3.0, arrival=2, departure=14, estimated_departure=14, current_time=10)
-    later = ExpectedSession(
-        key="expected-0-x",
-        station_id="BC-BASIC",
-        arrival=13,
-        stay_periods=6,
-        requested_kwh=2.0,
-        max_rate_a=16.0,
-        share=0.5,
-    )
+    model, info, later = _present_and_later()
     settings = MpcSettings(expected_weight=0.4, completion_weight=0.01)
 
     problem = problem_at_period_10(model, info, settings, later)
