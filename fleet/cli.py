@@ -14,19 +14,22 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from fleet.auth import AccountExistsError, AuthService, InvalidAccountError, Role
 from fleet.auth.tokens import TokenCodec
 from fleet.bus.broker import BusSettings
 from fleet.bus.subjects import DEFAULT_NAMESPACE, Subjects, valid_token
-from fleet.gateway_node import GatewayNode, GatewaySettings
 from fleet.observability.logging_json import configure_logging
 from fleet.persistence.access_records import AccountKind
 from fleet.persistence.store import Store
-from fleet.runtime import RunSettings, Runtime
 from fleet.site_config import SiteConfig, SiteConfigError, load_site
 from ocpp_server.tls import TlsSettings
+
+if TYPE_CHECKING:
+    from fleet.gateway_node import GatewayNode
+    from fleet.runtime import Runtime
 
 log = logging.getLogger("vettabbia")
 
@@ -328,6 +331,10 @@ def _gateway_id(args: argparse.Namespace) -> str:
 
 
 def _run_gateway(args: argparse.Namespace) -> int:
+    # Imported here, as the controller's runtime is below: a command imports only what it runs, so
+    # that a gateway or ``check-site`` starts without the optimiser, forecasts and API.
+    from fleet.gateway_node import GatewayNode, GatewaySettings
+
     if args.ocpp_ca_key is not None:
         raise SystemExit("vettabbia: the CA key belongs to the controller, which signs certificates, not to a gateway")
     gateway_id = _gateway_id(args)
@@ -350,6 +357,8 @@ def _run_gateway(args: argparse.Namespace) -> int:
 
 
 def _run_controller(site: SiteConfig, args: argparse.Namespace) -> int:
+    from fleet.runtime import RunSettings, Runtime
+
     if args.ocpp_ca_key is not None and args.ocpp_ca_cert is None:
         raise SystemExit("vettabbia: --ocpp-ca-key needs --ocpp-ca-cert")
     signing = None if args.ocpp_ca_key is None else (args.ocpp_ca_cert, args.ocpp_ca_key)
@@ -406,6 +415,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     site = _load_site_or_exit(args.site)
     if args.command == "controller":
         return _run_controller(site, args)
+    return _run_central_system(site, args)
+
+
+def _run_central_system(site: SiteConfig, args: argparse.Namespace) -> int:
+    """``demo`` and ``serve``: the OCPP server, controller, API and page in one process."""
+    from fleet.runtime import RunSettings, Runtime
+
     simulate = args.command == "demo"
     if simulate and not args.database_url and not args.keep_data:
         # Each demo is a fresh simulated day; an earlier run's open sessions would never end.

@@ -21,8 +21,8 @@ from fleet.bus.gateway_link import GatewayLink
 from fleet.bus.gateway_sink import BusEventSink
 from fleet.chargers import LocalChargers
 from fleet.gateway_http import create_gateway_app
+from fleet.http_serving import HTTP_GRACEFUL_SHUTDOWN_S, SHUTDOWN_STEP_S, QuietServer
 from fleet.observability.metrics import FleetMetrics
-from fleet.runtime import HTTP_GRACEFUL_SHUTDOWN_S, SHUTDOWN_STEP_S, QuietServer
 from ocpp_server.central_system import CentralSystem
 from ocpp_server.tls import TlsSettings, server_ssl_context
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,6 +27,7 @@ from fleet.control_loop import ControlLoop
 from fleet.demo_history import HISTORY_DAYS, demo_meter, generate_demo_world, store_history
 from fleet.desired_profiles import ProfileReconciler, ProfileSyncRequests
 from fleet.dispatch import Dispatcher
+from fleet.http_serving import HTTP_GRACEFUL_SHUTDOWN_S, SHUTDOWN_STEP_S, QuietServer
 from fleet.ingest import ChargerIngest
 from fleet.observability.metrics import FleetMetrics
 from fleet.observability.readiness import ReadinessCheck
@@ -48,12 +47,6 @@ from ocpp_server.simulator.site import SiteSimulator
 from ocpp_server.tls import TlsSettings, server_ssl_context
 
 log = logging.getLogger(__name__)
-
-SHUTDOWN_STEP_S = 10.0
-"""Longest wait for one part to stop before the next is told to."""
-HTTP_GRACEFUL_SHUTDOWN_S = 2
-"""How long open HTTP requests and event streams get to finish when the server stops [s]."""
-
 
 @dataclass(frozen=True, slots=True)
 class RunSettings:
@@ -86,14 +79,6 @@ class RunSettings:
     charger_urls: tuple[str, ...] = ()
     """Where the demo's simulated chargers connect, spread over them in turn; none: this process's own
     OCPP listener."""
-
-
-class QuietServer(uvicorn.Server):
-    """uvicorn without its own signal handling: the runtime owns Ctrl-C and SIGTERM."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 def vehicle_records(site: SiteConfig) -> list[VehicleRecord]:

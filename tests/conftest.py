@@ -1,16 +1,19 @@
-"""Database fixtures for the whole suite: every test that needs a database gets a fresh, empty one.
+"""Database fixtures for the whole suite: every test that needs a database gets a fresh one.
 
 The backend comes from ``VETTABBIA_TEST_DATABASE`` (``sqlite``, the default, or ``postgresql`` for
 the server on 127.0.0.1:5432, trust authentication, user ``postgres``); ``./scripts/test`` runs the
 suite on SQLite and then, when that server is reachable, again on PostgreSQL. See
 ``tests/databases.py``.
 
-- ``database_url``: the URL of one empty database for the test (``sqlite:///...`` or
+- ``database_url``: the URL of one database for the test (``sqlite:///...`` or
   ``postgresql://...``, no driver: ``Store.from_url``, ``RunSettings`` and ``--database-url`` all take
-  it as it is). Migrate it first (``await Store.from_url(url).migrate()``, or
-  ``await runtime.store.migrate()``, or a ``vettabbia`` command that migrates).
-- ``databases``: for a test that needs several (two processes, two runtimes):
-  ``databases.new_url("one")``, ``databases.new_url("two")``.
+  it as it is), already at the newest schema: a copy of a template migrated once per session. Code
+  under test migrates it as it would any database (``await Store.from_url(url).migrate()``, or
+  ``await runtime.store.migrate()``, or a ``vettabbia`` command), which then changes nothing.
+- ``databases``: for a test that needs several (two processes, two runtimes), or an empty one (the
+  migrations' own tests, a command's first start): ``databases.new_url("one", migrated=True)``,
+  ``databases.new_url("empty")``.
+- ``empty_database_url``: one empty database, for the migrations' own tests.
 - ``module_databases``: the same, kept for a whole module (for module-scoped fixtures).
 
 Every database handed out is dropped when its fixture ends. A test that uses one of them is marked
@@ -39,6 +42,7 @@ from tests.databases import (
     POSTGRES_PORT,
     Backend,
     Databases,
+    MigratedTemplate,
     postgres_reachable,
     selected_backend,
 )
@@ -105,12 +109,25 @@ def database_backend() -> Backend:
     return backend
 
 
+@pytest.fixture(scope="session")
+def migrated_template(
+    database_backend: Backend, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MigratedTemplate]:
+    """The session's migrated database, made when a test first asks for a migrated one."""
+    template = MigratedTemplate(database_backend, tmp_path_factory.mktemp("template"))
+    try:
+        yield template
+    finally:
+        template.close()
+
+
 @pytest.fixture
 def databases(
-    database_backend: Backend, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    migrated_template: MigratedTemplate, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Databases]:
-    """Fresh, empty databases for this test (``databases.new_url(name)``), dropped at its end."""
-    handed_out = Databases(database_backend, tmp_path_factory.mktemp("databases"), request.node.name)
+    """Fresh databases for this test (``databases.new_url(name)``, empty, or with ``migrated=True``),
+    dropped at its end."""
+    handed_out = Databases(migrated_template, tmp_path_factory.mktemp("databases"), request.node.name)
     try:
         yield handed_out
     finally:
@@ -119,11 +136,11 @@ def databases(
 
 @pytest.fixture(scope="module")
 def module_databases(
-    database_backend: Backend, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    migrated_template: MigratedTemplate, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Databases]:
-    """Fresh, empty databases kept for the whole module, dropped at its end."""
+    """The same, kept for the whole module, dropped at its end."""
     handed_out = Databases(
-        database_backend, tmp_path_factory.mktemp("databases"), request.module.__name__.rsplit(".", 1)[-1]
+        migrated_template, tmp_path_factory.mktemp("databases"), request.module.__name__.rsplit(".", 1)[-1]
     )
     try:
         yield handed_out
@@ -133,5 +150,12 @@ def module_databases(
 
 @pytest.fixture
 def database_url(databases: Databases) -> str:
-    """The URL of one fresh, empty database for this test on the selected backend."""
-    return databases.new_url()
+    """The URL of one fresh database for this test on the selected backend, already migrated to the
+    newest schema (migrating it again changes nothing)."""
+    return databases.new_url(migrated=True)
+
+
+@pytest.fixture
+def empty_database_url(databases: Databases) -> str:
+    """The URL of one fresh, empty database: for what migrates from nothing, or from an older schema."""
+    return databases.new_url("empty")

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-DATABASE_FIXTURES = frozenset({"database_url", "databases", "module_databases"})
+DATABASE_FIXTURES = frozenset({"database_url", "empty_database_url", "databases", "module_databases"})
 BROWSER_FIXTURES = frozenset({"browser_context", "shared_context"})
 SERIAL_PATHS = (
     "tests/e2e/",

@@ -118,7 +118,7 @@ async def test_metrics_are_prometheus_text_with_every_family(runtime: Runtime, a
 
 async def test_two_runtimes_count_apart(databases: Databases) -> None:
     one, two = (
-        Runtime(load_site(), RunSettings(database_url=databases.new_url(name), token_key=TEST_KEY))
+        Runtime(load_site(), RunSettings(database_url=databases.new_url(name, migrated=True), token_key=TEST_KEY))
         for name in ("one", "two")
     )
     try:

@@ -1,4 +1,4 @@
-"""A migrated store on an empty database of the selected backend (``database_url``, tests/conftest.py)."""
+"""A migrated store on a fresh database of the selected backend (``database_url``, tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ T0 = datetime(2025, 3, 10, 6, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[Store]:
-    """A migrated store on an empty database."""
+    """A migrated store on a fresh database."""
     opened = Store.from_url(database_url)
     await opened.migrate()
     try:

@@ -76,20 +76,22 @@ async def test_migrating_twice_changes_nothing(store: Store, database_url: str) 
     assert await _differences(database_url, Base.metadata) == []
 
 
-async def test_the_command_line_upgrades_and_downgrades_with_a_plain_url(database_url: str) -> None:
-    await _alembic(database_url, "upgrade", "head")
-    assert await _differences(database_url, Base.metadata) == []
+async def test_the_command_line_upgrades_and_downgrades_with_a_plain_url(empty_database_url: str) -> None:
+    await _alembic(empty_database_url, "upgrade", "head")
+    assert await _differences(empty_database_url, Base.metadata) == []
 
-    await _alembic(database_url, "downgrade", "base")
-    assert await _table_names(database_url) == {"alembic_version"}
+    await _alembic(empty_database_url, "downgrade", "base")
+    assert await _table_names(empty_database_url) == {"alembic_version"}
 
 
-async def test_upgrading_a_database_keeps_its_transactions_linked_to_their_meter_values(database_url: str) -> None:
+async def test_upgrading_a_database_keeps_its_transactions_linked_to_their_meter_values(
+    empty_database_url: str,
+) -> None:
     # A database of the release before OCPP 2.0.1, with one transaction and its meter value.
-    await _alembic(database_url, "upgrade", "0010")
+    await _alembic(empty_database_url, "upgrade", "0010")
     started_at = datetime(2025, 3, 10, 6, 0, tzinfo=UTC)
     transactions = Base.metadata.tables["transactions"]
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     try:
         async with engine.begin() as connection:
             old_id = await connection.scalar(
@@ -117,7 +119,7 @@ async def test_upgrading_a_database_keeps_its_transactions_linked_to_their_meter
     finally:
         await engine.dispose()
 
-    store = Store.from_url(database_url)
+    store = Store.from_url(empty_database_url)
     try:
         await store.migrate()
         assert old_id is not None
@@ -133,4 +135,4 @@ async def test_upgrading_a_database_keeps_its_transactions_linked_to_their_meter
         )
     finally:
         await store.close()
-    assert await _differences(database_url, Base.metadata) == []
+    assert await _differences(empty_database_url, Base.metadata) == []
