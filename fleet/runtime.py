@@ -48,6 +48,7 @@ from ocpp_server.tls import TlsSettings, server_ssl_context
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True, slots=True)
 class RunSettings:
     database_url: str

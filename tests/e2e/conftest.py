@@ -14,12 +14,12 @@ from tests.e2e.browser import browser_context, chromium_executable
 from tests.e2e.ports import free_port
 from tests.e2e.stopping import stop_runtime
 
-__all__ = ["browser_context", "chromium_executable", "demo", "demo_url", "running_demo"]
+__all__ = ["browser_context", "chromium_executable", "demo", "running_demo"]
 
 
 @asynccontextmanager
 async def running_demo(database_url: str) -> AsyncIterator[Runtime]:
-    """The whole demo on free loopback ports and the empty database at ``database_url``; stopped on exit."""
+    """The whole demo on free loopback ports and the database at ``database_url``; stopped on exit."""
     settings = RunSettings(
         database_url=database_url,
         ocpp_port=free_port(),
@@ -41,8 +41,3 @@ async def demo(database_url: str) -> AsyncIterator[Runtime]:
     """The whole demo: OCPP server, API, page, control loop and the 60 simulated chargers."""
     async with running_demo(database_url) as runtime:
         yield runtime
-
-
-@pytest.fixture
-def demo_url(demo: Runtime) -> str:
-    return f"{demo.http_url}/"

@@ -1,7 +1,8 @@
 """One demo and one Chromium shared by a module of browser tests, and the steps those tests repeat.
 
 Starting the demo (60 simulated chargers) costs most of a browser test's time, so the views' tests
-share one per module; each test opens its own page (its own sign-in: the token lives in the tab).
+share one per module; each test opens its own page (its own sign-in: the token lives in the tab), closed
+when the test ends.
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ from tests.e2e.conftest import running_demo
 
 CONNECT_TIMEOUT_MS = 60_000
 """The demo's simulated charge points boot and connect, and the first plan is made, within this [ms]."""
+CHARGE_POINTS = 60
+"""The demo site's charge points."""
+ALL_TILES_CONNECTED = """(n) => {
+  const tiles = document.querySelectorAll('[data-testid="charger-tile"]');
+  return tiles.length === n && [...tiles].every((t) => t.dataset.connected === "true");
+}"""
+"""Whether the page shows ``n`` charger tiles, every one connected."""
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
@@ -46,6 +54,17 @@ async def shared_context(
         pytest.skip("no Chromium found (see tests/e2e/browser.py)")
     async with launched_chromium(chromium, tmp_path_factory.mktemp("chromium-profile")) as context:
         yield context
+
+
+@pytest_asyncio.fixture(loop_scope="module", autouse=True)
+async def close_test_pages(shared_context: BrowserContext) -> AsyncIterator[None]:
+    """Close the pages a test opened when it ends: each holds the page's event stream open, and
+    Chromium opens at most six connections to one host, so a seventh page would wait for ever."""
+    before = set(shared_context.pages)
+    yield
+    for page in shared_context.pages:
+        if page not in before:
+            await page.close()
 
 
 async def open_signed_in(context: BrowserContext, url: str, account: str) -> tuple[Page, PageWatch]:

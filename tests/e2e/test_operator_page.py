@@ -1,17 +1,15 @@
-"""The operator page against a running demo with 60 simulated charge points, in a real Chromium.
+"""The operator page's own files, and its logic run in a real Chromium on known inputs.
 
-``demo_url`` (the demo's base URL, e.g. ``http://127.0.0.1:8000/``) and the browser fixtures come from
-``tests/e2e/conftest.py``. The first tests check that the page's own files are served and complete
-without any browser.
+The first tests check that the page's files are served and complete without any browser; the others
+import the page's modules in Chromium (``browser_context``, tests/e2e/conftest.py) from a server that
+serves only those files. The page against a running demo is in ``test_operator_overview.py``.
 """
 
 import asyncio
-import os
 import re
 import socket
 from collections.abc import AsyncIterator
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -19,53 +17,11 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.async_api import BrowserContext, Page
+from playwright.async_api import BrowserContext
 
-from fleet.auth.demo_accounts import DEMO_ACCOUNTS
-from fleet.runtime import Runtime
 from fleet.web.static_files import mount_operator_page, static_directory
-from tests.e2e.browser import TABLET_VIEWPORT, PageWatch, watch_page
 
 pytestmark = pytest.mark.e2e
-
-CHARGE_POINTS = 60
-DC_CHARGE_POINTS = 20
-AC_CHARGE_POINTS = 40
-PLAN_STATUSES = ("optimal", "feasible", "fallback")
-CONNECT_TIMEOUT_MS = 60_000
-"""The demo's simulated charge points boot and connect within this time [ms]."""
-
-SCREENSHOT_DIR_ENV_VAR = "VETTABBIA_SCREENSHOT_DIR"
-DEFAULT_SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-TILES = '[data-testid="charger-tile"]'
-
-ALL_TILES_CONNECTED = f"""(n) => {{
-  const tiles = document.querySelectorAll('{TILES}');
-  return tiles.length === n && [...tiles].every((t) => t.dataset.connected === "true");
-}}"""
-
-PLAN_SHOWN = """(statuses) => statuses.includes(
-  document.querySelector('[data-testid="schedule-status"]')?.dataset.status)"""
-
-CHART_DRAWN = """() => {
-  const chart = document.querySelector('[data-testid="site-chart"]');
-  const canvas = chart?.querySelector("canvas");
-  return chart?.dataset.state === "drawn" && canvas !== null && canvas.width > 0 && canvas.height > 0;
-}"""
-
-# Share of the chart's canvas pixels that are painted (not fully transparent).
-PAINTED_FRACTION = """() => {
-  const canvas = document.querySelector('[data-testid="site-chart"] canvas');
-  const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
-  let painted = 0;
-  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted += 1;
-  return painted / (canvas.width * canvas.height);
-}"""
-
-VISIBLE_TILE_IDS = f"""() => [...document.querySelectorAll('{TILES}')]
-  .filter((t) => t.offsetParent !== null).map((t) => t.dataset.chargerId)"""
-
 
 # --- the page's files, served by the application ---------------------------------------------------
 
@@ -339,147 +295,3 @@ async def test_what_a_vehicle_asks_and_a_limit_read_in_site_time(
         "limited by SO (grid critical): 20 kW since 10:05",
         "#2 limited by EMS: 35.5 kW since Sun 22 23:40",
     ]
-
-
-# --- the page in a browser, against the demo -------------------------------------------------------
-
-
-async def _open(context: BrowserContext, demo_url: str) -> tuple[Page, PageWatch]:
-    page = await context.new_page()
-    watch = await watch_page(context, page)
-    await page.goto(demo_url)
-    operator = next(a for a in DEMO_ACCOUNTS if a.name == "operator")
-    await page.get_by_test_id("sign-in-username").fill(operator.name)
-    await page.get_by_test_id("sign-in-password").fill(operator.secret)
-    await page.get_by_test_id("sign-in-submit").click()
-    return page, watch
-
-
-async def _wait_for_live_site(page: Page) -> None:
-    await page.wait_for_function(ALL_TILES_CONNECTED, arg=CHARGE_POINTS, timeout=CONNECT_TIMEOUT_MS)
-    await page.wait_for_function(PLAN_SHOWN, arg=list(PLAN_STATUSES), timeout=CONNECT_TIMEOUT_MS)
-    await page.wait_for_function(CHART_DRAWN, timeout=CONNECT_TIMEOUT_MS)
-
-
-async def test_page_loads_without_errors_or_requests_to_other_hosts(
-    browser_context: BrowserContext, demo_url: str
-) -> None:
-    page, watch = await _open(browser_context, demo_url)
-    await _wait_for_live_site(page)
-    # Let the page refresh a few times, so errors in the update path show up too.
-    clock = page.get_by_test_id("site-time")
-    for _ in range(2):
-        shown = await clock.inner_text()
-        await page.wait_for_function(
-            "(shown) => document.querySelector('[data-testid=\"site-time\"]').textContent !== shown",
-            arg=shown,
-            timeout=15_000,
-        )
-    assert await page.get_by_test_id("connection-state").inner_text() == "Live"
-    assert watch.problems() == []
-
-
-async def test_all_sixty_charge_points_appear_connected(browser_context: BrowserContext, demo_url: str) -> None:
-    page, _ = await _open(browser_context, demo_url)
-    await page.wait_for_function(ALL_TILES_CONNECTED, arg=CHARGE_POINTS, timeout=CONNECT_TIMEOUT_MS)
-    tiles = page.locator(TILES)
-    ids = [await tile.get_attribute("data-charger-id") for tile in await tiles.all()]
-    assert len(set(ids)) == CHARGE_POINTS
-    assert await page.locator(f'{TILES}[data-kind="DC"]').count() == DC_CHARGE_POINTS
-    assert await page.locator(f'{TILES}[data-kind="AC"]').count() == AC_CHARGE_POINTS
-    await page.wait_for_function(
-        "(text) => document.querySelector('[data-testid=\"connected-count\"]').textContent === text",
-        arg=f"{CHARGE_POINTS} / {CHARGE_POINTS}",
-        timeout=CONNECT_TIMEOUT_MS,
-    )
-    for tile in await tiles.all():
-        assert await tile.get_attribute("data-status") != "Offline"
-
-
-async def test_schedule_status_shows_the_current_plan(browser_context: BrowserContext, demo_url: str) -> None:
-    page, _ = await _open(browser_context, demo_url)
-    await page.wait_for_function(PLAN_SHOWN, arg=list(PLAN_STATUSES), timeout=CONNECT_TIMEOUT_MS)
-    status = page.get_by_test_id("schedule-status")
-    shown = await status.get_attribute("data-status")
-    assert (await status.inner_text()).lower().startswith(str(shown))
-    unmet = await page.get_by_test_id("schedule-unmet").inner_text()
-    assert re.fullmatch(r"\d[\d,]*(\.\d)?", unmet), f"unmet energy is not a number: {unmet!r}"
-
-
-async def test_site_chart_is_drawn(browser_context: BrowserContext, demo_url: str) -> None:
-    page, _ = await _open(browser_context, demo_url)
-    await page.wait_for_function(CHART_DRAWN, timeout=CONNECT_TIMEOUT_MS)
-    painted = await page.evaluate(PAINTED_FRACTION)
-    assert painted > 0.02, f"only {painted:.1%} of the chart canvas is painted"
-    legend = await page.locator('[data-testid="site-chart"] .u-legend').inner_text()
-    for series in ("Grid import limit", "Grid import, planned", "EV load, planned", "PV forecast", "Base load"):
-        assert series in legend
-
-
-async def test_filtering_by_a_charge_point_id_leaves_that_tile(browser_context: BrowserContext, demo_url: str) -> None:
-    page, _ = await _open(browser_context, demo_url)
-    await page.wait_for_function(ALL_TILES_CONNECTED, arg=CHARGE_POINTS, timeout=CONNECT_TIMEOUT_MS)
-    wanted = await page.locator(TILES).nth(CHARGE_POINTS // 2).get_attribute("data-charger-id")
-    assert wanted is not None
-    await page.get_by_test_id("charger-filter").fill(wanted)
-    assert await page.evaluate(VISIBLE_TILE_IDS) == [wanted]
-    await page.get_by_test_id("charger-filter").fill("")
-    assert len(await page.evaluate(VISIBLE_TILE_IDS)) == CHARGE_POINTS
-
-
-async def test_status_filter_shows_only_that_status(browser_context: BrowserContext, demo_url: str) -> None:
-    page, _ = await _open(browser_context, demo_url)
-    await page.wait_for_function(ALL_TILES_CONNECTED, arg=CHARGE_POINTS, timeout=CONNECT_TIMEOUT_MS)
-    # Read the status and apply the filter in one step, so a status change between polls cannot race.
-    result = await page.evaluate(
-        """() => {
-          const status = document.querySelector('[data-testid="charger-tile"]').dataset.status;
-          const select = document.querySelector('[data-testid="status-filter"]');
-          select.value = status;
-          select.dispatchEvent(new Event("change"));
-          const visible = [...document.querySelectorAll('[data-testid="charger-tile"]')]
-            .filter((t) => t.offsetParent !== null);
-          return { status, statuses: visible.map((t) => t.dataset.status) };
-        }"""
-    )
-    assert result["statuses"], f"no tile shown for status {result['status']}"
-    assert set(result["statuses"]) == {result["status"]}
-
-
-async def test_page_fits_a_tablet_without_sideways_scrolling(browser_context: BrowserContext, demo_url: str) -> None:
-    page, _ = await _open(browser_context, demo_url)
-    await page.set_viewport_size(TABLET_VIEWPORT)
-    await _wait_for_live_site(page)
-    overflow = await page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0
-
-
-@pytest.fixture
-def screenshot_dir() -> Path:
-    """Where screenshots go: ``$VETTABBIA_SCREENSHOT_DIR``, else ``docs/screenshots/`` of the repository."""
-    directory = Path(os.environ.get(SCREENSHOT_DIR_ENV_VAR, DEFAULT_SCREENSHOT_DIR))
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
-
-
-EVERY_CHARGING_TILE_PLANNED = """() => {
-  const charging = [...document.querySelectorAll('[data-testid="charger-tile"][data-status="Charging"]')];
-  return charging.length > 0 && charging.every((tile) => !tile.textContent.includes("no plan"));
-}"""
-
-
-async def test_overview_screenshot(
-    browser_context: BrowserContext, demo: Runtime, demo_url: str, screenshot_dir: Path
-) -> None:
-    # The picture in the docs shows a site under control: wait for a plan covering the plugged vehicles.
-    async with asyncio.timeout(CONNECT_TIMEOUT_MS / 1000):
-        while demo.control_loop.latest is None or len(demo.control_loop.latest.plugged) < 30:
-            await demo.control_loop.wait_for_plan(
-                demo.control_loop.latest.schedule_id if demo.control_loop.latest else 0
-            )
-    page, watch = await _open(browser_context, demo_url)
-    await _wait_for_live_site(page)
-    await page.wait_for_function(EVERY_CHARGING_TILE_PLANNED, timeout=CONNECT_TIMEOUT_MS)
-    png = await page.screenshot(path=screenshot_dir / "operator-overview.png", full_page=True)
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert watch.problems() == []

@@ -19,7 +19,10 @@ from fleet.runtime import Runtime
 from fleet.simulation import simulated_chargers
 from tests.e2e.browser import TABLET_VIEWPORT
 from tests.e2e.operator_session import (
+    ALL_TILES_CONNECTED,
+    CHARGE_POINTS,
     CONNECT_TIMEOUT_MS,
+    close_test_pages,
     open_signed_in,
     screenshot_path,
     shared_context,
@@ -27,21 +30,15 @@ from tests.e2e.operator_session import (
     take_offline,
 )
 
-__all__ = ["shared_context", "shared_demo"]
+__all__ = ["close_test_pages", "shared_context", "shared_demo"]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
-CHARGE_POINTS = 60
 STOP_ATTEMPTS = 3
 SESSION_ENDED_ANSWERS = ("RemoteStopTransaction: Rejected", "No session is running on that connector.")
 CHARGER = "MI-DC-01"
 """The charger a fleet manager tries to command."""
 FLEET = "car-sharing"
-
-ALL_TILES_CONNECTED = """(n) => {
-  const tiles = document.querySelectorAll('[data-testid="charger-tile"]');
-  return tiles.length === n && [...tiles].every((t) => t.dataset.connected === "true");
-}"""
 
 
 def _url(demo: Runtime, fragment: str = "") -> str:
