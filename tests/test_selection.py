@@ -14,6 +14,7 @@ SPLIT: tuple[Part, ...] = ("side-by-side", "serial")
 CASES = {
     "unit": ("tests/optimizer/test_solve_cases.py::test_x", ()),
     "api on a database": ("tests/fleet/test_api.py::test_x", ("database_url", "tmp_path")),
+    "migrations from nothing": ("tests/fleet/persistence/test_migrations.py::test_x", ("empty_database_url",)),
     "end-to-end on a database": ("tests/e2e/test_crash_recovery.py::test_x", ("databases",)),
     "browser on a demo": ("tests/e2e/test_operator_page.py::test_x", ("demo", "database_url", "browser_context")),
     "browser, module-wide": ("tests/e2e/test_operator_views.py::test_x", ("module_databases", "shared_context")),
@@ -45,7 +46,7 @@ def test_each_test_runs_once_on_the_first_backend_and_in_one_part(case: str) -> 
 
 def test_the_second_backend_runs_the_database_tests_but_the_browser_ones() -> None:
     second = {case for case, (node, fixtures) in CASES.items() if any(only for only, _ in _passes(node, fixtures))}
-    assert second == {"api on a database", "end-to-end on a database"}
+    assert second == {"api on a database", "migrations from nothing", "end-to-end on a database"}
 
 
 def test_what_starts_processes_or_a_browser_runs_serially() -> None:
