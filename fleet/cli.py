@@ -23,7 +23,7 @@ from fleet.bus.broker import BusSettings
 from fleet.bus.subjects import DEFAULT_NAMESPACE, Subjects, valid_token
 from fleet.observability.logging_json import configure_logging
 from fleet.persistence.access_records import AccountKind
-from fleet.persistence.store import Store
+from fleet.persistence.store import Store, migrate_database
 from fleet.site_config import SiteConfig, SiteConfigError, load_site
 from ocpp_server.tls import TlsSettings
 
@@ -259,14 +259,6 @@ async def _run(runtime: Runtime | GatewayNode) -> None:
     await runtime.run()
 
 
-async def _migrate(url: str) -> None:
-    store = Store.from_url(url)
-    try:
-        await store.migrate()
-    finally:
-        await store.close()
-
-
 async def _print_charger_log(url: str, args: argparse.Namespace) -> None:
     store = Store.from_url(url)
     try:
@@ -394,7 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_summary(_load_site_or_exit(args.site)))
         return 0
     if args.command == "migrate":
-        asyncio.run(_migrate(_database_url(args, SERVE_DATABASE)))
+        asyncio.run(migrate_database(_database_url(args, SERVE_DATABASE)))
         return 0
     if args.command == "charger-log":
         if args.limit < 1:

@@ -26,7 +26,7 @@ from typing import Any, Final
 
 import asyncpg
 
-from fleet.persistence.store import Store
+from fleet.persistence.store import migrate_database
 
 BACKEND_VARIABLE: Final = "VETTABBIA_TEST_DATABASE"
 POSTGRES_HOST: Final = "127.0.0.1"
@@ -114,7 +114,9 @@ class MigratedTemplate:
             made = f"{POSTGRES_NAME_PREFIX}template_{uuid.uuid4().hex[:12]}"
             _admin(f'CREATE DATABASE "{made}"')
             url = postgres_url(made)
-        _in_own_loop(_migrate(url))
+        # migrate_database leaves no connection open: PostgreSQL copies a template only while nobody
+        # is connected to it.
+        _in_own_loop(migrate_database(url))
         self._made = made
         return made
 
@@ -181,15 +183,6 @@ def _in_own_loop(work: Coroutine[Any, Any, None]) -> None:
     # A thread of its own with its own event loop: callers may be inside a test's running loop.
     with ThreadPoolExecutor(max_workers=1) as executor:
         executor.submit(asyncio.run, work).result()
-
-
-async def _migrate(url: str) -> None:
-    store = Store.from_url(url)
-    try:
-        await store.migrate()
-    finally:
-        # No connection may stay open: PostgreSQL copies a template only while nobody is connected to it.
-        await store.close()
 
 
 async def _execute(sql: str) -> None:

@@ -604,6 +604,15 @@ class Store:
         return transaction(self._read_sessions, self._exclusive_if_one_connection())
 
 
+async def migrate_database(url: str) -> None:
+    """Bring the database at ``url`` to the newest schema, then close every connection to it."""
+    store = Store.from_url(url)
+    try:
+        await store.migrate()
+    finally:
+        await store.close()
+
+
 def _check_unique_vehicles(vehicles: Sequence[VehicleRecord]) -> None:
     """Raise InvalidValueError if an id or an id tag appears twice in ``vehicles``."""
     for field in ("id", "id_tag"):

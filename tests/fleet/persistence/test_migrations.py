@@ -13,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Index, MetaData, String, insert, inspect
 from sqlalchemy.engine import Connection
 
+from fleet.cli import main
 from fleet.persistence import Store
 from fleet.persistence.engine import create_engine
 from fleet.persistence.models import Base
@@ -136,3 +137,9 @@ async def test_upgrading_a_database_keeps_its_transactions_linked_to_their_meter
     finally:
         await store.close()
     assert await _differences(empty_database_url, Base.metadata) == []
+
+
+def test_the_migrate_command_brings_an_empty_database_to_the_newest_schema(empty_database_url: str) -> None:
+    assert main(["migrate", "--database-url", empty_database_url]) == 0
+    assert "vehicles" in asyncio.run(_table_names(empty_database_url))
+    assert asyncio.run(_differences(empty_database_url, Base.metadata)) == []
