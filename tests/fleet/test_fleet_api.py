@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import math
 from datetime import UTC, datetime, timedelta
@@ -14,7 +13,11 @@ import pytest
 from fleet.grid_limits import limit_now_kw, slot_caps_kw
 from fleet.persistence.records import GridLimitRecord
 from fleet.runtime import Runtime
+from tests.fleet.event_stream_reader import open_event_stream
 from tests.fleet.site_times import NIGHT_UTC
+
+EVENT_WAIT_S = 10.0
+"""Longest wait for one event of the stream [s]: its state at once, a change within a second."""
 
 NEW_CAR = {
     "id": "CAR-99",
@@ -209,27 +212,35 @@ async def test_sessions_export_as_csv_and_parquet(runtime: Runtime, api: httpx.A
     assert str(table.schema.field("started_at").type) == "timestamp[us, tz=UTC]"
 
 
-async def test_the_event_stream_sends_the_state_then_its_changes(runtime: Runtime, api: httpx.AsyncClient) -> None:
-    stream = asyncio.create_task(api.get("/api/v1/events", params={"max_events": 6}))
-    await asyncio.sleep(0.2)
-    await api.put(
-        "/api/v1/yard/VAN-02",
-        json={"departure_at": (runtime.clock.now() + timedelta(hours=2)).isoformat(), "energy_needed_kwh": 5},
-    )
-    answer = await asyncio.wait_for(stream, 10)
-    assert answer.headers["content-type"].startswith("text/event-stream")
-    events = [block.splitlines() for block in answer.text.strip().split("\n\n")]
-    names = [lines[0].removeprefix("event: ") for lines in events]
-    assert names == ["schedule", "charge-points", "sessions", "yard", "grid-limits", "yard"]
-    assert events[3][1] == 'data: {"waiting":[]}'
-    assert events[5][1] == 'data: {"waiting":["VAN-02"]}'
+async def test_the_event_stream_sends_the_state_then_its_changes(
+    runtime: Runtime, api: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    async with open_event_stream(runtime.app, "/api/v1/events", tokens["operator"]) as stream:
+        assert stream.status == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        state = [(await stream.next_event(EVENT_WAIT_S)).splitlines() for _ in range(5)]
+        assert [lines[0] for lines in state] == [
+            "event: schedule",
+            "event: charge-points",
+            "event: sessions",
+            "event: yard",
+            "event: grid-limits",
+        ]
+        assert state[3][1] == 'data: {"waiting":[]}'
+        # Changed only once the state is out, so that the change can only come as an event of its own.
+        answer = await api.put(
+            "/api/v1/yard/VAN-02",
+            json={"departure_at": (runtime.clock.now() + timedelta(hours=2)).isoformat(), "energy_needed_kwh": 5},
+        )
+        assert answer.status_code == 200, answer.text
+        assert (await stream.next_event(EVENT_WAIT_S)).splitlines() == ["event: yard", 'data: {"waiting":["VAN-02"]}']
 
 
-async def test_an_open_event_stream_ends_when_the_application_stops(runtime: Runtime, api: httpx.AsyncClient) -> None:
-    stream = asyncio.create_task(api.get("/api/v1/events"))
-    await asyncio.sleep(0.3)
-    assert not stream.done()
-    runtime.stop()
-    answer = await asyncio.wait_for(stream, 5)
-    names = [block.splitlines()[0] for block in answer.text.strip().split("\n\n")]
-    assert names[:2] == ["event: schedule", "event: charge-points"]
+async def test_an_open_event_stream_ends_when_the_application_stops(runtime: Runtime, tokens: dict[str, str]) -> None:
+    async with open_event_stream(runtime.app, "/api/v1/events", tokens["operator"]) as stream:
+        first = [(await stream.next_event(EVENT_WAIT_S)).splitlines()[0] for _ in range(2)]
+        assert first == ["event: schedule", "event: charge-points"]
+        runtime.stop()
+        # The rest of the state may still come; then the response ends, within seconds.
+        rest = await stream.rest(timeout_s=5)
+    assert {event.splitlines()[0] for event in rest} <= {"event: sessions", "event: yard", "event: grid-limits"}
