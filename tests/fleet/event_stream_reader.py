@@ -114,5 +114,4 @@ async def open_event_stream(
         yield stream
     finally:
         gone.set()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(served, start_timeout_s)
+        await asyncio.wait_for(served, start_timeout_s)
